@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install exactly what building and testing microvm-ras needs on Debian 12
+# (x86_64 host, arm64 cross toolchain and arm64 libraries). Idempotent: it
+# does nothing when everything is already there.
+set -euo pipefail
+
+HOST_PKGS=(
+	make gcc pkg-config python3 python3-kconfiglib
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	libcmocka-dev
+	qemu-system-arm qemu-efi-aarch64 qemu-user-static
+	acpica-tools device-tree-compiler cpio xz-utils zstd
+)
+ARM64_PKGS=(
+	libfdt-dev:arm64 liburing-dev:arm64 libjson-c-dev:arm64
+
+)
+
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+missing=()
+for p in "${HOST_PKGS[@]}" "${ARM64_PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	$SUDO dpkg --add-architecture arm64
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,58 @@
+/* Guest physical memory map, compatible with QEMU's 'virt' machine (the
+ * layout stock edk2 ArmVirtQemu expects).
+ *
+ *   0x0000_0000 +--------------------------+
+ *               | flash0 (64 MiB) firmware |  read-only memslot, runs in place
+ *   0x0400_0000 +--------------------------+
+ *               | flash1 (64 MiB) varstore |  CFI flash, writable
+ *   0x0800_0000 +--------------------------+
+ *               | GICv3 distributor 64 KiB |
+ *   0x080A_0000 +--------------------------+
+ *               | GICv3 redistributors     |  128 KiB per vCPU
+ *   0x0900_0000 +--------------------------+
+ *               | PL011 UART     (SPI 1)   |
+ *   0x0901_0000 | PL031 RTC      (SPI 2)   |
+ *   0x0902_0000 | fw_cfg (0x18 bytes, DMA) |
+ *   0x0903_0000 | GED (RAS notify, SPI 3)  |
+ *               :                          :
+ *   0x4000_0000 +--------------------------+
+ *               | RAM (--memory)           |  DTB at the start in firmware mode
+ *               +--------------------------+
+ */
+#ifndef MVR_MEMMAP_H
+#define MVR_MEMMAP_H
+
+#define MEMMAP_FLASH0_BASE   0x00000000ULL
+#define MEMMAP_FLASH0_SIZE   0x04000000ULL
+#define MEMMAP_FLASH1_BASE   0x04000000ULL
+#define MEMMAP_FLASH1_SIZE   0x04000000ULL
+#define MEMMAP_GICD_BASE     0x08000000ULL
+#define MEMMAP_GICD_SIZE     0x00010000ULL
+#define MEMMAP_GICR_BASE     0x080A0000ULL
+#define MEMMAP_GICR_STRIDE   0x00020000ULL /* per vCPU */
+#define MEMMAP_GICR_MAX_SIZE 0x00F60000ULL /* up to 0x0900_0000 */
+#define MEMMAP_UART_BASE     0x09000000ULL
+#define MEMMAP_UART_SIZE     0x00001000ULL
+#define MEMMAP_RTC_BASE      0x09010000ULL
+#define MEMMAP_RTC_SIZE      0x00001000ULL
+#define MEMMAP_FWCFG_BASE    0x09020000ULL
+#define MEMMAP_FWCFG_SIZE    0x00000018ULL
+#define MEMMAP_GED_BASE      0x09030000ULL
+#define MEMMAP_GED_SIZE      0x00000010ULL
+#define MEMMAP_RAM_BASE      0x40000000ULL
+
+/* Interrupts: SPI numbers (GIC INTID = 32 + SPI). */
+#define IRQ_SPI_UART 1
+#define IRQ_SPI_RTC  2
+#define IRQ_SPI_GED  3
+
+/* Architected timer PPIs (INTIDs), as on QEMU virt. */
+#define IRQ_PPI_TIMER_SEC   29
+#define IRQ_PPI_TIMER_PHYS  30
+#define IRQ_PPI_TIMER_VIRT  27
+#define IRQ_PPI_TIMER_HYP   26
+
+#define MAX_VCPUS (MEMMAP_GICR_MAX_SIZE / MEMMAP_GICR_STRIDE) /* 123 */
+#define MIN_RAM_FIRMWARE (128ULL << 20)
+
+#endif
