@@ -1,0 +1,160 @@
+/* HEST with GHESv2 error sources (ACPI 6.3 section 18.3.2.8), the
+ * etc/hardware_errors blob (error block address slots, read-ack registers,
+ * error status blocks) and their linker/loader commands, following the
+ * scheme of QEMU's docs/specs/acpi_hest_ghes.rst with one SEA source per
+ * vCPU plus one GPIO-signal source for asynchronous errors. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "acpi/hest.h"
+#include "arch/arm64/memmap.h"
+#include "util.h"
+
+int ghes_layout_init(struct ghes_layout *g, unsigned ncpus)
+{
+	if (ncpus == 0 || ncpus > MAX_VCPUS)
+		return -EINVAL;
+	g->ncpus = ncpus;
+	g->nsources = ncpus + 1;
+	g->block_len = GHES_BLOCK_LEN;
+	return 0;
+}
+
+uint8_t ghes_notify_type(const struct ghes_layout *g, unsigned i)
+{
+	return i == ghes_source_async(g) ? ACPI_HEST_NOTIFY_GPIO : ACPI_HEST_NOTIFY_SEA;
+}
+
+uint64_t ghes_addr_offset(const struct ghes_layout *g, unsigned i)
+{
+	return (uint64_t)i * sizeof(uint64_t);
+}
+
+uint64_t ghes_ack_offset(const struct ghes_layout *g, unsigned i)
+{
+	return ((uint64_t)g->nsources + i) * sizeof(uint64_t);
+}
+
+uint64_t ghes_block_offset(const struct ghes_layout *g, unsigned i)
+{
+	uint64_t base = (uint64_t)g->nsources * 2 * sizeof(uint64_t);
+
+	return base + (uint64_t)i * g->block_len;
+}
+
+uint64_t ghes_hw_errors_size(const struct ghes_layout *g)
+{
+	return ghes_block_offset(g, g->nsources);
+}
+
+/* Hardware Error Notification Structure (ACPI 6.3 section 18.3.2.9), 28 bytes. */
+static void hest_build_notify(struct acpi_buf *b, uint8_t type)
+{
+	acpi_buf_u8(b, type);	/* Type */
+	acpi_buf_u8(b, 28);	/* Length */
+	acpi_buf_u16(b, 0);	/* Configuration Write Enable */
+	acpi_buf_u32(b, 0);	/* Poll Interval */
+	acpi_buf_u32(b, 0);	/* Vector */
+	acpi_buf_u32(b, 0);	/* Switch To Polling Threshold Value */
+	acpi_buf_u32(b, 0);	/* Switch To Polling Threshold Window */
+	acpi_buf_u32(b, 0);	/* Error Threshold Value */
+	acpi_buf_u32(b, 0);	/* Error Threshold Window */
+}
+
+/* Generic Hardware Error Source version 2 (ACPI 6.3 section 18.3.2.8), 92 bytes. */
+static void hest_build_ghesv2(struct acpi_buf *b, const struct ghes_layout *g, unsigned i)
+{
+	acpi_buf_u16(b, HEST_TYPE_GHES_V2);	/* Type */
+	acpi_buf_u16(b, (uint16_t)i);		/* Source Id */
+	acpi_buf_u16(b, 0xFFFF);		/* Related Source Id: none */
+	acpi_buf_u8(b, 0);			/* Flags */
+	acpi_buf_u8(b, 1);			/* Enabled */
+	acpi_buf_u32(b, 1);			/* Number of Records To Pre-allocate */
+	acpi_buf_u32(b, 1);			/* Max Sections Per Record */
+	acpi_buf_u32(b, g->block_len);		/* Max Raw Data Length */
+	/* Error Status Address: -> error_block_address slot i (loader pointer) */
+	acpi_buf_gas(b, ACPI_GAS_SYSTEM_MEMORY, 64, 0, ACPI_GAS_ACCESS_QWORD,
+		     ghes_addr_offset(g, i));
+	hest_build_notify(b, ghes_notify_type(g, i));	/* Notification Structure */
+	acpi_buf_u32(b, g->block_len);		/* Error Status Block Length */
+	/* Read Ack Register: -> read_ack_register slot i (loader pointer) */
+	acpi_buf_gas(b, ACPI_GAS_SYSTEM_MEMORY, 64, 0, ACPI_GAS_ACCESS_QWORD,
+		     ghes_ack_offset(g, i));
+	acpi_buf_u64(b, ~(uint64_t)1);		/* Read Ack Preserve: keep all but bit 0 */
+	acpi_buf_u64(b, 1);			/* Read Ack Write: set bit 0 */
+}
+
+void hest_build(struct acpi_buf *tables, const struct ghes_layout *g, size_t *offset)
+{
+	size_t start = acpi_table_begin(tables, "HEST", 1);	/* Header, rev 1 */
+	unsigned i;
+
+	acpi_buf_u32(tables, g->nsources);		/* Error Source Count */
+	for (i = 0; i < g->nsources; i++)
+		hest_build_ghesv2(tables, g, i);	/* Error Source Structures */
+	acpi_table_end(tables, start);
+	*offset = start;
+}
+
+int ghes_build_hw_errors(const struct ghes_layout *g, struct acpi_blob *out)
+{
+	uint64_t size = ghes_hw_errors_size(g);
+	uint8_t *p;
+	unsigned i;
+
+	if (size > SIZE_MAX)
+		return -ENOMEM;
+	p = calloc(1, (size_t)size);
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < g->nsources; i++) {
+		/* error_block_address: block offset, made absolute by ADD_POINTER */
+		put_le64(p + ghes_addr_offset(g, i), ghes_block_offset(g, i));
+		/* read_ack_register: 1 = previous record acked, may write */
+		put_le64(p + ghes_ack_offset(g, i), 1);
+	}
+	/* Generic Error Status Blocks start zeroed (Block Status 0). */
+	out->data = p;
+	out->len = (size_t)size;
+	return 0;
+}
+
+int hest_loader_allocate(struct loader *l)
+{
+	return loader_allocate(l, GHES_FILE_HW_ERRORS, GHES_HW_ERRORS_ALIGN,
+			       LOADER_ZONE_HIGH);
+}
+
+int hest_loader_pointers(struct loader *l, const struct ghes_layout *g,
+			 const char *tables_file, uint32_t hest_offset)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < g->nsources; i++) {
+		uint32_t entry = hest_offset + HEST_ENTRIES_OFF + i * HEST_GHESV2_SIZE;
+
+		/* error_block_address[i] -> Generic Error Status Block i */
+		ret = loader_add_pointer(l, GHES_FILE_HW_ERRORS, GHES_FILE_HW_ERRORS,
+					 (uint32_t)ghes_addr_offset(g, i), 8);
+		if (ret)
+			return ret;
+		/* HEST Error Status Address -> error_block_address[i] */
+		ret = loader_add_pointer(l, tables_file, GHES_FILE_HW_ERRORS,
+					 entry + GHESV2_ERR_STATUS_GAS_OFF + ACPI_GAS_ADDRESS_OFF, 8);
+		if (ret)
+			return ret;
+		/* HEST Read Ack Register -> read_ack_register[i] */
+		ret = loader_add_pointer(l, tables_file, GHES_FILE_HW_ERRORS,
+					 entry + GHESV2_READ_ACK_GAS_OFF + ACPI_GAS_ADDRESS_OFF, 8);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int hest_loader_write_pointer(struct loader *l)
+{
+	return loader_write_pointer(l, GHES_FILE_HW_ERRORS_ADDR, GHES_FILE_HW_ERRORS,
+				    0, 0, GHES_HW_ERRORS_ADDR_SIZE);
+}

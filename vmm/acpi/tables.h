@@ -1,0 +1,95 @@
+/* The guest's ACPI tables for firmware boot (RSDP, XSDT, FADT, DSDT, MADT,
+ * GTDT, SPCR and, with RAS, HEST), as fw_cfg blobs plus the linker/loader
+ * script edk2 ArmVirtQemu executes to install them (ACPI 6.3; QEMU's
+ * linker/loader as edk2's QemuFwCfgAcpi.c implements it). Pure: bytes only;
+ * vm.c registers the blobs as fw_cfg files. */
+#ifndef MVR_ACPI_TABLES_H
+#define MVR_ACPI_TABLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acpi/table.h"
+#include "acpi/hest.h"
+
+/* fw_cfg file names. */
+#define ACPI_FILE_RSDP   "etc/acpi/rsdp"
+#define ACPI_FILE_TABLES "etc/acpi/tables"
+#define ACPI_FILE_LOADER "etc/table-loader"
+
+#define ACPI_MAX_TABLES  8
+
+/* Interrupts as GSIs (GIC INTIDs). */
+#define ACPI_GSI_UART     33	/* SPI 1 */
+#define ACPI_GSI_GED      35	/* SPI 3: the VMM pulses it after an async record */
+#define ACPI_PPI_VGIC_MAINT 25
+
+/* Notify value the GED's _EVT sends to the Hardware Error Device. */
+#define ACPI_HED_NOTIFY   0x80
+
+struct acpi_config {
+	unsigned ncpus;		/* 1..MAX_VCPUS */
+	uint64_t ram_base;	/* informational: firmware reports RAM via UEFI */
+	uint64_t ram_size;
+	bool ras;		/* add HEST, GED/HED and etc/hardware_errors */
+};
+
+/* One table inside the etc/acpi/tables blob. */
+struct acpi_table_ref {
+	char sig[5];	/* NUL-terminated signature */
+	size_t offset;
+	size_t len;
+};
+
+struct acpi_build {
+	struct acpi_blob rsdp;		/* etc/acpi/rsdp */
+	struct acpi_blob tables;	/* etc/acpi/tables */
+	struct acpi_blob loader;	/* etc/table-loader */
+	struct acpi_blob hw_errors;	/* etc/hardware_errors (empty unless ras) */
+	/* Size of the writable fw_cfg file etc/hardware_errors_addr that the
+	 * firmware's WRITE_POINTER fills (0 unless ras). */
+	size_t hw_errors_addr_size;
+	struct ghes_layout ghes;	/* nsources 0 unless ras */
+	struct acpi_table_ref table[ACPI_MAX_TABLES];
+	unsigned ntables;
+};
+
+/* MPIDR_EL1 affinity value the MADT gives vCPU i: Aff0 = i % 16,
+ * Aff1 = i / 16 (what KVM sets by default, and GICv3 target lists need
+ * Aff0 < 16). The VMM must give vCPU i exactly this MPIDR. */
+static inline uint64_t acpi_vcpu_mpidr(unsigned i)
+{
+	return ((uint64_t)(i / 16) << 8) | (i % 16);
+}
+
+/* Build every blob for 'cfg' into 'out' (fully overwritten). Returns 0, or
+ * -EINVAL (bad ncpus) / -ENOMEM with 'out' left empty. Free with
+ * acpi_build_free(). */
+int acpi_build(const struct acpi_config *cfg, struct acpi_build *out);
+void acpi_build_free(struct acpi_build *b);
+
+/* The table with signature 'sig' (4 chars) inside b->tables, or NULL. */
+const struct acpi_table_ref *acpi_build_find(const struct acpi_build *b, const char *sig);
+/* Table i (< b->ntables) for iteration: its bytes and length; NULL if out
+ * of range. Before acpi_build_link() pointers hold blob offsets and
+ * checksums are 0. */
+const uint8_t *acpi_build_table(const struct acpi_build *b, unsigned i,
+				const char **sig, size_t *len);
+
+/* Addresses at which acpi_build_link() pretends the firmware put each blob. */
+struct acpi_link {
+	uint64_t rsdp_addr;
+	uint64_t tables_addr;
+	uint64_t hw_errors_addr;
+	uint64_t hw_errors_addr_written; /* out: what WRITE_POINTER stored */
+};
+
+/* Execute b->loader against b's own blobs, in place, as the firmware would
+ * (strictly: unknown files, out-of-range offsets or pointer values fail
+ * with -EINVAL). Afterwards the tables carry absolute addresses and valid
+ * checksums, ready for `dump-acpi` and iasl. The blobs must not then be
+ * given to fw_cfg. */
+int acpi_build_link(struct acpi_build *b, struct acpi_link *lk);
+
+#endif

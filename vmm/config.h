@@ -1,0 +1,26 @@
+/* Parsed command-line configuration: one of the two allowed globals' types.
+ * main.c fills it; everything else receives it as a const pointer. */
+#ifndef MVR_CONFIG_H
+#define MVR_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DEFAULT_FIRMWARE "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd"
+#define DEFAULT_VARS_TEMPLATE "/usr/share/AAVMF/AAVMF_VARS.fd"
+#define DEFAULT_MEMORY (512ULL << 20)
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	const char *firmware;     /* NULL with --no-firmware */
+	const char *vars;         /* persistent variable store, or NULL */
+	const char *api_socket;
+	uint64_t ram_size;
+	unsigned ncpus;
+	bool ras;
+	bool no_reboot;
+};
+
+#endif

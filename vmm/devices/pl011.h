@@ -1,0 +1,27 @@
+/* ARM PrimeCell UART PL011 (DDI0183): the guest console. Output goes to an
+ * fd (stdout), input is pushed by the event loop with pl011_push_input(). */
+#ifndef MVR_PL011_H
+#define MVR_PL011_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bus_dev.h"
+#include "irq.h"
+
+struct pl011;
+
+extern const struct bus_dev_ops pl011_bus_ops;
+
+struct pl011 *pl011_create(int out_fd, struct irq_line irq);
+void pl011_destroy(struct pl011 *u);
+
+/* Queue received bytes; returns how many fit in the receive FIFO (the rest
+ * must be offered again later, see pl011_rx_room()). Thread-safe. */
+size_t pl011_push_input(struct pl011 *u, const uint8_t *buf, size_t len);
+size_t pl011_rx_room(struct pl011 *u);
+
+/* Back to power-on state (guest reset). */
+void pl011_reset(struct pl011 *u);
+
+#endif

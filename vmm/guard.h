@@ -1,0 +1,17 @@
+/* Guarded copies: memcpy that turns a SIGBUS (poisoned page) inside the
+ * copy into an -EIO return instead of the death of the VMM. The SIGBUS
+ * handler calls guard_sigbus_recover() first; it does not return when the
+ * faulting thread was inside guarded_memcpy(). */
+#ifndef MVR_GUARD_H
+#define MVR_GUARD_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+int guarded_memcpy(void *dst, const void *src, size_t n);
+
+/* From the SIGBUS handler only: if this thread is in a guarded copy, jump
+ * back into it (never returns); otherwise return false. */
+bool guard_sigbus_recover(void);
+
+#endif

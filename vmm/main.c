@@ -1,0 +1,291 @@
+/* microvm-ras entry point: command-line parsing and the only place that
+ * decides to exit. Subcommands: run, dump-dtb, dump-acpi, ctl. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "arch/arm64/boot.h"
+#include "arch/arm64/memmap.h"
+#include "config.h"
+#include "log.h"
+#include "util.h"
+#include "vm.h"
+
+#define EXIT_USAGE 2
+
+/* The parsed configuration: one of the two allowed globals. */
+static struct vm_config config = {
+	.ram_size = DEFAULT_MEMORY,
+	.ncpus = 1,
+	.firmware = DEFAULT_FIRMWARE,
+};
+
+enum {
+	OPT_NO_FIRMWARE = 0x100, OPT_RAS, OPT_NO_REBOOT, OPT_VARS, OPT_API,
+	OPT_FIRMWARE, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "cmdline", required_argument, NULL, 'c' },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "cpus", required_argument, NULL, 'p' },
+	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
+	{ "no-firmware", no_argument, NULL, OPT_NO_FIRMWARE },
+	{ "vars", required_argument, NULL, OPT_VARS },
+	{ "ras", no_argument, NULL, OPT_RAS },
+	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "api-socket", required_argument, NULL, OPT_API },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: microvm-ras run --kernel IMAGE [options]\n"
+"       microvm-ras dump-dtb FILE [options]     write the guest device tree\n"
+"       microvm-ras dump-acpi DIR [options]     write each ACPI table as DIR/SIG.dat\n"
+"       microvm-ras ctl --api-socket PATH COMMAND [ARGS]   talk to a running VMM\n"
+"\n"
+"options:\n"
+"  -k, --kernel IMAGE      arm64 Linux Image to boot\n"
+"  -i, --initrd FILE       initial ramdisk\n"
+"  -c, --cmdline STRING    kernel command line\n"
+"  -m, --memory SIZE       guest RAM, e.g. 512M or 2G (default 512M; a bare\n"
+"                          number is MiB)\n"
+"  -p, --cpus N            number of vCPUs (default 1)\n"
+"      --firmware PATH     UEFI firmware for flash bank 0\n"
+"                          (default " DEFAULT_FIRMWARE ")\n"
+"      --no-firmware       boot the kernel directly with a device tree\n"
+"      --vars FILE         persistent UEFI variable store (flash bank 1)\n"
+"      --ras               guest memory-error recovery (needs firmware boot)\n"
+"      --api-socket PATH   JSON control socket\n"
+"      --no-reboot         exit when the guest resets instead of rebooting\n"
+"  -v, --verbose           more diagnostics;  -q, --quiet: errors only\n"
+"  -h, --help              this text;  --version: print the version\n");
+}
+
+/* "512M", "2G", "1024K", "4096" (MiB). Returns 0 or -EINVAL. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	unsigned shift = 20;
+	char *end;
+	uint64_t v;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	v = strtoull(s, &end, 0);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: return -EINVAL;
+	}
+	if ((*end == 'i' || *end == 'B') && end[1] == (*end == 'i' ? 'B' : '\0'))
+		end += *end == 'i' ? 2 : 1;
+	if (*end || v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Parse options into 'config'. Returns 0, or EXIT_USAGE after one error
+ * line, or -1 when --help/--version already printed what was asked. */
+static int parse_options(int argc, char **argv)
+{
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:vqh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': config.kernel = optarg; break;
+		case 'i': config.initrd = optarg; break;
+		case 'c': config.cmdline = optarg; break;
+		case 'm':
+			if (parse_size(optarg, &config.ram_size)) {
+				pr_err("invalid --memory '%s' (expected e.g. 512M or 2G)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			if (parse_uint(optarg, &config.ncpus)) {
+				pr_err("invalid --cpus '%s' (expected a number)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_FIRMWARE: config.firmware = optarg; break;
+		case OPT_NO_FIRMWARE: config.firmware = NULL; break;
+		case OPT_VARS: config.vars = optarg; break;
+		case OPT_RAS: config.ras = true; break;
+		case OPT_NO_REBOOT: config.no_reboot = true; break;
+		case OPT_API: config.api_socket = optarg; break;
+		case 'v': log_level = LOG_DEBUG; break;
+		case 'q': log_level = LOG_ERROR; break;
+		case 'h': usage(stdout); return -1;
+		case OPT_VERSION: printf("microvm-ras %s\n", MVR_VERSION); return -1;
+		case ':':
+			pr_err("option '%s' needs an argument (see --help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			pr_err("unknown option '%s' (see --help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		pr_err("unexpected argument '%s' (see --help)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Semantic checks shared by run and the dump commands. */
+static int check_config(bool need_kernel)
+{
+	uint64_t min_ram = config.firmware ? MIN_RAM_FIRMWARE : 32ULL << 20;
+
+	if (need_kernel && !config.kernel) {
+		pr_err("no kernel given (use --kernel IMAGE)");
+		return EXIT_USAGE;
+	}
+	if (config.ncpus == 0 || config.ncpus > MAX_VCPUS) {
+		pr_err("--cpus must be between 1 and %llu, got %u",
+		       (unsigned long long)MAX_VCPUS, config.ncpus);
+		return EXIT_USAGE;
+	}
+	if (config.ram_size < min_ram || !IS_ALIGNED(config.ram_size, SZ_2M)) {
+		pr_err("--memory must be a multiple of 2 MiB and at least %llu MiB%s, got %llu bytes",
+		       (unsigned long long)(min_ram >> 20),
+		       config.firmware ? " for firmware boot" : "",
+		       (unsigned long long)config.ram_size);
+		return EXIT_USAGE;
+	}
+	if (config.ras && !config.firmware) {
+		pr_err("--ras needs firmware boot (ACPI/HEST); drop --no-firmware");
+		return EXIT_USAGE;
+	}
+	if (config.vars && !config.firmware) {
+		pr_err("--vars needs firmware boot; drop --no-firmware");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int cmd_run(void)
+{
+	struct vm *vm;
+	int status;
+
+	/* Ask for early SIGBUS on memory errors in our pages (AO). */
+	prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0);
+	vm = vm_create(&config);
+	if (!vm)
+		return 1;
+	status = vm_run(vm);
+	vm_destroy(vm);
+	return status;
+}
+
+static int cmd_dump_dtb(const char *path)
+{
+	struct vm vm_probe = { .cfg = &config };
+	struct boot_layout *lay = NULL;
+	static uint8_t buf[DTB_MAX_SIZE];
+	FILE *f;
+	int n;
+
+	if (config.kernel) {
+		if (vm_load_payload(&vm_probe))
+			return 1;
+		lay = &vm_probe.layout;
+	}
+	n = vm_build_fdt(&config, lay, buf, sizeof(buf));
+	free(vm_probe.kernel);
+	free(vm_probe.initrd);
+	if (n < 0) {
+		pr_err("cannot build the device tree: %s", strerror(-n));
+		return 1;
+	}
+	f = fopen(path, "wb");
+	if (!f || fwrite(buf, 1, (size_t)n, f) != (size_t)n || fclose(f) != 0) {
+		pr_err("cannot write '%s': %m", path);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd, *arg = NULL;
+	int ret;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("microvm-ras %s\n", MVR_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "dump-dtb") || !strcmp(cmd, "dump-acpi")) {
+		if (argc < 3 || argv[2][0] == '-') {
+			pr_err("%s needs an output path", cmd);
+			return EXIT_USAGE;
+		}
+		arg = argv[2];
+		argv += 2;
+		argc -= 2;
+	} else if (!strcmp(cmd, "run")) {
+		argv += 1;
+		argc -= 1;
+	} else {
+		pr_err("unknown command '%s' (expected run, dump-dtb, dump-acpi or ctl; see --help)", cmd);
+		return EXIT_USAGE;
+	}
+	ret = parse_options(argc, argv);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	ret = check_config(!strcmp(cmd, "run"));
+	if (ret)
+		return ret;
+	if (!strcmp(cmd, "run"))
+		return cmd_run();
+	if (!strcmp(cmd, "dump-dtb"))
+		return cmd_dump_dtb(arg);
+	pr_err("dump-acpi is not available in this build yet");
+	return 1;
+}

@@ -1,0 +1,511 @@
+/* VM construction in boot order, top to bottom (vm_create), and the run /
+ * reboot cycle (vm_run). Firmware-specific pieces live in vm_firmware.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "arch/arm64/fdt.h"
+#include "arch/arm64/gic.h"
+#include "arch/arm64/memmap.h"
+#include "arch/arm64/regs.h"
+#include "bus.h"
+#include "devices/pl011.h"
+#include "devices/pl031.h"
+#include "log.h"
+#include "loop.h"
+#include "mem.h"
+#include "util.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "vm_firmware.h"
+
+#define KVM_API_EXPECTED 12
+
+static const struct {
+	long cap;
+	const char *what;
+} required_caps[] = {
+	{ KVM_CAP_USER_MEMORY, "user memory slots" },
+	{ KVM_CAP_ONE_REG, "ONE_REG register access" },
+	{ KVM_CAP_ARM_PSCI_0_2, "PSCI 0.2" },
+	{ KVM_CAP_DEVICE_CTRL, "device control API (vGIC)" },
+	{ KVM_CAP_IRQCHIP, "in-kernel interrupt controller" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "immediate_exit" },
+	{ KVM_CAP_READONLY_MEM, "read-only memory slots (flash)" },
+};
+
+static int kvm_open_checked(struct vm *vm)
+{
+	unsigned i;
+	int ver, max_vcpus, ipa;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		pr_err("cannot open /dev/kvm: %m (is KVM available and are you allowed to use it?)");
+		return -errno;
+	}
+	ver = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (ver != KVM_API_EXPECTED) {
+		pr_err("unsupported KVM API version %d (need %d)", ver, KVM_API_EXPECTED);
+		return -ENOTSUP;
+	}
+	for (i = 0; i < ARRAY_SIZE(required_caps); i++) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
+			pr_err("KVM lacks a required capability: %s", required_caps[i].what);
+			return -ENOTSUP;
+		}
+	}
+	max_vcpus = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (max_vcpus > 0 && vm->ncpus > (unsigned)max_vcpus) {
+		pr_err("--cpus %u exceeds this host's KVM limit of %d vCPUs", vm->ncpus, max_vcpus);
+		return -EINVAL;
+	}
+	ipa = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE);
+	if (ipa <= 0)
+		ipa = 40;
+	if (MEMMAP_RAM_BASE + vm->cfg->ram_size > (1ULL << ipa)) {
+		pr_err("--memory %llu MiB does not fit this host's %d-bit guest physical address space",
+		       (unsigned long long)(vm->cfg->ram_size >> 20), ipa);
+		return -EINVAL;
+	}
+	vm->run_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->run_mmap_size <= 0) {
+		pr_err("KVM_GET_VCPU_MMAP_SIZE failed: %m");
+		return -errno;
+	}
+	return 0;
+}
+
+static int vm_create_kvm_vm(struct vm *vm)
+{
+	/* Type 0: the default 40-bit IPA space, enough for the virt map. */
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		pr_err("KVM_CREATE_VM failed: %m");
+		return -errno;
+	}
+	/* Report undecodable MMIO accesses to us instead of failing the vCPU. */
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_NISV_TO_USER) > 0) {
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_NISV_TO_USER };
+
+		if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+			pr_warn("cannot enable KVM_CAP_ARM_NISV_TO_USER: %m");
+	}
+	vm->cap_ext_dabt = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_INJECT_EXT_DABT) > 0;
+	return 0;
+}
+
+static int vm_create_vcpus(struct vm *vm)
+{
+	unsigned i;
+	int ret;
+
+	ret = arm64_preferred_target(vm->vm_fd, &vm->target);
+	if (ret) {
+		pr_err("KVM_ARM_PREFERRED_TARGET failed: %s", strerror(-ret));
+		return ret;
+	}
+	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return -ENOMEM;
+	for (i = 0; i < vm->ncpus; i++) {
+		ret = vcpu_create(vm, &vm->vcpus[i], i);
+		if (!ret)
+			ret = vcpu_reset(&vm->vcpus[i]);
+		if (ret) {
+			pr_err("cannot create vCPU %u: %s", i, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void vm_irq_set(void *opaque, unsigned spi, int level)
+{
+	struct vm *vm = opaque;
+	int ret = gic_set_spi(vm->gic, spi, level);
+
+	if (ret)
+		pr_warn_rl("cannot set SPI %u to %d: %s", spi, level, strerror(-ret));
+}
+
+static int vm_create_devices(struct vm *vm)
+{
+	struct irq_line uart_irq = { vm_irq_set, vm, IRQ_SPI_UART };
+	struct irq_line rtc_irq = { vm_irq_set, vm, IRQ_SPI_RTC };
+	int ret;
+
+	vm->uart = pl011_create(STDOUT_FILENO, uart_irq);
+	vm->rtc = pl031_create(rtc_irq);
+	if (!vm->uart || !vm->rtc)
+		return -ENOMEM;
+	ret = bus_register(vm->bus, MEMMAP_UART_BASE, MEMMAP_UART_SIZE, &pl011_bus_ops, vm->uart);
+	if (!ret)
+		ret = bus_register(vm->bus, MEMMAP_RTC_BASE, MEMMAP_RTC_SIZE, &pl031_bus_ops, vm->rtc);
+	if (ret)
+		pr_err("cannot register devices on the MMIO bus: %s", strerror(-ret));
+	return ret;
+}
+
+int vm_build_fdt(const struct vm_config *cfg, const struct boot_layout *lay,
+		 void *buf, size_t size)
+{
+	struct fdt_params p = {
+		.ncpus = cfg->ncpus,
+		.ram_base = MEMMAP_RAM_BASE,
+		.ram_size = cfg->ram_size,
+		.cmdline = cfg->cmdline,
+		.firmware = cfg->firmware != NULL,
+	};
+
+	if (!cfg->firmware && lay && lay->initrd_size) {
+		p.initrd_start = lay->initrd;
+		p.initrd_end = lay->initrd + lay->initrd_size;
+	}
+	return fdt_build(&p, buf, size);
+}
+
+int vm_load_payload(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	const char *why = NULL;
+	int ret;
+
+	ret = boot_read_file(cfg->kernel, &vm->kernel, &vm->kernel_size);
+	if (ret) {
+		pr_err("cannot read kernel '%s': %s", cfg->kernel, strerror(-ret));
+		return ret;
+	}
+	ret = arm64_image_parse(vm->kernel, vm->kernel_size, &vm->image, &why);
+	if (ret) {
+		pr_err("kernel '%s': %s", cfg->kernel, why);
+		return ret;
+	}
+	if (cfg->initrd) {
+		ret = boot_read_file(cfg->initrd, &vm->initrd, &vm->initrd_size);
+		if (ret) {
+			pr_err("cannot read initrd '%s': %s", cfg->initrd, strerror(-ret));
+			return ret;
+		}
+	}
+	if (cfg->firmware)
+		return 0; /* the firmware loads them through fw_cfg */
+	ret = boot_plan(MEMMAP_RAM_BASE, cfg->ram_size, &vm->image, vm->initrd_size, &vm->layout);
+	if (ret)
+		pr_err("kernel (%llu MiB with BSS)%s do not fit in %llu MiB of guest RAM",
+		       (unsigned long long)(vm->image.image_size >> 20),
+		       vm->initrd_size ? ", initrd and DTB" : " and DTB",
+		       (unsigned long long)(cfg->ram_size >> 20));
+	return ret;
+}
+
+/* Put kernel, initrd and DTB into RAM and point vCPU 0 at the kernel. */
+static int vm_direct_boot_prepare(struct vm *vm)
+{
+	const struct boot_layout *lay = &vm->layout;
+	void *dst;
+	int ret;
+
+	dst = mem_gpa_to_hva(vm->mem, lay->kernel, vm->kernel_size);
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, vm->kernel, vm->kernel_size);
+	if (vm->initrd_size) {
+		dst = mem_gpa_to_hva(vm->mem, lay->initrd, vm->initrd_size);
+		if (!dst)
+			return -EFAULT;
+		memcpy(dst, vm->initrd, vm->initrd_size);
+	}
+	dst = mem_gpa_to_hva(vm->mem, lay->dtb, DTB_MAX_SIZE);
+	if (!dst)
+		return -EFAULT;
+	ret = vm_build_fdt(vm->cfg, lay, dst, DTB_MAX_SIZE);
+	if (ret < 0) {
+		pr_err("cannot build the device tree: %s", strerror(-ret));
+		return ret;
+	}
+	ret = arm64_set_reg(vm->vcpus[0].fd, ARM64_REG_PC, lay->kernel);
+	if (!ret)
+		ret = arm64_set_reg(vm->vcpus[0].fd, ARM64_REG_X0, lay->dtb);
+	if (ret)
+		pr_err("cannot set boot registers: %s", strerror(-ret));
+	return ret;
+}
+
+static int vm_stop_cb(void *opaque, int fd)
+{
+	struct vm *vm = opaque;
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return -1;
+	/* Late wake-ups from a previous boot's stop are ignored. */
+	if (__atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) != VM_RUNNING)
+		loop_quit(vm->loop);
+	return 0;
+}
+
+static int vm_signal_cb(void *opaque, int fd)
+{
+	struct vm *vm = opaque;
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	pr_info("terminating on signal %u", si.ssi_signo);
+	vm_request_stop(vm, VM_STOP_SIGNAL);
+	return 0;
+}
+
+static int vm_console_cb(void *opaque, int fd)
+{
+	struct vm *vm = opaque;
+	uint8_t buf[256];
+	size_t room = pl011_rx_room(vm->uart);
+	ssize_t n;
+
+	if (!room)
+		return 10; /* guest has not drained its FIFO: look again later */
+	n = read(fd, buf, MIN(room, sizeof(buf)));
+	if (n < 0)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+	if (n == 0)
+		return -1; /* EOF: the guest keeps running without input */
+	pl011_push_input(vm->uart, buf, (size_t)n);
+	return 0;
+}
+
+static struct termios saved_tio;
+static int tio_saved;
+
+static void console_restore(void)
+{
+	if (tio_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+}
+
+/* A terminal on stdin goes to raw mode so keys reach the guest one by one;
+ * Ctrl-C still stops the VMM (ISIG kept). */
+static void console_setup(void)
+{
+	struct termios tio;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio) < 0)
+		return;
+	tio = saved_tio;
+	tio.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHONL | IEXTEN);
+	tio.c_iflag &= ~(tcflag_t)(ICRNL | IXON);
+	tio.c_cc[VMIN] = 1;
+	tio.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0) {
+		tio_saved = 1;
+		atexit(console_restore);
+	}
+}
+
+static int vm_create_loop(struct vm *vm)
+{
+	sigset_t set;
+	int sfd, ret;
+
+	vm->loop = loop_create();
+	if (!vm->loop)
+		return -ENOMEM;
+	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	/* Blocked in every thread (vCPU threads inherit the mask). */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (vm->stop_efd < 0 || sfd < 0)
+		return -errno;
+	ret = loop_add_fd(vm->loop, vm->stop_efd, vm_stop_cb, vm);
+	if (!ret)
+		ret = loop_add_fd(vm->loop, sfd, vm_signal_cb, vm);
+	if (!ret) {
+		fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
+		console_setup();
+		ret = loop_add_fd(vm->loop, STDIN_FILENO, vm_console_cb, vm);
+	}
+	return ret;
+}
+
+struct vm *vm_create(const struct vm_config *cfg)
+{
+	struct vm *vm;
+	int ret;
+
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return NULL;
+	vm->cfg = cfg;
+	vm->ncpus = cfg->ncpus;
+	vm->kvm_fd = vm->vm_fd = vm->stop_efd = -1;
+	vm->flash1_slot = -1;
+
+	/* 1. Payload first: bad input is reported before touching KVM. */
+	ret = vm_load_payload(vm);
+	/* 2. KVM and the VM, after checking what we rely on. */
+	if (!ret)
+		ret = kvm_open_checked(vm);
+	if (!ret)
+		ret = vm_create_kvm_vm(vm);
+	if (!ret) {
+		ret = vcpu_signals_init();
+		if (ret)
+			pr_err("cannot install vCPU kick signal: %s", strerror(-ret));
+	}
+	/* 3. Guest RAM as memslot 0. */
+	if (!ret) {
+		vm->mem = mem_create(vm->vm_fd, MEMMAP_RAM_BASE, cfg->ram_size);
+		if (!vm->mem) {
+			ret = -errno;
+			pr_err("cannot allocate %llu MiB of guest RAM: %s",
+			       (unsigned long long)(cfg->ram_size >> 20), strerror(-ret));
+		}
+	}
+	/* 4. vCPUs, then the vGIC that needs them all. */
+	if (!ret)
+		ret = vm_create_vcpus(vm);
+	if (!ret) {
+		vm->gic = gic_create(vm->vm_fd, vm->ncpus);
+		ret = vm->gic ? gic_finalize(vm->gic) : -ENODEV;
+	}
+	/* 5. MMIO bus and devices. */
+	if (!ret) {
+		vm->bus = bus_create();
+		ret = vm->bus ? vm_create_devices(vm) : -ENOMEM;
+	}
+	/* 6. Firmware, flash, fw_cfg and ACPI (firmware boot only). */
+	if (!ret && cfg->firmware)
+		ret = vm_firmware_create(vm);
+	/* 7. The main thread's event loop. */
+	if (!ret) {
+		ret = vm_create_loop(vm);
+		if (ret)
+			pr_err("cannot set up the event loop: %s", strerror(-ret));
+	}
+	if (ret) {
+		vm_destroy(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	unsigned i;
+
+	if (!vm)
+		return;
+	if (vm->vcpus) {
+		for (i = 0; i < vm->ncpus; i++)
+			if (vm->vcpus[i].vm)
+				vcpu_destroy(&vm->vcpus[i]);
+		free(vm->vcpus);
+	}
+	vm_firmware_destroy(vm);
+	loop_destroy(vm->loop);
+	pl011_destroy(vm->uart);
+	pl031_destroy(vm->rtc);
+	bus_destroy(vm->bus);
+	gic_destroy(vm->gic);
+	mem_destroy(vm->mem);
+	free(vm->kernel);
+	free(vm->initrd);
+	if (vm->stop_efd >= 0)
+		close(vm->stop_efd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	free(vm);
+}
+
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
+{
+	int expected = VM_RUNNING;
+	uint64_t one = 1;
+	unsigned i;
+
+	__atomic_compare_exchange_n(&vm->stop_reason, &expected, (int)reason, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	for (i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	if (write(vm->stop_efd, &one, sizeof(one)) < 0)
+		pr_warn("cannot wake the main loop: %m");
+}
+
+/* Everything a power-on does, for the first boot and every reboot. */
+static int vm_power_on(struct vm *vm)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		ret = vcpu_reset(&vm->vcpus[i]);
+		if (ret) {
+			pr_err("cannot reset vCPU %u: %s", i, strerror(-ret));
+			return ret;
+		}
+	}
+	pl011_reset(vm->uart);
+	if (vm->cfg->firmware)
+		return vm_firmware_boot_prepare(vm);
+	return vm_direct_boot_prepare(vm);
+}
+
+int vm_run(struct vm *vm)
+{
+	unsigned i;
+	int reason, ret;
+
+	for (;;) {
+		ret = vm_power_on(vm);
+		if (ret)
+			return 1;
+		vm->boots++;
+		__atomic_store_n(&vm->stop_reason, VM_RUNNING, __ATOMIC_RELEASE);
+		for (i = 0; i < vm->ncpus; i++) {
+			ret = vcpu_start(&vm->vcpus[i]);
+			if (ret) {
+				pr_err("cannot start vCPU thread %u: %s", i, strerror(-ret));
+				vm_request_stop(vm, VM_STOP_ERROR);
+				break;
+			}
+		}
+		ret = loop_run(vm->loop);
+		if (ret) {
+			pr_err("event loop failed: %s", strerror(-ret));
+			vm_request_stop(vm, VM_STOP_ERROR);
+		}
+		for (i = 0; i < vm->ncpus; i++)
+			vcpu_join(&vm->vcpus[i]);
+
+		reason = __atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE);
+		switch (reason) {
+		case VM_STOP_RESET:
+			if (vm->cfg->no_reboot) {
+				pr_info("guest requested a reset; exiting (--no-reboot)");
+				return 0;
+			}
+			pr_info("guest reset: rebooting");
+			continue;
+		case VM_STOP_SHUTDOWN:
+		case VM_STOP_SIGNAL:
+			return 0;
+		default:
+			return 1;
+		}
+	}
+}

@@ -1,0 +1,92 @@
+/* The virtual machine: owns KVM fds, memory, bus, devices and vCPUs.
+ * vm_create() builds everything in boot order (see vm.c, top to bottom);
+ * vm_run() runs the guest until it powers off, is stopped by a signal or
+ * fails, rebooting it in place on PSCI SYSTEM_RESET. */
+#ifndef MVR_VM_H
+#define MVR_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "config.h"
+#include "arch/arm64/boot.h"
+
+enum vm_stop_reason {
+	VM_RUNNING = 0,
+	VM_STOP_SHUTDOWN,   /* PSCI SYSTEM_OFF */
+	VM_STOP_RESET,      /* PSCI SYSTEM_RESET */
+	VM_STOP_SIGNAL,     /* SIGINT/SIGTERM or control 'quit' */
+	VM_STOP_ERROR,      /* a vCPU failed */
+};
+
+struct vcpu;
+struct mem;
+struct bus;
+struct gic;
+struct pl011;
+struct pl031;
+struct loop;
+struct fwcfg;
+struct cfi_flash;
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	int run_mmap_size;
+	struct kvm_vcpu_init target;
+	bool cap_ext_dabt;            /* KVM_CAP_ARM_INJECT_EXT_DABT */
+
+	struct mem *mem;
+	struct bus *bus;
+	struct gic *gic;
+	struct pl011 *uart;
+	struct pl031 *rtc;
+	struct fwcfg *fwcfg;
+	struct cfi_flash *flash;
+	uint8_t *flash0, *flash1;      /* host mappings of the two banks */
+	int flash1_slot;
+
+	struct vcpu *vcpus;
+	unsigned ncpus;
+
+	/* Boot payload, kept for reboots. */
+	uint8_t *kernel;
+	size_t kernel_size;
+	struct arm64_image image;
+	uint8_t *initrd;
+	size_t initrd_size;
+	struct boot_layout layout;
+	unsigned boots;               /* how many times the guest started */
+
+	/* Stop protocol: first reason wins; stop_efd wakes the main loop. */
+	int stop_reason;
+	int stop_efd;
+	struct loop *loop;
+};
+
+/* Build the VM. Logs one error line and returns NULL on failure. */
+struct vm *vm_create(const struct vm_config *cfg);
+void vm_destroy(struct vm *vm);
+
+/* Run until the guest is done. Returns the process exit status: 0 for a
+ * guest power-off (or a reset with --no-reboot), 1 for an error, 128+sig
+ * for a signal. */
+int vm_run(struct vm *vm);
+
+/* Ask every vCPU to leave KVM_RUN and the main loop to end the current
+ * boot. Thread-safe; the first reason given sticks. */
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason);
+
+/* Build the DTB for this configuration into buf; used by run and dump-dtb.
+ * Returns its size or -errno. */
+int vm_build_fdt(const struct vm_config *cfg, const struct boot_layout *lay,
+		 void *buf, size_t size);
+
+/* Load and check kernel/initrd and compute their placement without KVM
+ * (for run and for dump-dtb). Logs one error line on failure. */
+int vm_load_payload(struct vm *vm);
+
+#endif

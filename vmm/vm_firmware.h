@@ -1,0 +1,17 @@
+/* Firmware boot (DESIGN.md section 1): edk2 in flash bank 0, the variable
+ * store in bank 1, fw_cfg with the kernel and the ACPI tables. Called from
+ * vm.c only; all of it is skipped with --no-firmware. */
+#ifndef MVR_VM_FIRMWARE_H
+#define MVR_VM_FIRMWARE_H
+
+struct vm;
+
+/* After the bus exists: load the firmware, create flash and fw_cfg, build
+ * ACPI. Logs one error line and returns -errno on failure. */
+int vm_firmware_create(struct vm *vm);
+void vm_firmware_destroy(struct vm *vm);
+
+/* At every power-on: DTB at the start of RAM, vCPU 0 at the reset vector. */
+int vm_firmware_boot_prepare(struct vm *vm);
+
+#endif
