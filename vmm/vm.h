@@ -30,6 +30,7 @@ struct pl031;
 struct loop;
 struct fwcfg;
 struct cfi_flash;
+struct acpi_build;
 
 struct vm {
 	const struct vm_config *cfg;
@@ -48,6 +49,8 @@ struct vm {
 	struct cfi_flash *flash;
 	uint8_t *flash0, *flash1;      /* host mappings of the two banks */
 	int flash1_slot;
+	struct acpi_build *acpi;       /* blobs handed to the firmware */
+	uint64_t hw_errors_gpa;        /* where firmware put etc/hardware_errors */
 
 	struct vcpu *vcpus;
 	unsigned ncpus;

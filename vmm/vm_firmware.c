@@ -1,22 +1,351 @@
-/* Firmware boot wiring: flash banks, fw_cfg items and the ACPI blobs. */
+/* Firmware boot wiring (DESIGN.md sections 1, 2, 4, 5): edk2 runs in place
+ * from flash bank 0 (read-only memslot), keeps its variables in CFI flash
+ * bank 1, and reads the kernel, initrd, command line and our ACPI tables
+ * from fw_cfg; the firmware's WRITE_POINTER tells us where it put
+ * etc/hardware_errors. */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "acpi/tables.h"
+#include "arch/arm64/memmap.h"
+#include "arch/arm64/regs.h"
+#include "bus.h"
+#include "devices/cfi_flash.h"
+#include "fwcfg/fwcfg.h"
 #include "log.h"
+#include "mem.h"
+#include "util.h"
+#include "vcpu.h"
 #include "vm.h"
 #include "vm_firmware.h"
 
+#define HW_ERRORS_ADDR_FILE "etc/hardware_errors_addr"
+#define HW_ERRORS_FILE "etc/hardware_errors"
+
+/* Read 'path' into a fresh 'size'-byte mapping padded with 0xFF (erased
+ * flash). Fails if the file is larger than the bank. */
+static uint8_t *flash_load(const char *path, uint64_t size, const char *what)
+{
+	struct stat st;
+	uint8_t *p;
+	size_t done = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_err("cannot open %s '%s': %m", what, path);
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    (uint64_t)st.st_size > size) {
+		pr_err("%s '%s' must be a regular non-empty file of at most %" PRIu64 " MiB",
+		       what, path, size >> 20);
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		pr_err("cannot map %s: %m", what);
+		close(fd);
+		return NULL;
+	}
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, p + done, (size_t)st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			pr_err("cannot read %s '%s': %s", what, path, n ? strerror(errno) : "short read");
+			munmap(p, size);
+			close(fd);
+			return NULL;
+		}
+		done += (size_t)n;
+	}
+	close(fd);
+	memset(p + done, 0xff, size - done);
+	return p;
+}
+
+/* --vars FILE: a shared mapping of the file, created from the template on
+ * first use, so the guest's variable writes persist. */
+static uint8_t *vars_open_persistent(const char *path, uint64_t size)
+{
+	uint8_t *tmpl = NULL, *p;
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		tmpl = access(DEFAULT_VARS_TEMPLATE, R_OK) == 0 ?
+			flash_load(DEFAULT_VARS_TEMPLATE, size, "variable store template") : NULL;
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	}
+	if (fd < 0) {
+		pr_err("cannot open variable store '%s': %m", path);
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > size) {
+		pr_err("variable store '%s' must be a regular file of at most %" PRIu64 " MiB",
+		       path, size >> 20);
+		goto fail;
+	}
+	if ((uint64_t)st.st_size < size) {
+		/* A new or short store: the missing part reads as erased. */
+		uint64_t old = (uint64_t)st.st_size;
+
+		if (ftruncate(fd, (off_t)size) < 0) {
+			pr_err("cannot size variable store '%s': %m", path);
+			goto fail;
+		}
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			goto fail_map;
+		if (tmpl && old == 0)
+			memcpy(p, tmpl, size);
+		else
+			memset(p + old, 0xff, size - old);
+	} else {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			goto fail_map;
+	}
+	close(fd);
+	if (tmpl)
+		munmap(tmpl, size);
+	return p;
+
+fail_map:
+	pr_err("cannot map variable store '%s': %m", path);
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (tmpl)
+		munmap(tmpl, size);
+	return NULL;
+}
+
+static uint8_t *vars_open(const struct vm_config *cfg, uint64_t size)
+{
+	uint8_t *p;
+
+	if (cfg->vars)
+		return vars_open_persistent(cfg->vars, size);
+	/* Volatile store: a private copy of the template, like QEMU with a
+	 * copied AAVMF_VARS.fd; erased flash when there is no template. */
+	if (access(DEFAULT_VARS_TEMPLATE, R_OK) == 0)
+		return flash_load(DEFAULT_VARS_TEMPLATE, size, "variable store template");
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0xff, size);
+	return p;
+}
+
+/* Flash bank 1 leaves read-array mode: reads must trap as MMIO while a
+ * command sequence runs, so its read-only memslot goes away until then. */
+static void flash1_set_romd(void *opaque, bool romd)
+{
+	struct vm *vm = opaque;
+	int ret = mem_set_slot(vm->mem, vm->flash1_slot, MEMMAP_FLASH1_BASE, vm->flash1,
+			       MEMMAP_FLASH1_SIZE, true, romd);
+
+	if (ret)
+		pr_warn_rl("cannot %s flash bank 1 memslot: %s", romd ? "map" : "unmap",
+			   strerror(-ret));
+}
+
+static int vm_flash_create(struct vm *vm)
+{
+	int ret;
+
+	vm->flash0 = flash_load(vm->cfg->firmware, MEMMAP_FLASH0_SIZE, "firmware");
+	if (!vm->flash0)
+		return -EINVAL;
+	vm->flash1 = vars_open(vm->cfg, MEMMAP_FLASH1_SIZE);
+	if (!vm->flash1)
+		return -EINVAL;
+	/* Bank 0 is code only: a read-only slot, writes are ignored. */
+	ret = mem_add_slot(vm->mem, MEMMAP_FLASH0_BASE, vm->flash0, MEMMAP_FLASH0_SIZE, true);
+	if (ret < 0)
+		goto err;
+	ret = mem_add_slot(vm->mem, MEMMAP_FLASH1_BASE, vm->flash1, MEMMAP_FLASH1_SIZE, true);
+	if (ret < 0)
+		goto err;
+	vm->flash1_slot = ret;
+	vm->flash = cfi_flash_create(vm->flash1, MEMMAP_FLASH1_SIZE, flash1_set_romd, vm);
+	if (!vm->flash)
+		return -ENOMEM;
+	ret = bus_register(vm->bus, MEMMAP_FLASH1_BASE, MEMMAP_FLASH1_SIZE, &cfi_flash_bus_ops,
+			   vm->flash);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	pr_err("cannot map flash: %s", strerror(-ret));
+	return ret;
+}
+
+static void hw_errors_addr_written(void *opaque, const char *name, const uint8_t *data,
+				   uint32_t len)
+{
+	struct vm *vm = opaque;
+	uint64_t gpa;
+
+	if (len < 8)
+		return;
+	gpa = get_le64(data);
+	if (!mem_gpa_to_hva(vm->mem, gpa, vm->acpi->hw_errors.len)) {
+		pr_warn_rl("firmware put %s at 0x%" PRIx64 ", outside guest RAM; ignored",
+			   HW_ERRORS_FILE, gpa);
+		return;
+	}
+	__atomic_store_n(&vm->hw_errors_gpa, gpa, __ATOMIC_RELEASE);
+	pr_info("%s at guest address 0x%" PRIx64 " (WRITE_POINTER)", HW_ERRORS_FILE, gpa);
+}
+
+static int vm_acpi_create(struct vm *vm)
+{
+	struct acpi_config ac = {
+		.ncpus = vm->ncpus,
+		.ram_base = MEMMAP_RAM_BASE,
+		.ram_size = vm->cfg->ram_size,
+		.ras = vm->cfg->ras,
+	};
+	struct acpi_build *b;
+	int ret;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	vm->acpi = b;
+	ret = acpi_build(&ac, b);
+	if (ret) {
+		pr_err("cannot build ACPI tables: %s", strerror(-ret));
+		return ret;
+	}
+	ret = fwcfg_add_file(vm->fwcfg, ACPI_FILE_RSDP, b->rsdp.data, (uint32_t)b->rsdp.len, false);
+	if (!ret)
+		ret = fwcfg_add_file(vm->fwcfg, ACPI_FILE_TABLES, b->tables.data,
+				     (uint32_t)b->tables.len, false);
+	if (!ret)
+		ret = fwcfg_add_file(vm->fwcfg, ACPI_FILE_LOADER, b->loader.data,
+				     (uint32_t)b->loader.len, false);
+	if (!ret && b->hw_errors.len) {
+		uint8_t zero[8] = { 0 };
+
+		ret = fwcfg_add_file(vm->fwcfg, HW_ERRORS_FILE, b->hw_errors.data,
+				     (uint32_t)b->hw_errors.len, false);
+		if (!ret)
+			ret = fwcfg_add_file(vm->fwcfg, HW_ERRORS_ADDR_FILE, zero,
+					     (uint32_t)b->hw_errors_addr_size, true);
+		if (!ret)
+			ret = fwcfg_set_write_cb(vm->fwcfg, HW_ERRORS_ADDR_FILE,
+						 hw_errors_addr_written, vm);
+	}
+	if (ret)
+		pr_err("cannot publish ACPI tables through fw_cfg: %s", strerror(-ret));
+	return ret;
+}
+
+static int vm_fwcfg_create(struct vm *vm)
+{
+	const char *cmdline = vm->cfg->cmdline ? vm->cfg->cmdline : "";
+	size_t cmdlen = strlen(cmdline) + 1;
+	int ret;
+
+	vm->fwcfg = fwcfg_create(&vm->mem->gm);
+	if (!vm->fwcfg)
+		return -ENOMEM;
+	ret = bus_register(vm->bus, MEMMAP_FWCFG_BASE, FWCFG_MMIO_SIZE, &fwcfg_bus_ops, vm->fwcfg);
+	if (ret)
+		return ret;
+	if (vm->kernel_size > UINT32_MAX || vm->initrd_size > UINT32_MAX || cmdlen > UINT32_MAX) {
+		pr_err("kernel and initrd must each be smaller than 4 GiB for fw_cfg");
+		return -EFBIG;
+	}
+	/* The firmware's kernel loader reads these; the item takes over the
+	 * buffers (no second copy of a large kernel in VMM memory). */
+	ret = fwcfg_add_u32(vm->fwcfg, FWCFG_KEY_KERNEL_SIZE, (uint32_t)vm->kernel_size);
+	if (!ret)
+		ret = fwcfg_add_item_owned(vm->fwcfg, FWCFG_KEY_KERNEL_DATA, vm->kernel,
+					   (uint32_t)vm->kernel_size);
+	vm->kernel = NULL;
+	if (!ret && vm->initrd) {
+		ret = fwcfg_add_u32(vm->fwcfg, FWCFG_KEY_INITRD_SIZE, (uint32_t)vm->initrd_size);
+		if (!ret)
+			ret = fwcfg_add_item_owned(vm->fwcfg, FWCFG_KEY_INITRD_DATA, vm->initrd,
+						   (uint32_t)vm->initrd_size);
+		vm->initrd = NULL;
+	}
+	if (!ret)
+		ret = fwcfg_add_u32(vm->fwcfg, FWCFG_KEY_CMDLINE_SIZE, (uint32_t)cmdlen);
+	if (!ret)
+		ret = fwcfg_add_item(vm->fwcfg, FWCFG_KEY_CMDLINE_DATA, cmdline, (uint32_t)cmdlen);
+	if (ret)
+		pr_err("cannot set up fw_cfg: %s", strerror(-ret));
+	return ret;
+}
+
 int vm_firmware_create(struct vm *vm)
 {
-	pr_err("firmware boot is not available in this build yet; use --no-firmware");
-	return -ENOTSUP;
+	int ret;
+
+	ret = vm_flash_create(vm);
+	if (!ret)
+		ret = vm_fwcfg_create(vm);
+	if (!ret)
+		ret = vm_acpi_create(vm);
+	return ret;
 }
 
 void vm_firmware_destroy(struct vm *vm)
 {
+	cfi_flash_destroy(vm->flash);
+	fwcfg_destroy(vm->fwcfg);
+	if (vm->acpi) {
+		acpi_build_free(vm->acpi);
+		free(vm->acpi);
+	}
+	if (vm->flash0)
+		munmap(vm->flash0, MEMMAP_FLASH0_SIZE);
+	if (vm->flash1) {
+		if (vm->cfg->vars)
+			msync(vm->flash1, MEMMAP_FLASH1_SIZE, MS_SYNC);
+		munmap(vm->flash1, MEMMAP_FLASH1_SIZE);
+	}
+	vm->flash = NULL;
+	vm->fwcfg = NULL;
+	vm->acpi = NULL;
+	vm->flash0 = vm->flash1 = NULL;
 }
 
 int vm_firmware_boot_prepare(struct vm *vm)
 {
-	return -ENOTSUP;
+	void *dtb = mem_gpa_to_hva(vm->mem, MEMMAP_RAM_BASE, DTB_MAX_SIZE);
+	int ret;
+
+	if (!dtb)
+		return -EFAULT;
+	cfi_flash_reset(vm->flash);
+	fwcfg_reset(vm->fwcfg);
+	__atomic_store_n(&vm->hw_errors_gpa, 0, __ATOMIC_RELEASE);
+	/* edk2 ArmVirtQemu finds the DTB at the start of RAM. */
+	ret = vm_build_fdt(vm->cfg, NULL, dtb, DTB_MAX_SIZE);
+	if (ret < 0) {
+		pr_err("cannot build the device tree: %s", strerror(-ret));
+		return ret;
+	}
+	ret = arm64_set_reg(vm->vcpus[0].fd, ARM64_REG_PC, MEMMAP_FLASH0_BASE);
+	if (!ret)
+		ret = arm64_set_reg(vm->vcpus[0].fd, ARM64_REG_X0, MEMMAP_RAM_BASE);
+	if (ret)
+		pr_err("cannot set boot registers: %s", strerror(-ret));
+	return ret;
 }

@@ -112,7 +112,8 @@ static int pl031_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 
 const struct bus_dev_ops pl031_bus_ops = {
 	.name = "pl031",
-	.sizes = BUS_SIZE_4,
+	/* edk2's PL031 library reads the ID registers bytewise. */
+	.sizes = BUS_SIZE_1 | BUS_SIZE_2 | BUS_SIZE_4,
 	.read = pl031_read,
 	.write = pl031_write,
 };
