@@ -60,11 +60,11 @@ $(B)/microvm-ras: $(ARM_OBJS)
 	$(CC_ARM) -static -o $@ $^ $(ARM_LIBS) -lpthread
 
 # Every unit test links all pure modules; each test only calls what it covers.
-$(B)/test/%: tests/unit/%.c $(PURE_SRCS) $(B)/config.h tests/unit/*.h
+$(B)/test/%: tests/unit/%.c $(PURE_SRCS) $(B)/config.h $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(COMMON) -Itests/unit -O1 -g -o $@ $< $(PURE_SRCS) -lcmocka
 
-$(B)/test-san/%: tests/unit/%.c $(PURE_SRCS) $(B)/config.h tests/unit/*.h
+$(B)/test-san/%: tests/unit/%.c $(PURE_SRCS) $(B)/config.h $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(COMMON) -Itests/unit -O1 -g $(SANFLAGS) -o $@ $< $(PURE_SRCS) -lcmocka
 

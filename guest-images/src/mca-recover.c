@@ -1,0 +1,417 @@
+/* mca-recover: guest-side test program for memory-error recovery. It pins
+ * N dirty anonymous pages, prints their physical addresses (from
+ * /proc/self/pagemap, see Linux Documentation/admin-guide/mm/pagemap.rst),
+ * then reads them on command and survives the SIGBUS (BUS_MCEERR_AR/AO,
+ * sigaction(2)) the guest kernel sends after a GHES memory error.
+ *
+ * Build: aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -o mca-recover mca-recover.c
+ *
+ * Output lines (one per event, stdout, line-buffered):
+ *   MCA-PAGE i va=0x... pa=0x...
+ *   MCA-READY
+ *   MCA-OK page=i                      page read back intact
+ *   MCA-RECOVERED page=i addr=0x... si_code=BUS_MCEERR_AR lsb=12
+ *   MCA-AO page=i addr=0x... si_code=BUS_MCEERR_AO lsb=12
+ *   MCA-DONE recovered=K of N          K = pages with a survived error
+ * Commands on stdin (--wait): "touch" (all pages in order), "touch i",
+ * "status", "quit"/EOF.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef BUS_MCEERR_AR
+#define BUS_MCEERR_AR 4
+#endif
+#ifndef BUS_MCEERR_AO
+#define BUS_MCEERR_AO 5
+#endif
+
+#define PM_PFN_MASK  ((1ull << 55) - 1)   /* bits 0-54 */
+#define PM_PRESENT   (1ull << 63)
+
+struct opts {
+	unsigned long pages;
+	int wait;
+	int survive;
+	int early;
+	long fake_ar;   /* self-test: page whose touch fakes an AR, or -1 */
+	long fake_ao;   /* self-test: page to fake an AO for at start, or -1 */
+};
+
+/* State shared with the SIGBUS handler: only volatile sig_atomic_t-like
+ * scalars written there, read in the main flow. */
+static sigjmp_buf touch_env;
+static volatile sig_atomic_t in_touch;
+static volatile int ar_code;
+static volatile uintptr_t ar_addr;
+static volatile int ar_lsb;
+
+static uint8_t *area;
+static size_t page_size;
+static unsigned long npages;
+static unsigned char *page_hit;   /* 1 once a page had a survived error */
+static long fake_ar_page = -1;
+
+/* Async-signal-safe hex formatting into buf; returns chars written. */
+static size_t fmt_hex(char *buf, uint64_t v)
+{
+	char tmp[16];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v & 0xf];
+		v >>= 4;
+	} while (v);
+	buf[0] = '0';
+	buf[1] = 'x';
+	for (i = 0; i < n; i++)
+		buf[2 + i] = tmp[n - 1 - i];
+	return n + 2;
+}
+
+static size_t fmt_dec(char *buf, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static size_t put_str(char *buf, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(buf, s, n);
+	return n;
+}
+
+/* Page index of addr inside the test area, or -1. */
+static long page_of(uintptr_t addr)
+{
+	uintptr_t base = (uintptr_t)area;
+
+	if (addr < base || addr >= base + npages * page_size)
+		return -1;
+	return (long)((addr - base) / page_size);
+}
+
+/* Report an AO (action optional) error from the handler itself: it can
+ * arrive at any moment, e.g. while main() sits in read(). */
+static void report_ao(uintptr_t addr, int lsb)
+{
+	char line[160];
+	size_t n = 0;
+	long pg = page_of(addr);
+
+	n += put_str(line + n, "MCA-AO page=");
+	if (pg < 0) {
+		n += put_str(line + n, "-1");
+	} else {
+		n += fmt_dec(line + n, (uint64_t)pg);
+		page_hit[pg] = 1;
+	}
+	n += put_str(line + n, " addr=");
+	n += fmt_hex(line + n, addr);
+	n += put_str(line + n, " si_code=BUS_MCEERR_AO lsb=");
+	n += fmt_dec(line + n, (uint64_t)lsb);
+	line[n++] = '\n';
+	if (write(STDOUT_FILENO, line, n) < 0)
+		_exit(3);
+}
+
+static void sigbus_handler(int sig, siginfo_t *si, void *uctx)
+{
+	static const char other[] = "MCA-FATAL SIGBUS that is not a memory error\n";
+	static const char stray[] = "MCA-FATAL BUS_MCEERR_AR outside a page touch\n";
+
+	(void)sig;
+	(void)uctx;
+	if (si->si_code == BUS_MCEERR_AO) {
+		report_ao((uintptr_t)si->si_addr, si->si_addr_lsb);
+		return;
+	}
+	if (si->si_code != BUS_MCEERR_AR) {
+		if (write(STDOUT_FILENO, other, sizeof(other) - 1) < 0)
+			_exit(2);
+		_exit(2);
+	}
+	if (!in_touch) {
+		if (write(STDOUT_FILENO, stray, sizeof(stray) - 1) < 0)
+			_exit(2);
+		_exit(2);
+	}
+	ar_code = si->si_code;
+	ar_addr = (uintptr_t)si->si_addr;
+	ar_lsb = si->si_addr_lsb;
+	siglongjmp(touch_env, 1);
+}
+
+static uint64_t pattern(unsigned long i, size_t off)
+{
+	return 0x4d43410000000000ull ^ ((uint64_t)i << 32) ^ off;
+}
+
+/* Self-test without a hypervisor: queue ourselves the SIGBUS the kernel
+ * would send for page i (allowed for one's own process, rt_sigqueueinfo(2)).
+ * It is delivered before the syscall returns. */
+static void fake_sigbus(unsigned long i, int code)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGBUS;
+	si.si_code = code;
+	si.si_addr = area + i * page_size;
+	si.si_addr_lsb = 12;
+	if (syscall(SYS_rt_sigqueueinfo, getpid(), SIGBUS, &si) < 0)
+		printf("MCA-WARN rt_sigqueueinfo: %s\n", strerror(errno));
+}
+
+/* Compare page i with its pattern; 0 if intact. Kept out of line so no
+ * local of touch_page() lives across the sigsetjmp(). */
+static __attribute__((noinline)) int check_page(unsigned long i)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(area + i * page_size);
+	size_t k, words = page_size / sizeof(uint64_t);
+	int bad = 0;
+
+	for (k = 0; k < words; k++)
+		if (p[k] != pattern(i, k * sizeof(uint64_t)))
+			bad = 1;
+	return bad;
+}
+
+/* Read every word of page i and check the pattern. Returns 0 if intact,
+ * 1 if the read raised BUS_MCEERR_AR (reported), 2 if data differ. */
+static int touch_page(unsigned long i)
+{
+	fflush(stdout);
+	if (sigsetjmp(touch_env, 1)) {
+		in_touch = 0;
+		page_hit[i] = 1;
+		printf("MCA-RECOVERED page=%ld addr=0x%lx si_code=%s lsb=%d\n",
+		       page_of(ar_addr), (unsigned long)ar_addr,
+		       ar_code == BUS_MCEERR_AR ? "BUS_MCEERR_AR" : "?", ar_lsb);
+		return 1;
+	}
+	in_touch = 1;
+	if (fake_ar_page >= 0 && (unsigned long)fake_ar_page == i)
+		fake_sigbus(i, BUS_MCEERR_AR);
+	if (check_page(i)) {
+		in_touch = 0;
+		printf("MCA-MISMATCH page=%lu (data changed without a SIGBUS)\n", i);
+		return 2;
+	}
+	in_touch = 0;
+	printf("MCA-OK page=%lu\n", i);
+	return 0;
+}
+
+static unsigned long recovered_count(void)
+{
+	unsigned long i, k = 0;
+
+	for (i = 0; i < npages; i++)
+		k += page_hit[i] != 0;
+	return k;
+}
+
+/* Touch pages [from, to]; stop after the first recovery unless survive.
+ * Returns 1 when the program should finish. */
+static int touch_range(const struct opts *o, unsigned long from, unsigned long to)
+{
+	unsigned long i;
+
+	for (i = from; i <= to; i++)
+		if (touch_page(i) == 1 && !o->survive)
+			return 1;
+	return 0;
+}
+
+static int setup_pages(void)
+{
+	unsigned long i;
+	size_t k;
+	int fd;
+
+	area = mmap(NULL, npages * page_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED) {
+		perror("mca-recover: mmap");
+		return -1;
+	}
+	for (i = 0; i < npages; i++)
+		for (k = 0; k < page_size; k += sizeof(uint64_t))
+			*(uint64_t *)(area + i * page_size + k) = pattern(i, k);
+	if (mlock(area, npages * page_size) < 0)
+		printf("MCA-WARN mlock failed (%s): pages may move\n", strerror(errno));
+
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0) {
+		perror("mca-recover: /proc/self/pagemap");
+		return -1;
+	}
+	for (i = 0; i < npages; i++) {
+		uintptr_t va = (uintptr_t)(area + i * page_size);
+		uint64_t ent = 0, pa = 0;
+		off_t off = (off_t)(va / page_size) * (off_t)sizeof(ent);
+
+		if (pread(fd, &ent, sizeof(ent), off) != (ssize_t)sizeof(ent)) {
+			perror("mca-recover: pagemap read");
+			close(fd);
+			return -1;
+		}
+		if ((ent & PM_PRESENT) && (ent & PM_PFN_MASK))
+			pa = (ent & PM_PFN_MASK) * page_size;
+		else
+			printf("MCA-WARN page %lu: no PFN (not present, or not root)\n", i);
+		printf("MCA-PAGE %lu va=0x%lx pa=0x%llx\n", i, (unsigned long)va,
+		       (unsigned long long)pa);
+	}
+	close(fd);
+	printf("MCA-READY\n");
+	fflush(stdout);
+	return 0;
+}
+
+/* --wait: serve commands until quit/EOF (or the first recovery without
+ * --survive). */
+static void command_loop(const struct opts *o)
+{
+	char line[128];
+
+	while (fgets(line, sizeof(line), stdin)) {
+		char *end;
+		unsigned long i;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strcmp(line, "quit") == 0 || strcmp(line, "done") == 0)
+			return;
+		if (strcmp(line, "status") == 0) {
+			printf("MCA-STATUS recovered=%lu of %lu\n", recovered_count(), npages);
+		} else if (strcmp(line, "touch") == 0) {
+			if (touch_range(o, 0, npages - 1))
+				return;
+		} else if (strncmp(line, "touch ", 6) == 0) {
+			errno = 0;
+			i = strtoul(line + 6, &end, 0);
+			if (errno || *end || i >= npages) {
+				printf("MCA-ERROR bad page '%s' (0..%lu)\n", line + 6, npages - 1);
+			} else if (touch_range(o, i, i)) {
+				return;
+			}
+		} else if (line[0]) {
+			printf("MCA-ERROR unknown command '%s'\n", line);
+		}
+		fflush(stdout);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: mca-recover [--pages N] [--wait|--no-wait] [--survive] [--early]\n"
+		"  --pages N   pages to pin and watch (default 1)\n"
+		"  --wait      read commands on stdin: touch | touch I | status | quit (default)\n"
+		"  --no-wait   touch every page right after MCA-READY\n"
+		"  --survive   keep going after a recovered error (default: stop at the first)\n"
+		"  --early     prctl(PR_MCE_KILL_EARLY): get BUS_MCEERR_AO as soon as the\n"
+		"              kernel learns of an error in one of our pages\n"
+		"  --fake-ar I / --fake-ao I  self-test the handler with a queued SIGBUS\n"
+		"              (touching page I / right after MCA-READY), no real error\n");
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	int a;
+
+	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--pages") == 0 && a + 1 < argc) {
+			char *end;
+
+			errno = 0;
+			o->pages = strtoul(argv[++a], &end, 0);
+			if (errno || *end || o->pages == 0 || o->pages > 65536)
+				return -1;
+		} else if (strcmp(argv[a], "--wait") == 0) {
+			o->wait = 1;
+		} else if (strcmp(argv[a], "--no-wait") == 0) {
+			o->wait = 0;
+		} else if (strcmp(argv[a], "--survive") == 0) {
+			o->survive = 1;
+		} else if (strcmp(argv[a], "--early") == 0) {
+			o->early = 1;
+		} else if ((strcmp(argv[a], "--fake-ar") == 0 ||
+			    strcmp(argv[a], "--fake-ao") == 0) && a + 1 < argc) {
+			long *dst = strcmp(argv[a], "--fake-ar") == 0 ? &o->fake_ar : &o->fake_ao;
+			char *end;
+
+			errno = 0;
+			*dst = strtol(argv[++a], &end, 0);
+			if (errno || *end || *dst < 0)
+				return -1;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .pages = 1, .wait = 1, .fake_ar = -1, .fake_ao = -1 };
+	struct sigaction sa;
+
+	if (parse_args(argc, argv, &o) < 0 || o.fake_ar >= (long)o.pages ||
+	    o.fake_ao >= (long)o.pages) {
+		usage();
+		return 2;
+	}
+	fake_ar_page = o.fake_ar;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	page_size = (size_t)sysconf(_SC_PAGESIZE);
+	npages = o.pages;
+	page_hit = calloc(npages, 1);
+	if (!page_hit)
+		return 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = sigbus_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL) < 0) {
+		perror("mca-recover: sigaction");
+		return 1;
+	}
+	if (o.early && prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0) < 0)
+		printf("MCA-WARN prctl(PR_MCE_KILL_EARLY) failed: %s\n", strerror(errno));
+
+	if (setup_pages() < 0)
+		return 1;
+	if (o.fake_ao >= 0)
+		fake_sigbus((unsigned long)o.fake_ao, BUS_MCEERR_AO);
+	if (o.wait)
+		command_loop(&o);
+	else
+		touch_range(&o, 0, npages - 1);
+
+	printf("MCA-DONE recovered=%lu of %lu\n", recovered_count(), npages);
+	return 0;
+}
