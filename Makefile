@@ -31,7 +31,7 @@ COMMON   := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ivmm -I$(B) -DMVR_VERSION='"$(VERS
 PURE_SRCS := vmm/log.c vmm/devices/cfi_flash.c vmm/arch/arm64/sea.c
 PURE_SRCS += $(if $(CONFIG_ACPI),$(wildcard vmm/acpi/*.c))
 PURE_SRCS += $(if $(CONFIG_FWCFG),$(wildcard vmm/fwcfg/*.c))
-PURE_SRCS += $(if $(CONFIG_RAS),vmm/ras/cper.c vmm/ras/ghes.c)
+PURE_SRCS += $(if $(CONFIG_RAS),vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c)
 PURE_SRCS := $(wildcard $(PURE_SRCS))
 
 VMM_SRCS := $(filter-out $(PURE_SRCS),$(wildcard vmm/*.c vmm/devices/*.c vmm/arch/arm64/*.c))

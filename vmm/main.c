@@ -189,6 +189,12 @@ static int check_config(bool need_kernel)
 		       (unsigned long long)config.ram_size);
 		return EXIT_USAGE;
 	}
+#ifndef CONFIG_RAS
+	if (config.ras) {
+		pr_err("--ras is not available: this build has CONFIG_RAS disabled");
+		return EXIT_USAGE;
+	}
+#endif
 	if (config.ras && !config.firmware) {
 		pr_err("--ras needs firmware boot (ACPI/HEST); drop --no-firmware");
 		return EXIT_USAGE;

@@ -11,6 +11,7 @@
 #include "arch/arm64/regs.h"
 #include "bus.h"
 #include "log.h"
+#include "ras/ras.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -25,6 +26,8 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index)
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
 	v->index = index;
+	pthread_mutex_init(&v->req_lock, NULL);
+	pthread_cond_init(&v->req_done_cv, NULL);
 	fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (fd < 0)
 		return -errno;
@@ -143,23 +146,49 @@ static bool vcpu_should_stop(struct vcpu *v)
 	return __atomic_load_n(&v->vm->stop_reason, __ATOMIC_ACQUIRE) != VM_RUNNING;
 }
 
+/* Serve a vcpu_run_on() request, if one waits. */
+static void vcpu_serve_request(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->req_lock);
+	if (v->req_fn && !v->req_done) {
+		v->req_ret = v->req_fn(v, v->req_arg);
+		v->req_done = 1;
+		pthread_cond_broadcast(&v->req_done_cv);
+	}
+	pthread_mutex_unlock(&v->req_lock);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
+	struct ras *ras = v->vm->ras;
 	sigset_t set;
 	uint32_t reason;
+	int ret, err;
 
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!vcpu_should_stop(v)) {
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
+		if (ras)
+			ras_vcpu_before_run(ras, v);
+		v->in_run = 1;
+		ret = ioctl(v->fd, KVM_RUN, 0);
+		err = errno;
+		v->in_run = 0;
+		/* A memory error (SIGBUS AR) interrupts KVM_RUN with EINTR. */
+		if (ras && ras_vcpu_after_run(ras, v) < 0) {
+			vm_request_stop(v->vm, VM_STOP_ERROR);
+			break;
+		}
+		vcpu_serve_request(v);
+		if (ret < 0) {
+			if (err == EINTR || err == EAGAIN) {
 				v->run->immediate_exit = 0;
 				continue;
 			}
-			pr_err("vCPU %u: KVM_RUN failed: %m", v->index);
+			pr_err("vCPU %u: KVM_RUN failed: %s", v->index, strerror(err));
 			vm_request_stop(v->vm, VM_STOP_ERROR);
 			break;
 		}
@@ -173,7 +202,45 @@ static void *vcpu_thread(void *arg)
 		if (exit_table[reason](v) == EXIT_STOP)
 			break;
 	}
+	/* Requests posted from now on run on the requester's thread. */
+	pthread_mutex_lock(&v->req_lock);
+	v->accepting = 0;
+	pthread_mutex_unlock(&v->req_lock);
+	vcpu_serve_request(v);
 	return NULL;
+}
+
+int vcpu_run_on(struct vcpu *v, int (*fn)(struct vcpu *v, void *arg), void *arg)
+{
+	struct timespec ts;
+	int ret;
+
+	pthread_mutex_lock(&v->req_lock);
+	while (v->req_fn)
+		pthread_cond_wait(&v->req_done_cv, &v->req_lock);
+	if (!v->accepting) {
+		/* No thread in KVM_RUN: the vCPU fd is ours to use here. */
+		pthread_mutex_unlock(&v->req_lock);
+		return fn(v, arg);
+	}
+	v->req_fn = fn;
+	v->req_arg = arg;
+	v->req_done = 0;
+	while (!v->req_done) {
+		vcpu_kick(v);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&v->req_done_cv, &v->req_lock, &ts);
+	}
+	ret = v->req_ret;
+	v->req_fn = NULL;
+	pthread_cond_broadcast(&v->req_done_cv);
+	pthread_mutex_unlock(&v->req_lock);
+	return ret;
 }
 
 int vcpu_start(struct vcpu *v)
@@ -181,10 +248,18 @@ int vcpu_start(struct vcpu *v)
 	int ret;
 
 	v->run->immediate_exit = 0;
-	ret = pthread_create(&v->thread, NULL, vcpu_thread, v);
-	if (ret)
-		return -ret;
+	pthread_mutex_lock(&v->req_lock);
+	v->accepting = 1;
+	pthread_mutex_unlock(&v->req_lock);
 	v->started = 1;
+	ret = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	if (ret) {
+		v->started = 0;
+		pthread_mutex_lock(&v->req_lock);
+		v->accepting = 0;
+		pthread_mutex_unlock(&v->req_lock);
+		return -ret;
+	}
 	return 0;
 }
 
@@ -198,7 +273,7 @@ void vcpu_join(struct vcpu *v)
 
 void vcpu_kick(struct vcpu *v)
 {
-	if (!v->started)
+	if (!v->started || !v->run)
 		return;
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
 	pthread_kill(v->thread, VCPU_KICK_SIGNAL);

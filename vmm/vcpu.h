@@ -18,7 +18,24 @@ struct vcpu {
 	int started;
 	uint64_t exits;
 	uint64_t mmio_exits;
+	volatile int in_run;          /* inside KVM_RUN (for the SIGBUS handler) */
+
+	/* One synchronous request at a time, run on the vCPU thread between
+	 * two KVM_RUNs (vCPU ioctls from other threads would block on KVM's
+	 * vCPU mutex while the guest runs). */
+	pthread_mutex_t req_lock;
+	pthread_cond_t req_done_cv;
+	int (*req_fn)(struct vcpu *v, void *arg);
+	void *req_arg;
+	int req_ret;
+	int req_done;
+	int accepting;                /* thread running and serving requests */
 };
+
+/* Run fn(v, arg) on v's thread and return its result; from any thread but
+ * v's own. Returns -ESRCH when the vCPU is not running (fn then runs here,
+ * safely, since nobody is in KVM_RUN). */
+int vcpu_run_on(struct vcpu *v, int (*fn)(struct vcpu *v, void *arg), void *arg);
 
 /* Create vCPU 'index' of 'vm' (fd and kvm_run mapping). Returns 0 or -errno. */
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index);

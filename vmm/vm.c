@@ -22,6 +22,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
+#include "ras/ras.h"
 #include "util.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -395,6 +396,12 @@ struct vm *vm_create(const struct vm_config *cfg)
 		if (ret)
 			pr_err("cannot set up the event loop: %s", strerror(-ret));
 	}
+	/* 8. Memory-error recovery: SIGBUS handler, GHES sources. */
+	if (!ret && cfg->ras) {
+		vm->ras = ras_create(vm);
+		if (!vm->ras)
+			ret = -ENOMEM;
+	}
 	if (ret) {
 		vm_destroy(vm);
 		return NULL;
@@ -414,6 +421,7 @@ void vm_destroy(struct vm *vm)
 				vcpu_destroy(&vm->vcpus[i]);
 		free(vm->vcpus);
 	}
+	ras_destroy(vm->ras);
 	vm_firmware_destroy(vm);
 	loop_destroy(vm->loop);
 	pl011_destroy(vm->uart);
@@ -460,6 +468,12 @@ static int vm_power_on(struct vm *vm)
 		}
 	}
 	pl011_reset(vm->uart);
+	/* A reboot must not run on poisoned pages. */
+	if (vm->boots && vm->ras) {
+		ret = ras_reset(vm->ras);
+		if (ret)
+			return ret;
+	}
 	if (vm->cfg->firmware)
 		return vm_firmware_boot_prepare(vm);
 	return vm_direct_boot_prepare(vm);

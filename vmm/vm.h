@@ -31,6 +31,8 @@ struct loop;
 struct fwcfg;
 struct cfi_flash;
 struct acpi_build;
+struct ras;
+struct control;
 
 struct vm {
 	const struct vm_config *cfg;
@@ -51,6 +53,8 @@ struct vm {
 	int flash1_slot;
 	struct acpi_build *acpi;       /* blobs handed to the firmware */
 	uint64_t hw_errors_gpa;        /* where firmware put etc/hardware_errors */
+	struct ras *ras;               /* NULL without --ras */
+	struct control *control;       /* NULL without --api-socket */
 
 	struct vcpu *vcpus;
 	unsigned ncpus;

@@ -20,13 +20,14 @@
 #include "fwcfg/fwcfg.h"
 #include "log.h"
 #include "mem.h"
+#include "ras/ras.h"
 #include "util.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "vm_firmware.h"
 
-#define HW_ERRORS_ADDR_FILE "etc/hardware_errors_addr"
-#define HW_ERRORS_FILE "etc/hardware_errors"
+#define HW_ERRORS_ADDR_FILE GHES_FILE_HW_ERRORS_ADDR
+#define HW_ERRORS_FILE GHES_FILE_HW_ERRORS
 
 /* Read 'path' into a fresh 'size'-byte mapping padded with 0xFF (erased
  * flash). Fails if the file is larger than the bank. */
@@ -207,6 +208,8 @@ static void hw_errors_addr_written(void *opaque, const char *name, const uint8_t
 		return;
 	}
 	__atomic_store_n(&vm->hw_errors_gpa, gpa, __ATOMIC_RELEASE);
+	if (vm->ras)
+		ras_set_base(vm->ras, gpa);
 	pr_info("%s at guest address 0x%" PRIx64 " (WRITE_POINTER)", HW_ERRORS_FILE, gpa);
 }
 

@@ -337,6 +337,36 @@ out:
 	return r;
 }
 
+int ghes_try_write(struct ghes *g, unsigned source, const uint8_t *rec, size_t len)
+{
+	int r;
+
+	if (!g || !rec || source >= g->nsources || len < CPER_STATUS_BLOCK_LEN)
+		return -EINVAL;
+	if (len > g->block_len)
+		return -EMSGSIZE;
+
+	pthread_mutex_lock(&g->lock);
+	if (!g->have_base || g->src[source].count) {
+		r = -EBUSY;
+		goto out;
+	}
+	r = source_acked(g, source);
+	if (r == 1) {
+		r = write_record(g, source, rec, len);
+		if (r < 0)
+			g->st.dropped++;
+	} else if (r == 0) {
+		r = -EBUSY;
+	} else {
+		g->st.faults++;
+		pr_warn_rl("GHES source %u: cannot read read_ack: %s", source, strerror(-r));
+	}
+out:
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
 int ghes_poll(struct ghes *g, ghes_notify_fn notify, void *opaque)
 {
 	unsigned i;

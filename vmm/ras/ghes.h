@@ -90,6 +90,15 @@ void ghes_reset(struct ghes *g);
 int ghes_submit(struct ghes *g, unsigned source, const uint8_t *rec, size_t len);
 
 /*
+ * For synchronous sources (SEA): write rec now if the guest has acked the
+ * previous record and nothing is queued, never queue it. Returns 0 written
+ * (caller injects the SEA), -EBUSY not acked yet or base unknown (caller
+ * retries: the faulting access repeats and reports the error again),
+ * -EINVAL, -EMSGSIZE, or -EFAULT/-EIO for unusable guest memory.
+ */
+int ghes_try_write(struct ghes *g, unsigned source, const uint8_t *rec, size_t len);
+
+/*
  * Retry every source with waiting records whose read_ack the guest has set
  * since: write the oldest waiting record of each such source (one per
  * source: the next needs another ack) and call notify(opaque, source) for

@@ -1,0 +1,204 @@
+/* Pure helpers for the control socket protocol (DESIGN.md section 9): line
+ * framing of a byte stream, strict integer parsing and the argument words
+ * shared by the server (control.c) and its client (ctl.c). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control_proto.h"
+
+int ctlp_linebuf_init(struct ctlp_linebuf *lb, size_t cap)
+{
+	memset(lb, 0, sizeof(*lb));
+	if (cap == 0)
+		return -EINVAL;
+	lb->buf = malloc(cap + 1);
+	if (!lb->buf)
+		return -ENOMEM;
+	lb->cap = cap;
+	return 0;
+}
+
+void ctlp_linebuf_free(struct ctlp_linebuf *lb)
+{
+	free(lb->buf);
+	memset(lb, 0, sizeof(*lb));
+}
+
+char *ctlp_linebuf_space(struct ctlp_linebuf *lb, size_t *avail)
+{
+	/* Drop the lines already handed out before taking more input. */
+	if (lb->start) {
+		memmove(lb->buf, lb->buf + lb->start, lb->len - lb->start);
+		lb->len -= lb->start;
+		lb->start = 0;
+	}
+	*avail = lb->cap - lb->len;
+	return lb->buf + lb->len;
+}
+
+void ctlp_linebuf_commit(struct ctlp_linebuf *lb, size_t n)
+{
+	if (n > lb->cap - lb->len)
+		n = lb->cap - lb->len;
+	lb->len += n;
+}
+
+/* Hand out buf[start, end) as a NUL-terminated line; 'next' is where the
+ * following line starts. */
+static int take_line(struct ctlp_linebuf *lb, size_t end, size_t next,
+		     char **line, size_t *len)
+{
+	size_t n = end - lb->start;
+
+	if (n && lb->buf[lb->start + n - 1] == '\r')
+		n--;
+	lb->buf[lb->start + n] = '\0';
+	*line = lb->buf + lb->start;
+	*len = n;
+	lb->start = next;
+	return 1;
+}
+
+int ctlp_linebuf_next(struct ctlp_linebuf *lb, char **line, size_t *len)
+{
+	char *nl = memchr(lb->buf + lb->start, '\n', lb->len - lb->start);
+	size_t end;
+
+	if (!nl)
+		return lb->len - lb->start >= lb->cap ? -EMSGSIZE : 0;
+	end = (size_t)(nl - lb->buf);
+	return take_line(lb, end, end + 1, line, len);
+}
+
+int ctlp_linebuf_rest(struct ctlp_linebuf *lb, char **line, size_t *len)
+{
+	size_t i;
+
+	for (i = lb->start; i < lb->len; i++) {
+		char c = lb->buf[i];
+
+		if (c != ' ' && c != '\t' && c != '\r')
+			break;
+	}
+	if (i == lb->len) {
+		lb->start = lb->len;
+		return 0;
+	}
+	/* buf has cap + 1 bytes, so buf[len] is always writable. */
+	return take_line(lb, lb->len, lb->len, line, len);
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int ctlp_parse_u64(const char *s, uint64_t *out)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+	int d;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		if (!*s)
+			return -EINVAL;
+	}
+	for (; *s; s++) {
+		d = hex_digit(*s);
+		if (d < 0 || (unsigned)d >= base)
+			return -EINVAL;
+		if (__builtin_mul_overflow(v, base, &v) ||
+		    __builtin_add_overflow(v, (uint64_t)d, &v))
+			return -ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
+enum ctlp_num ctlp_classify_number(const char *s, uint64_t *u, int64_t *i)
+{
+	uint64_t v;
+
+	if (s[0] != '-')
+		return ctlp_parse_u64(s, u) ? CTLP_NUM_NONE : CTLP_NUM_UNSIGNED;
+	/* Negative numbers: decimal only, down to INT64_MIN. */
+	if (s[1] == '0' && (s[2] == 'x' || s[2] == 'X'))
+		return CTLP_NUM_NONE;
+	if (ctlp_parse_u64(s + 1, &v) || v > (uint64_t)INT64_MAX + 1)
+		return CTLP_NUM_NONE;
+	*i = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	return CTLP_NUM_NEGATIVE;
+}
+
+static bool key_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+int ctlp_split_kv(const char *arg, char *key, size_t keysz, const char **value)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n, k;
+
+	if (!eq || eq == arg)
+		return -EINVAL;
+	n = (size_t)(eq - arg);
+	if (n >= keysz)
+		return -EINVAL;
+	for (k = 0; k < n; k++)
+		if (!key_char_ok(arg[k]))
+			return -EINVAL;
+	memcpy(key, arg, n);
+	key[n] = '\0';
+	*value = eq + 1;
+	return 0;
+}
+
+int ctlp_parse_inject_mode(const char *s, enum ras_inject_mode *mode)
+{
+	if (!strcmp(s, "cper"))
+		*mode = RAS_INJECT_CPER;
+	else if (!strcmp(s, "hwpoison"))
+		*mode = RAS_INJECT_HWPOISON;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int ctlp_parse_kind(const char *s, enum ras_kind *kind)
+{
+	if (!strcmp(s, "ar"))
+		*kind = RAS_KIND_AR;
+	else if (!strcmp(s, "ao"))
+		*kind = RAS_KIND_AO;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *ctlp_inject_mode_name(enum ras_inject_mode mode)
+{
+	return mode == RAS_INJECT_HWPOISON ? "hwpoison" : "cper";
+}
+
+const char *ctlp_kind_name(enum ras_kind kind)
+{
+	return kind == RAS_KIND_AO ? "ao" : "ar";
+}
+
+bool ctlp_serror_esr_valid(uint64_t esr)
+{
+	return (esr & ~CTLP_SERROR_ISS_MASK) == 0;
+}

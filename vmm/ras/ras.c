@@ -1,0 +1,562 @@
+/* RAS glue (DESIGN.md sections 6-8): turns recorded SIGBUS events into
+ * poisoned pages, CPER records in the guest's GHES blocks and notifications:
+ * a Synchronous External Abort on the faulting vCPU (AR) or a pulse of the
+ * GED interrupt that makes the guest read the asynchronous source (AO). */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "acpi/tables.h"
+#include "arch/arm64/gic.h"
+#include "arch/arm64/memmap.h"
+#include "arch/arm64/regs.h"
+#include "arch/arm64/sea.h"
+#include "log.h"
+#include "loop.h"
+#include "mem.h"
+#include "ras/cper.h"
+#include "ras/ghes.h"
+#include "ras/poison.h"
+#include "ras/ras.h"
+#include "ras/sigbus.h"
+#include "util.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define LAT_SAMPLES 1024
+#define POLL_MS 10            /* read-ack polling while records wait */
+#define RETRY_SLEEP_NS 1000000 /* AR on a busy SEA source: retry after 1 ms */
+
+/* ID register fields that decide which PSTATE bits exception entry sets. */
+#define ID_AA64MMFR1_EL1 ARM64_SYS_REG(3, 0, 0, 7, 1)
+#define ID_AA64PFR1_EL1  ARM64_SYS_REG(3, 0, 0, 4, 1)
+
+struct ras_vcpu {
+	struct sigbus_slot slot;
+	struct timespec fault_time; /* SIGBUS of the error being delivered */
+	int lat_open;
+	uint64_t retry_gpa;         /* AR waiting for this vCPU's source ack */
+	uint32_t features;          /* SEA_FEAT_*, read once */
+	int features_read;
+};
+
+struct ras {
+	struct vm *vm;
+	struct ghes *ghes;
+	struct poison *poison;
+	struct ras_vcpu *v;
+	unsigned async_source;
+	int wake_fd;                /* eventfd: AO events in the SIGBUS ring */
+	int timer_fd;               /* read-ack polling */
+	int timer_armed;
+	uint64_t overruns_seen;
+
+	pthread_mutex_t lock;       /* stats, latency, ar_only */
+	struct ras_stats st;
+	uint32_t lat[LAT_SAMPLES];
+	uint64_t lat_count;
+	/* Pages injected as AR with MADV_HWPOISON: their (inevitable) AO is
+	 * not reported, so the guest learns of them through the SEA. */
+	struct poison *ar_only;
+};
+
+static void stat_add(struct ras *r, uint64_t *field, uint64_t n)
+{
+	pthread_mutex_lock(&r->lock);
+	*field += n;
+	pthread_mutex_unlock(&r->lock);
+}
+
+static int build_record(uint64_t gpa, uint8_t *rec, size_t *len)
+{
+	struct cper_mem_error e = {
+		.gpa = gpa,
+		.severity = CPER_SEV_RECOVERABLE,
+		.mem_error_type = CPER_MEM_TYPE_UNKNOWN,
+		/* Distinct records for repeats: Linux drops an identical one
+		 * seen within 10 s. */
+		.timestamp = (int64_t)time(NULL),
+	};
+
+	return cper_build_mem_error(rec, CPER_MEM_ERROR_RECORD_LEN, &e, len);
+}
+
+/* ---- asynchronous (AO) errors: event loop side ---- */
+
+static void pulse_ged(struct ras *r)
+{
+	int ret = gic_set_spi(r->vm->gic, IRQ_SPI_GED, 1);
+
+	if (!ret)
+		ret = gic_set_spi(r->vm->gic, IRQ_SPI_GED, 0);
+	if (ret)
+		pr_warn_rl("cannot raise the RAS notification interrupt: %s", strerror(-ret));
+	else
+		stat_add(r, &r->st.irqs_raised, 1);
+}
+
+static void poll_timer_arm(struct ras *r, int on)
+{
+	struct itimerspec its = { 0 };
+
+	if (on == r->timer_armed)
+		return;
+	if (on) {
+		its.it_value.tv_nsec = POLL_MS * 1000000L;
+		its.it_interval.tv_nsec = POLL_MS * 1000000L;
+	}
+	if (timerfd_settime(r->timer_fd, 0, &its, NULL) == 0)
+		r->timer_armed = on;
+}
+
+static void submit_async(struct ras *r, uint64_t gpa)
+{
+	uint8_t rec[CPER_MEM_ERROR_RECORD_LEN];
+	size_t len;
+	int ret;
+
+	if (build_record(gpa, rec, &len))
+		return;
+	ret = ghes_submit(r->ghes, r->async_source, rec, len);
+	if (ret == 0) {
+		stat_add(r, &r->st.records_written, 1);
+		pulse_ged(r);
+	} else if (ret == 1) {
+		poll_timer_arm(r, 1);
+	} else {
+		pr_warn_rl("cannot record asynchronous memory error at 0x%" PRIx64 ": %s",
+			   gpa, strerror(-ret));
+	}
+}
+
+static void handle_ao(struct ras *r, const struct sigbus_event *ev)
+{
+	uint64_t gpa;
+	int fresh;
+
+	if (!mem_hva_to_gpa(r->vm->mem, (void *)(uintptr_t)ev->addr, &gpa)) {
+		stat_add(r, &r->st.errors_ignored, 1);
+		pr_warn_rl("memory error (AO) at host address 0x%" PRIx64
+			   " outside guest RAM; ignored", ev->addr);
+		return;
+	}
+	stat_add(r, &r->st.errors_ao, 1);
+	fresh = poison_add(r->poison, gpa);
+	if (fresh > 0)
+		stat_add(r, &r->st.poisoned_pages, 1);
+	pr_info("memory error (AO) at guest address 0x%" PRIx64, gpa);
+	if (poison_contains(r->ar_only, gpa))
+		return;
+	submit_async(r, gpa);
+}
+
+static int ras_wake_cb(void *opaque, int fd)
+{
+	struct ras *r = opaque;
+	struct sigbus_event ev;
+	uint64_t v, over;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return 0;
+	while (sigbus_ring_pop(&ev))
+		handle_ao(r, &ev);
+	over = sigbus_ring_overruns();
+	if (over != r->overruns_seen) {
+		pr_warn("%" PRIu64 " asynchronous memory error reports were lost (too many at once)",
+			over - r->overruns_seen);
+		r->overruns_seen = over;
+	}
+	return 0;
+}
+
+static void poll_notify(void *opaque, unsigned source)
+{
+	struct ras *r = opaque;
+
+	/* Only the asynchronous source queues; SEA sources never do. */
+	r->st.records_written++;
+	if (source == r->async_source)
+		r->st.irqs_raised++;
+}
+
+static int ras_timer_cb(void *opaque, int fd)
+{
+	struct ras *r = opaque;
+	uint64_t ticks;
+	int n;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	n = ghes_poll(r->ghes, poll_notify, r);
+	pthread_mutex_unlock(&r->lock);
+	/* poll_notify only counted: pulse outside the ghes lock. */
+	if (n > 0) {
+		int ret = gic_set_spi(r->vm->gic, IRQ_SPI_GED, 1);
+
+		if (!ret)
+			gic_set_spi(r->vm->gic, IRQ_SPI_GED, 0);
+	}
+	if (!ghes_pending(r->ghes))
+		poll_timer_arm(r, 0);
+	return 0;
+}
+
+/* ---- synchronous (AR) errors: vCPU side ---- */
+
+static uint32_t read_features(int fd)
+{
+	uint64_t mmfr1 = 0, pfr1 = 0;
+	uint32_t f = 0;
+
+	if (!arm64_get_reg(fd, ID_AA64MMFR1_EL1, &mmfr1) && ((mmfr1 >> 20) & 0xf))
+		f |= SEA_FEAT_PAN;
+	if (!arm64_get_reg(fd, ID_AA64PFR1_EL1, &pfr1)) {
+		if ((pfr1 >> 4) & 0xf)
+			f |= SEA_FEAT_SSBS;
+		if ((pfr1 >> 8) & 0xf)
+			f |= SEA_FEAT_MTE;
+		if ((pfr1 >> 36) & 0xf)
+			f |= SEA_FEAT_NMI;
+	}
+	return f;
+}
+
+/* Enter the guest's SEA vector: read the four registers exception entry
+ * depends on, write the six it changes. Nothing else is touched. */
+static int inject_sea(struct ras *r, struct vcpu *v)
+{
+	struct ras_vcpu *rv = &r->v[v->index];
+	struct sea_fault fault = { .instruction = false, .far_valid = false };
+	struct sea_cpu cpu = { 0 };
+	struct sea_entry e;
+	int ret;
+
+	if (!rv->features_read) {
+		rv->features = read_features(v->fd);
+		rv->features_read = 1;
+	}
+	cpu.features = rv->features;
+	ret = arm64_get_reg(v->fd, ARM64_REG_PSTATE, &cpu.pstate);
+	if (!ret)
+		ret = arm64_get_reg(v->fd, ARM64_REG_PC, &cpu.pc);
+	if (!ret)
+		ret = arm64_get_reg(v->fd, ARM64_REG_VBAR_EL1, &cpu.vbar_el1);
+	if (!ret)
+		ret = arm64_get_reg(v->fd, ARM64_REG_SCTLR_EL1, &cpu.sctlr_el1);
+	if (ret)
+		return ret;
+	ret = sea_compute_entry(&cpu, &fault, &e);
+	if (ret) {
+		pr_err("vCPU %u: cannot deliver an external abort in PSTATE 0x%" PRIx64,
+		       v->index, cpu.pstate);
+		return ret;
+	}
+	ret = arm64_set_reg(v->fd, ARM64_REG_ESR_EL1, e.esr_el1);
+	if (!ret)
+		ret = arm64_set_reg(v->fd, ARM64_REG_FAR_EL1, e.far_el1);
+	if (!ret)
+		ret = arm64_set_reg(v->fd, ARM64_REG_ELR_EL1, e.elr_el1);
+	if (!ret)
+		ret = arm64_set_reg(v->fd, ARM64_REG_SPSR_EL1, e.spsr_el1);
+	if (!ret)
+		ret = arm64_set_reg(v->fd, ARM64_REG_PSTATE, e.pstate);
+	if (!ret)
+		ret = arm64_set_reg(v->fd, ARM64_REG_PC, e.pc);
+	if (ret) {
+		pr_err("vCPU %u: cannot set registers for the external abort: %s", v->index,
+		       strerror(-ret));
+		return ret;
+	}
+	stat_add(r, &r->st.sea_injected, 1);
+	pr_debug("vCPU %u: SEA injected, ESR 0x%" PRIx64 " from PC 0x%" PRIx64, v->index,
+		 e.esr_el1, cpu.pc);
+	return 0;
+}
+
+/* Write the record into this vCPU's SEA source and inject the abort.
+ * Returns 0 (delivered), 1 (source busy: the access will fault again and we
+ * retry then) or -errno. */
+static int deliver_sync(struct ras *r, struct vcpu *v, uint64_t gpa)
+{
+	uint8_t rec[CPER_MEM_ERROR_RECORD_LEN];
+	size_t len;
+	int ret;
+
+	ret = build_record(gpa, rec, &len);
+	if (ret)
+		return ret;
+	ret = ghes_try_write(r->ghes, ghes_source_sea(v->index), rec, len);
+	if (ret == -EBUSY)
+		return 1;
+	if (ret) {
+		/* The guest's error block is unusable: the abort still tells
+		 * the guest, which then cannot find a record; still better than
+		 * stopping the VM. */
+		pr_warn_rl("vCPU %u: cannot write the CPER record: %s; injecting the abort anyway",
+			   v->index, strerror(-ret));
+	} else {
+		stat_add(r, &r->st.records_written, 1);
+	}
+	return inject_sea(r, v);
+}
+
+static int handle_ar(struct ras *r, struct vcpu *v, const struct sigbus_event *ev)
+{
+	struct ras_vcpu *rv = &r->v[v->index];
+	struct timespec ts = { 0, RETRY_SLEEP_NS };
+	uint64_t gpa;
+	int ret, fresh;
+
+	if (!mem_hva_to_gpa(r->vm->mem, (void *)(uintptr_t)ev->addr, &gpa)) {
+		pr_err("vCPU %u: memory error (action required) at host address 0x%" PRIx64
+		       ", which is not guest RAM; cannot recover", v->index, ev->addr);
+		return -EFAULT;
+	}
+	if (rv->retry_gpa != gpa) {
+		/* A new error, not the repeat of one waiting for an ack. */
+		stat_add(r, &r->st.errors_ar, 1);
+		fresh = poison_add(r->poison, gpa);
+		if (fresh > 0)
+			stat_add(r, &r->st.poisoned_pages, 1);
+		rv->fault_time = ev->when;
+		pr_info("vCPU %u: memory error (AR) at guest address 0x%" PRIx64, v->index, gpa);
+	}
+	ret = deliver_sync(r, v, gpa);
+	if (ret == 1) {
+		if (rv->retry_gpa != gpa)
+			stat_add(r, &r->st.records_retried, 1);
+		rv->retry_gpa = gpa;
+		nanosleep(&ts, NULL);
+		return 0;
+	}
+	rv->retry_gpa = 0;
+	if (ret == 0)
+		rv->lat_open = 1;
+	return ret;
+}
+
+int ras_vcpu_after_run(struct ras *r, struct vcpu *v)
+{
+	struct ras_vcpu *rv = &r->v[v->index];
+	struct sigbus_event ev;
+
+	if (!__atomic_load_n(&rv->slot.pending, __ATOMIC_ACQUIRE))
+		return 0;
+	ev = rv->slot.ev;
+	__atomic_store_n(&rv->slot.pending, 0, __ATOMIC_RELEASE);
+	return handle_ar(r, v, &ev);
+}
+
+static void lat_record(struct ras *r, uint64_t us)
+{
+	pthread_mutex_lock(&r->lock);
+	r->lat[r->lat_count % LAT_SAMPLES] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+	r->lat_count++;
+	pthread_mutex_unlock(&r->lock);
+}
+
+void ras_vcpu_before_run(struct ras *r, struct vcpu *v)
+{
+	struct ras_vcpu *rv = &r->v[v->index];
+	struct timespec now;
+
+	sigbus_register_vcpu_thread(&rv->slot, &v->in_run);
+	if (!rv->lat_open)
+		return;
+	rv->lat_open = 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	lat_record(r, (uint64_t)((now.tv_sec - rv->fault_time.tv_sec) * 1000000LL +
+				 (now.tv_nsec - rv->fault_time.tv_nsec) / 1000));
+}
+
+/* ---- injection through the control socket ---- */
+
+static int inject_cper_ar_fn(struct vcpu *v, void *arg)
+{
+	struct ras *r = v->vm->ras;
+	uint64_t gpa = *(uint64_t *)arg;
+	int ret = deliver_sync(r, v, gpa);
+
+	return ret == 1 ? -EBUSY : ret;
+}
+
+int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
+	       enum ras_kind kind, unsigned vcpu)
+{
+	uint64_t page = ALIGN_DOWN(gpa, SZ_4K);
+	uint8_t *hva = mem_gpa_to_hva(r->vm->mem, page, SZ_4K);
+	int ret;
+
+	if (!hva || vcpu >= r->vm->ncpus)
+		return -EINVAL;
+	stat_add(r, &r->st.errors_injected, 1);
+	if (mode == RAS_INJECT_CPER) {
+		if (kind == RAS_KIND_AO) {
+			submit_async(r, page);
+			return 0;
+		}
+		return vcpu_run_on(&r->vm->vcpus[vcpu], inject_cper_ar_fn, &page);
+	}
+	/* Real poisoning. The page must be backed by its own frame first
+	 * (never the shared zero page): an atomic add of 0 forces that
+	 * without changing a byte the guest may be writing. */
+	__atomic_fetch_add(hva, 0, __ATOMIC_SEQ_CST);
+	if (kind == RAS_KIND_AR)
+		poison_add(r->ar_only, page);
+	if (madvise(hva, SZ_4K, MADV_HWPOISON) < 0) {
+		ret = -errno;
+		pr_warn("madvise(MADV_HWPOISON) at guest address 0x%" PRIx64 ": %s", page,
+			strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+void ras_get_stats(struct ras *r, struct ras_stats *st)
+{
+	struct ghes_stats gs;
+	uint32_t *sorted;
+	size_t n, i;
+
+	ghes_get_stats(r->ghes, &gs);
+	pthread_mutex_lock(&r->lock);
+	*st = r->st;
+	n = r->lat_count < LAT_SAMPLES ? r->lat_count : LAT_SAMPLES;
+	sorted = malloc((n ? n : 1) * sizeof(*sorted));
+	if (sorted)
+		memcpy(sorted, r->lat, n * sizeof(*sorted));
+	pthread_mutex_unlock(&r->lock);
+
+	st->records_queued = gs.queued_now;
+	st->records_dropped = gs.dropped;
+	st->lat_samples = r->lat_count;
+	st->lat_min_us = st->lat_median_us = st->lat_max_us = 0;
+	if (sorted && n) {
+		/* Insertion sort: at most LAT_SAMPLES values, rarely asked. */
+		for (i = 1; i < n; i++) {
+			uint32_t x = sorted[i];
+			size_t j = i;
+
+			while (j > 0 && sorted[j - 1] > x) {
+				sorted[j] = sorted[j - 1];
+				j--;
+			}
+			sorted[j] = x;
+		}
+		st->lat_min_us = sorted[0];
+		st->lat_median_us = sorted[n / 2];
+		st->lat_max_us = sorted[n - 1];
+	}
+	free(sorted);
+}
+
+size_t ras_get_poisoned(struct ras *r, uint64_t *out, size_t max)
+{
+	return poison_list(r->poison, out, max);
+}
+
+void ras_set_base(struct ras *r, uint64_t gpa)
+{
+	if (ghes_set_base(r->ghes, gpa))
+		return;
+	if (ghes_pending(r->ghes))
+		poll_timer_arm(r, 1);
+}
+
+int ras_reset(struct ras *r)
+{
+	uint64_t *pages;
+	size_t n, i;
+	int ret = 0;
+	unsigned c;
+
+	ghes_reset(r->ghes);
+	for (c = 0; c < r->vm->ncpus; c++) {
+		r->v[c].retry_gpa = 0;
+		r->v[c].lat_open = 0;
+		r->v[c].slot.pending = 0;
+	}
+	free(poison_take_all(r->ar_only, &n));
+	pages = poison_take_all(r->poison, &n);
+	for (i = 0; i < n; i++) {
+		int err = mem_replace(r->vm->mem, pages[i], SZ_4K);
+
+		if (err) {
+			pr_err("cannot replace poisoned guest page 0x%" PRIx64 ": %s", pages[i],
+			       strerror(-err));
+			ret = err;
+			continue;
+		}
+		stat_add(r, &r->st.pages_replaced, 1);
+	}
+	if (n)
+		pr_info("replaced %zu poisoned guest page%s with fresh memory", n, n == 1 ? "" : "s");
+	free(pages);
+	return ret;
+}
+
+struct ras *ras_create(struct vm *vm)
+{
+	const struct ghes_layout *lay = &vm->acpi->ghes;
+	struct ras *r;
+	int ret;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	pthread_mutex_init(&r->lock, NULL);
+	r->vm = vm;
+	r->wake_fd = r->timer_fd = -1;
+	r->async_source = ghes_source_async(lay);
+	r->v = calloc(vm->ncpus, sizeof(*r->v));
+	r->poison = poison_create();
+	r->ar_only = poison_create();
+	r->ghes = ghes_create(&vm->mem->gm, lay->nsources, lay->block_len, CONFIG_RAS_MAX_QUEUE);
+	if (!r->v || !r->poison || !r->ar_only || !r->ghes) {
+		pr_err("cannot set up RAS state: out of memory");
+		goto err;
+	}
+	r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (r->wake_fd < 0 || r->timer_fd < 0) {
+		pr_err("cannot create RAS event fds: %m");
+		goto err;
+	}
+	ret = loop_add_fd(vm->loop, r->wake_fd, ras_wake_cb, r);
+	if (!ret)
+		ret = loop_add_fd(vm->loop, r->timer_fd, ras_timer_cb, r);
+	if (!ret)
+		ret = sigbus_install(r->wake_fd);
+	if (ret) {
+		pr_err("cannot install the memory-error handler: %s", strerror(-ret));
+		goto err;
+	}
+	return r;
+err:
+	ras_destroy(r);
+	return NULL;
+}
+
+void ras_destroy(struct ras *r)
+{
+	if (!r)
+		return;
+	if (r->wake_fd >= 0)
+		close(r->wake_fd);
+	if (r->timer_fd >= 0)
+		close(r->timer_fd);
+	ghes_destroy(r->ghes);
+	poison_destroy(r->poison);
+	poison_destroy(r->ar_only);
+	free(r->v);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
