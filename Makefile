@@ -32,11 +32,13 @@ PURE_SRCS := vmm/log.c vmm/devices/cfi_flash.c vmm/arch/arm64/sea.c
 PURE_SRCS += $(if $(CONFIG_ACPI),$(wildcard vmm/acpi/*.c))
 PURE_SRCS += $(if $(CONFIG_FWCFG),$(wildcard vmm/fwcfg/*.c))
 PURE_SRCS += $(if $(CONFIG_RAS),vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c)
+PURE_SRCS += $(if $(CONFIG_CONTROL_API),vmm/control_proto.c)
 PURE_SRCS := $(wildcard $(PURE_SRCS))
 
-VMM_SRCS := $(filter-out $(PURE_SRCS),$(wildcard vmm/*.c vmm/devices/*.c vmm/arch/arm64/*.c))
+CONTROL_SRCS := vmm/control.c vmm/ctl.c vmm/control_proto.c
+VMM_SRCS := $(filter-out $(PURE_SRCS) $(CONTROL_SRCS),$(wildcard vmm/*.c vmm/devices/*.c vmm/arch/arm64/*.c))
 VMM_SRCS += $(if $(CONFIG_RAS),$(filter-out $(PURE_SRCS),$(wildcard vmm/ras/*.c)))
-VMM_SRCS += $(if $(CONFIG_CONTROL_API),,)
+VMM_SRCS += $(if $(CONFIG_CONTROL_API),$(filter-out $(PURE_SRCS),$(wildcard $(CONTROL_SRCS))))
 VMM_SRCS += $(PURE_SRCS)
 
 ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64/%.o)
@@ -46,7 +48,8 @@ TESTS     := $(TEST_SRCS:tests/unit/%.c=$(B)/test/%)
 TESTS_SAN := $(TEST_SRCS:tests/unit/%.c=$(B)/test-san/%)
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all test unit unit-san e2e bench demo clean menuconfig images
+PHONY_EXTRA := host-check
+.PHONY: all test unit unit-san host-check e2e bench demo clean menuconfig images
 all: $(B)/microvm-ras
 
 $(B)/config.h $(B)/config.mk: Kconfig $(KCONFIG_CONFIG) scripts/genconfig.py
@@ -74,7 +77,10 @@ unit: $(TESTS)
 unit-san: $(TESTS_SAN)
 	@scripts/run-unit.sh $(TESTS_SAN)
 
-test: unit unit-san
+host-check: $(B)/microvm-ras
+	tests/host/run.sh
+
+test: unit unit-san host-check
 
 e2e: $(B)/microvm-ras
 	tests/e2e/run.sh

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "acpi/tables.h"
 #include "arch/arm64/boot.h"
 #include "arch/arm64/memmap.h"
 #include "config.h"
@@ -249,6 +251,61 @@ static int cmd_dump_dtb(const char *path)
 	return 0;
 }
 
+/* Build the tables as for 'run', apply the loader script at made-up
+ * addresses (what the firmware would do) and write DIR/SIG.dat each, ready
+ * for 'iasl -d'. */
+static int cmd_dump_acpi(const char *dir)
+{
+	struct acpi_config ac = {
+		.ncpus = config.ncpus,
+		.ram_base = MEMMAP_RAM_BASE,
+		.ram_size = config.ram_size,
+		.ras = config.ras,
+	};
+	struct acpi_link lk = {
+		.rsdp_addr = 0x5c480000, .tables_addr = 0x5c481000, .hw_errors_addr = 0x5c450000,
+	};
+	struct acpi_build b;
+	char path[4096];
+	const char *sig;
+	unsigned i;
+	size_t len;
+	int ret;
+
+	ret = acpi_build(&ac, &b);
+	if (!ret)
+		ret = acpi_build_link(&b, &lk);
+	if (ret) {
+		pr_err("cannot build ACPI tables: %s", strerror(-ret));
+		return 1;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		pr_err("cannot create '%s': %m", dir);
+		acpi_build_free(&b);
+		return 1;
+	}
+	for (i = 0; i < b.ntables + 1 && !ret; i++) {
+		const uint8_t *data;
+		FILE *f;
+
+		if (i < b.ntables) {
+			data = acpi_build_table(&b, i, &sig, &len);
+		} else {
+			data = b.rsdp.data;
+			sig = "RSDP";
+			len = b.rsdp.len;
+		}
+		snprintf(path, sizeof(path), "%s/%s.dat", dir, sig);
+		f = fopen(path, "wb");
+		if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+			pr_err("cannot write '%s': %m", path);
+			ret = -EIO;
+		}
+	}
+	acpi_build_free(&b);
+	return ret ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd, *arg = NULL;
@@ -292,6 +349,5 @@ int main(int argc, char **argv)
 		return cmd_run();
 	if (!strcmp(cmd, "dump-dtb"))
 		return cmd_dump_dtb(arg);
-	pr_err("dump-acpi is not available in this build yet");
-	return 1;
+	return cmd_dump_acpi(arg);
 }

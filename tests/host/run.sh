@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Host-side checks of the real arm64 binary under qemu-aarch64-static (no
+# KVM needed): the device tree and ACPI tables it emits decompile cleanly
+# with dtc and iasl, and bad command lines fail with one clear error line.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+VMM="qemu-aarch64-static $ROOT/build/microvm-ras"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+
+# expect_error NAME REGEX ARGS...: non-zero exit, exactly one stderr line,
+# which starts "microvm-ras: error:" and matches REGEX.
+expect_error() {
+	local name=$1 re=$2
+	shift 2
+	$VMM "$@" >"$T/out" 2>"$T/err" </dev/null
+	local rc=$? lines
+	lines=$(wc -l <"$T/err")
+	if [ "$rc" -eq 0 ]; then
+		ko "$name" "exit status 0"
+	elif [ "$lines" -ne 1 ]; then
+		ko "$name" "$lines stderr lines: $(head -3 "$T/err" | tr '\n' '|')"
+	elif ! grep -qE "^microvm-ras: error: .*$re" "$T/err"; then
+		ko "$name" "unexpected message: $(cat "$T/err")"
+	else
+		ok "$name"
+	fi
+}
+
+# --- bad input ---
+head -c 4096 /dev/urandom >"$T/random"
+printf 'MZ' >"$T/short"
+IMG=$ROOT/build/images/Image
+expect_error no-kernel "no kernel given" run --no-firmware
+expect_error missing-kernel "cannot read kernel.*No such file" run --kernel "$T/nonexistent" --no-firmware
+expect_error kernel-is-dir "cannot read kernel" run --kernel "$T" --no-firmware
+expect_error not-an-image "not an arm64 Linux Image" run --kernel "$T/random" --no-firmware
+expect_error tiny-file "not an arm64 Linux Image" run --kernel "$T/short" --no-firmware
+if [ -f "$IMG" ]; then
+	head -c 65536 "$IMG" >"$T/truncated"
+	expect_error truncated-image "truncated" run --kernel "$T/truncated" --no-firmware
+	head -c $((100 << 20)) /dev/zero >"$T/big-initrd"
+	expect_error initrd-too-big "do not fit" run --kernel "$IMG" --initrd "$T/big-initrd" --memory 64M --no-firmware
+	expect_error missing-initrd "cannot read initrd" run --kernel "$IMG" --initrd "$T/nonexistent" --no-firmware
+else
+	echo "SKIP image-based checks: $IMG not built (guest-images/fetch.sh)"
+fi
+expect_error memory-zero "--memory must be" run --kernel x --memory 0
+expect_error memory-garbage "invalid --memory" run --kernel x --memory lots
+expect_error memory-odd "--memory must be" run --kernel x --memory 3K --no-firmware
+expect_error cpus-zero "--cpus must be between" run --kernel x --cpus 0
+expect_error cpus-many "--cpus must be between" run --kernel x --cpus 1000
+expect_error cpus-garbage "invalid --cpus" run --kernel x --cpus two
+expect_error unknown-option "unknown option '--bogus'" run --kernel x --bogus
+expect_error missing-arg "needs an argument" run --kernel
+expect_error unknown-command "unknown command" frobnicate
+expect_error ras-direct "--ras needs firmware boot" run --kernel x --ras --no-firmware
+expect_error stray-arg "unexpected argument" run --kernel x extra
+
+# --- device tree ---
+for mode in --no-firmware ""; do
+	name=dtb${mode:+-direct}
+	if $VMM dump-dtb "$T/g.dtb" --cpus 3 --memory 1G $mode --cmdline "console=ttyAMA0" 2>"$T/err" &&
+		dtc -I dtb -O dts -o "$T/g.dts" "$T/g.dtb" 2>"$T/dtc" &&
+		grep -q 'compatible = "arm,gic-v3"' "$T/g.dts" &&
+		[ "$(grep -c 'device_type = "cpu"' "$T/g.dts")" = 3 ] &&
+		grep -q 'reg = <0x00 0x40000000 0x00 0x40000000>' "$T/g.dts" &&
+		grep -q 'bootargs = "console=ttyAMA0"' "$T/g.dts"; then
+		if [ -z "$mode" ] && ! grep -q 'qemu,fw-cfg-mmio' "$T/g.dts"; then
+			ko "$name" "no fw-cfg node in firmware mode"
+		else
+			ok "$name"
+		fi
+	else
+		ko "$name" "$(cat "$T/err" "$T/dtc" 2>/dev/null | head -3)"
+	fi
+done
+
+# --- ACPI tables: every one decompiles without errors or warnings ---
+for cpus in 1 2 8; do
+	d=$T/acpi$cpus
+	if ! $VMM dump-acpi "$d" --cpus "$cpus" --ras 2>"$T/err"; then
+		ko "acpi-$cpus" "dump-acpi failed: $(cat "$T/err")"
+		continue
+	fi
+	bad=
+	# iasl 2020 cannot disassemble a bare RSDP; its checksums are unit
+	# tested (tests/unit/test_acpi.c).
+	for t in "$d"/*.dat; do
+		[ "$(basename "$t")" = RSDP.dat ] && continue
+		out=$(cd "$d" && iasl -d "$(basename "$t")" 2>&1) || bad="$bad $(basename "$t"):exit"
+		if echo "$out" | grep -qiE "error|warning|checksum is incorrect|invalid"; then
+			bad="$bad $(basename "$t")"
+		fi
+	done
+	n=$(ls "$d"/*.dat | wc -l)
+	hest=$d/HEST.dsl
+	if [ -n "$bad" ]; then
+		ko "acpi-$cpus" "iasl complained about:$bad"
+	elif [ "$n" -ne 8 ]; then
+		ko "acpi-$cpus" "expected 8 tables (RSDP XSDT FACP DSDT APIC GTDT SPCR HEST), got $n"
+	elif [ "$(grep -c 'Generic Hardware Error Source V2' "$hest")" -ne $((cpus + 1)) ]; then
+		ko "acpi-$cpus" "HEST does not have $((cpus + 1)) GHESv2 entries"
+	elif [ "$(grep -cE 'Notify Type +: 08 \[SEA\]' "$hest")" -ne "$cpus" ] ||
+		! grep -qE 'Notify Type +: 07 \[GPIO\]' "$hest" ||
+		! grep -qE 'Read Ack Preserve +: FFFFFFFFFFFFFFFE' "$hest" ||
+		! grep -qE 'Read Ack Write +: 0000000000000001' "$hest"; then
+		ko "acpi-$cpus" "HEST fields differ from the expected GHESv2 layout"
+	else
+		ok "acpi-$cpus"
+	fi
+done
+
+echo "host: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,230 @@
+/* Unit tests for vmm/control_proto.c: line framing (split reads, CRLF, the
+ * length cap, the unterminated rest), strict integer parsing, ctl value
+ * classification, key=value splitting and the argument vocabularies. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "control_proto.h"
+
+/* Copy 's' into the buffer as one read would; returns bytes taken. */
+static size_t feed(struct ctlp_linebuf *lb, const char *s)
+{
+	size_t avail, n = strlen(s);
+	char *p = ctlp_linebuf_space(lb, &avail);
+
+	if (n > avail)
+		n = avail;
+	memcpy(p, s, n);
+	ctlp_linebuf_commit(lb, n);
+	return n;
+}
+
+static void test_lines_split_across_reads(void **state)
+{
+	struct ctlp_linebuf lb;
+	char *line;
+	size_t len;
+
+	assert_int_equal(ctlp_linebuf_init(&lb, 64), 0);
+	feed(&lb, "{\"exec");
+	assert_int_equal(ctlp_linebuf_next(&lb, &line, &len), 0);
+	feed(&lb, "ute\":1}\r\nsecond\nthi");
+	assert_int_equal(ctlp_linebuf_next(&lb, &line, &len), 1);
+	assert_string_equal(line, "{\"execute\":1}");
+	assert_int_equal(len, 13);
+	assert_int_equal(ctlp_linebuf_next(&lb, &line, &len), 1);
+	assert_string_equal(line, "second");
+	assert_int_equal(ctlp_linebuf_next(&lb, &line, &len), 0);
+	feed(&lb, "rd\n\n");
+	assert_int_equal(ctlp_linebuf_next(&lb, &line, &len), 1);
+	assert_string_equal(line, "third");
+	/* An empty line is still a line; the caller skips it. */
+	assert_int_equal(ctlp_linebuf_next(&lb, &line, &len), 1);
+	assert_int_equal(len, 0);
+	assert_int_equal(ctlp_linebuf_next(&lb, &line, &len), 0);
+	ctlp_linebuf_free(&lb);
+	ctlp_linebuf_free(&lb);  /* idempotent */
+}
+
+static void test_line_cap(void **state)
+{
+	struct ctlp_linebuf lb;
+	char long_line[20];
+	char *line;
+	size_t len, avail;
+
+	assert_int_equal(ctlp_linebuf_init(&lb, 8), 0);
+	/* 7 characters + '\n' fill the buffer exactly and are accepted. */
+	assert_int_equal(feed(&lb, "1234567\n"), 8);
+	assert_int_equal(ctlp_linebuf_next(&lb, &line, &len), 1);
+	assert_string_equal(line, "1234567");
+	/* Consumed lines free their room for the next read. */
+	ctlp_linebuf_space(&lb, &avail);
+	assert_int_equal(avail, 8);
+
+	memset(long_line, 'x', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	assert_int_equal(feed(&lb, long_line), 8);
+	assert_int_equal(ctlp_linebuf_next(&lb, &line, &len), -EMSGSIZE);
+	ctlp_linebuf_space(&lb, &avail);
+	assert_int_equal(avail, 0);
+	ctlp_linebuf_free(&lb);
+
+	assert_int_equal(ctlp_linebuf_init(&lb, 0), -EINVAL);
+}
+
+static void test_rest_at_eof(void **state)
+{
+	struct ctlp_linebuf lb;
+	char *line;
+	size_t len;
+
+	assert_int_equal(ctlp_linebuf_init(&lb, 8), 0);
+	feed(&lb, "ab\n");
+	assert_int_equal(ctlp_linebuf_next(&lb, &line, &len), 1);
+	assert_string_equal(line, "ab");
+	assert_int_equal(feed(&lb, "12345678"), 8);
+	/* Full buffer, no newline: the rest is still NUL-terminated. */
+	assert_int_equal(ctlp_linebuf_rest(&lb, &line, &len), 1);
+	assert_int_equal(len, 8);
+	assert_string_equal(line, "12345678");
+	assert_int_equal(ctlp_linebuf_rest(&lb, &line, &len), 0);
+
+	feed(&lb, " \t\r");
+	assert_int_equal(ctlp_linebuf_rest(&lb, &line, &len), 0);
+	ctlp_linebuf_free(&lb);
+}
+
+static void test_parse_u64(void **state)
+{
+	uint64_t v = 0;
+
+	assert_int_equal(ctlp_parse_u64("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(ctlp_parse_u64("4096", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(ctlp_parse_u64("010", &v), 0);  /* decimal, not octal */
+	assert_int_equal(v, 10);
+	assert_int_equal(ctlp_parse_u64("0x40001000", &v), 0);
+	assert_int_equal(v, 0x40001000);
+	assert_int_equal(ctlp_parse_u64("0XfFfF", &v), 0);
+	assert_int_equal(v, 0xffff);
+	assert_int_equal(ctlp_parse_u64("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(ctlp_parse_u64("0xffffffffffffffff", &v), 0);
+	assert_true(v == UINT64_MAX);
+
+	v = 7;
+	assert_int_equal(ctlp_parse_u64("18446744073709551616", &v), -ERANGE);
+	assert_int_equal(ctlp_parse_u64("0x10000000000000000", &v), -ERANGE);
+	assert_int_equal(ctlp_parse_u64("", &v), -EINVAL);
+	assert_int_equal(ctlp_parse_u64(NULL, &v), -EINVAL);
+	assert_int_equal(ctlp_parse_u64("0x", &v), -EINVAL);
+	assert_int_equal(ctlp_parse_u64("-1", &v), -EINVAL);
+	assert_int_equal(ctlp_parse_u64("+1", &v), -EINVAL);
+	assert_int_equal(ctlp_parse_u64(" 1", &v), -EINVAL);
+	assert_int_equal(ctlp_parse_u64("1 ", &v), -EINVAL);
+	assert_int_equal(ctlp_parse_u64("12a", &v), -EINVAL);
+	assert_int_equal(ctlp_parse_u64("0x1g", &v), -EINVAL);
+	assert_int_equal(ctlp_parse_u64("1e3", &v), -EINVAL);
+	assert_int_equal(v, 7);  /* untouched on failure */
+}
+
+static void test_classify_number(void **state)
+{
+	uint64_t u = 0;
+	int64_t i = 0;
+
+	assert_int_equal(ctlp_classify_number("0x1000", &u, &i), CTLP_NUM_UNSIGNED);
+	assert_int_equal(u, 0x1000);
+	assert_int_equal(ctlp_classify_number("3", &u, &i), CTLP_NUM_UNSIGNED);
+	assert_int_equal(u, 3);
+	assert_int_equal(ctlp_classify_number("-5", &u, &i), CTLP_NUM_NEGATIVE);
+	assert_int_equal(i, -5);
+	assert_int_equal(ctlp_classify_number("-9223372036854775808", &u, &i),
+			 CTLP_NUM_NEGATIVE);
+	assert_true(i == INT64_MIN);
+	assert_int_equal(ctlp_classify_number("-9223372036854775809", &u, &i), CTLP_NUM_NONE);
+	assert_int_equal(ctlp_classify_number("-0x5", &u, &i), CTLP_NUM_NONE);
+	assert_int_equal(ctlp_classify_number("-", &u, &i), CTLP_NUM_NONE);
+	assert_int_equal(ctlp_classify_number("cper", &u, &i), CTLP_NUM_NONE);
+	assert_int_equal(ctlp_classify_number("", &u, &i), CTLP_NUM_NONE);
+	assert_int_equal(ctlp_classify_number("1.5", &u, &i), CTLP_NUM_NONE);
+}
+
+static void test_split_kv(void **state)
+{
+	char key[8];
+	const char *val = NULL;
+
+	assert_int_equal(ctlp_split_kv("gpa=0x1000", key, sizeof(key), &val), 0);
+	assert_string_equal(key, "gpa");
+	assert_string_equal(val, "0x1000");
+	assert_int_equal(ctlp_split_kv("mode=", key, sizeof(key), &val), 0);
+	assert_string_equal(key, "mode");
+	assert_string_equal(val, "");
+	assert_int_equal(ctlp_split_kv("a_b-c=x=y", key, sizeof(key), &val), 0);
+	assert_string_equal(key, "a_b-c");
+	assert_string_equal(val, "x=y");
+	assert_int_equal(ctlp_split_kv("1234567=x", key, sizeof(key), &val), 0);
+
+	assert_int_equal(ctlp_split_kv("12345678=x", key, sizeof(key), &val), -EINVAL);
+	assert_int_equal(ctlp_split_kv("=x", key, sizeof(key), &val), -EINVAL);
+	assert_int_equal(ctlp_split_kv("novalue", key, sizeof(key), &val), -EINVAL);
+	assert_int_equal(ctlp_split_kv("a\"b=x", key, sizeof(key), &val), -EINVAL);
+	assert_int_equal(ctlp_split_kv("a b=x", key, sizeof(key), &val), -EINVAL);
+}
+
+static void test_vocabularies(void **state)
+{
+	enum ras_inject_mode m = RAS_INJECT_CPER;
+	enum ras_kind k = RAS_KIND_AR;
+
+	assert_int_equal(ctlp_parse_inject_mode("hwpoison", &m), 0);
+	assert_int_equal(m, RAS_INJECT_HWPOISON);
+	assert_string_equal(ctlp_inject_mode_name(m), "hwpoison");
+	assert_int_equal(ctlp_parse_inject_mode("cper", &m), 0);
+	assert_int_equal(m, RAS_INJECT_CPER);
+	assert_string_equal(ctlp_inject_mode_name(m), "cper");
+	assert_int_equal(ctlp_parse_inject_mode("CPER", &m), -EINVAL);
+	assert_int_equal(ctlp_parse_inject_mode("", &m), -EINVAL);
+
+	assert_int_equal(ctlp_parse_kind("ao", &k), 0);
+	assert_int_equal(k, RAS_KIND_AO);
+	assert_string_equal(ctlp_kind_name(k), "ao");
+	assert_int_equal(ctlp_parse_kind("ar", &k), 0);
+	assert_int_equal(k, RAS_KIND_AR);
+	assert_string_equal(ctlp_kind_name(k), "ar");
+	assert_int_equal(ctlp_parse_kind("sync", &k), -EINVAL);
+}
+
+static void test_serror_esr(void **state)
+{
+	assert_true(ctlp_serror_esr_valid(0));
+	assert_true(ctlp_serror_esr_valid(0x1ffffff));
+	assert_true(ctlp_serror_esr_valid(0x000011));
+	assert_false(ctlp_serror_esr_valid(0x2000000));
+	assert_false(ctlp_serror_esr_valid(0xbe000000));  /* EC bits are not ours */
+	assert_false(ctlp_serror_esr_valid(UINT64_MAX));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lines_split_across_reads),
+		cmocka_unit_test(test_line_cap),
+		cmocka_unit_test(test_rest_at_eof),
+		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_classify_number),
+		cmocka_unit_test(test_split_kv),
+		cmocka_unit_test(test_vocabularies),
+		cmocka_unit_test(test_serror_esr),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

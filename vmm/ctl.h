@@ -1,0 +1,30 @@
+/* 'microvm-ras ctl': command-line client of the JSON control socket
+ * (DESIGN.md section 9, protocol in control.h). Builds one request from
+ * key=value pairs (or takes it raw), prints the one-line reply. */
+#ifndef MVR_CTL_H
+#define MVR_CTL_H
+
+#include "log.h"
+
+#ifdef CONFIG_CONTROL_API
+
+/* argv[0] is "ctl":
+ *   ctl --api-socket PATH [--timeout SECS] COMMAND [key=value ...]
+ *   ctl --api-socket PATH [--timeout SECS] --raw JSON
+ * Values that parse as integers (decimal, 0x hex, negative decimal) are sent
+ * as JSON numbers, others as strings. Prints the reply line to stdout.
+ * Returns the exit status: 0 for a "return" reply, 1 for an "error" reply
+ * or a connection problem (one pr_err line), 2 for a usage error. */
+int ctl_main(int argc, char **argv);
+
+#else
+
+static inline int ctl_main(int argc, char **argv)
+{
+	pr_err("ctl: this build has no control socket (CONFIG_CONTROL_API)");
+	return 1;
+}
+
+#endif
+
+#endif
