@@ -14,6 +14,7 @@
 #include "arch/arm64/boot.h"
 #include "arch/arm64/memmap.h"
 #include "config.h"
+#include "ctl.h"
 #include "log.h"
 #include "util.h"
 #include "vm.h"
@@ -324,6 +325,8 @@ int main(int argc, char **argv)
 		printf("microvm-ras %s\n", MVR_VERSION);
 		return 0;
 	}
+	if (!strcmp(cmd, "ctl"))
+		return ctl_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "dump-dtb") || !strcmp(cmd, "dump-acpi")) {
 		if (argc < 3 || argv[2][0] == '-') {
 			pr_err("%s needs an output path", cmd);

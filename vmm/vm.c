@@ -21,6 +21,7 @@
 #include "devices/pl031.h"
 #include "log.h"
 #include "loop.h"
+#include "control.h"
 #include "mem.h"
 #include "ras/ras.h"
 #include "util.h"
@@ -402,6 +403,12 @@ struct vm *vm_create(const struct vm_config *cfg)
 		if (!vm->ras)
 			ret = -ENOMEM;
 	}
+	/* 9. Control socket, last: it can reach everything above. */
+	if (!ret && cfg->api_socket) {
+		vm->control = control_create(vm, cfg->api_socket);
+		if (!vm->control)
+			ret = -EINVAL;
+	}
 	if (ret) {
 		vm_destroy(vm);
 		return NULL;
@@ -421,6 +428,7 @@ void vm_destroy(struct vm *vm)
 				vcpu_destroy(&vm->vcpus[i]);
 		free(vm->vcpus);
 	}
+	control_destroy(vm->control);
 	ras_destroy(vm->ras);
 	vm_firmware_destroy(vm);
 	loop_destroy(vm->loop);

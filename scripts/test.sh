@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Everything CI runs: install what is missing, build, unit tests (native and
+# ASan+UBSan), host-side checks of the arm64 binary, then the nested
+# end-to-end tests (qemu-system-aarch64 -> L1 Linux with KVM -> our guest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+make -j"$(nproc)" all
+make test
+tests/e2e/run.sh "$@"

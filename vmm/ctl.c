@@ -1,0 +1,362 @@
+/* 'microvm-ras ctl': one request to a running VMM's control socket
+ * (DESIGN.md section 9). Builds {"execute": CMD, "arguments": {k: v}} with
+ * json-c, sends it as one line, waits (bounded) for one reply line, prints
+ * it and turns it into an exit status. */
+#ifdef CONFIG_CONTROL_API
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "control_proto.h"
+#include "ctl.h"
+#include "log.h"
+
+#define CTL_EXIT_OK    0
+#define CTL_EXIT_ERR   1
+#define CTL_EXIT_USAGE 2
+
+#define CTL_DEFAULT_TIMEOUT_S 10
+#define CTL_REPLY_MAX (4u << 20)   /* longest reply line accepted */
+#define CTL_KEY_MAX 64
+
+struct ctl_opts {
+	const char *socket;
+	const char *raw;
+	const char *command;
+	char **kv;                 /* key=value arguments */
+	int nkv;
+	unsigned timeout_s;
+};
+
+static void ctl_usage(FILE *f)
+{
+	fprintf(f,
+"usage: microvm-ras ctl --api-socket PATH [--timeout SECS] COMMAND [key=value ...]\n"
+"       microvm-ras ctl --api-socket PATH [--timeout SECS] --raw JSON\n"
+"\n"
+"commands:\n"
+"  inject-memory-error gpa=ADDR [mode=cper|hwpoison] [kind=ar|ao] [vcpu=N]\n"
+"  inject-serror [vcpu=N] [esr=ISS]\n"
+"  query-ras | query-vm | quit\n"
+"Integer values (decimal or 0x hex) are sent as numbers, others as strings.\n"
+"Exit status: 0 success, 1 error reply or no connection, 2 usage error.\n");
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i past it.
+ * Returns 1 when matched (*val set, NULL if the value is missing), else 0. */
+static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return 0;
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		(*i)++;
+		return 1;
+	}
+	if (argv[*i][n] != '\0')
+		return 0;
+	*val = *i + 1 < argc ? argv[*i + 1] : NULL;
+	*i += 2;
+	return 1;
+}
+
+/* Returns 0, -1 after --help was printed, or CTL_EXIT_USAGE after pr_err. */
+static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
+{
+	const char *val, *timeout = NULL;
+	uint64_t t;
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			ctl_usage(stdout);
+			return -1;
+		}
+		if (opt_value(argc, argv, &i, "--api-socket", &val)) {
+			o->socket = val;
+		} else if (opt_value(argc, argv, &i, "--raw", &val)) {
+			o->raw = val;
+		} else if (opt_value(argc, argv, &i, "--timeout", &val)) {
+			timeout = val;
+		} else {
+			pr_err("ctl: unknown option '%s' (see ctl --help)", argv[i]);
+			return CTL_EXIT_USAGE;
+		}
+		if (!val) {
+			pr_err("ctl: option '%s' needs a value", argv[i - 2]);
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (!o->socket) {
+		pr_err("ctl: no socket given (use --api-socket PATH)");
+		return CTL_EXIT_USAGE;
+	}
+	o->timeout_s = CTL_DEFAULT_TIMEOUT_S;
+	if (timeout) {
+		if (ctlp_parse_u64(timeout, &t) || t == 0 || t > 3600) {
+			pr_err("ctl: invalid --timeout '%s' (seconds, 1..3600)", timeout);
+			return CTL_EXIT_USAGE;
+		}
+		o->timeout_s = (unsigned)t;
+	}
+	if (o->raw) {
+		if (i < argc) {
+			pr_err("ctl: unexpected argument '%s' after --raw", argv[i]);
+			return CTL_EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (i >= argc) {
+		pr_err("ctl: no command given (see ctl --help)");
+		return CTL_EXIT_USAGE;
+	}
+	o->command = argv[i++];
+	o->kv = argv + i;
+	o->nkv = argc - i;
+	return 0;
+}
+
+/* Build the request line (no '\n') into *out (malloc'd). Returns 0 or
+ * CTL_EXIT_USAGE / CTL_EXIT_ERR after pr_err. */
+static int ctl_build(const struct ctl_opts *o, char **out)
+{
+	struct json_object *req, *args = NULL, *v;
+	char key[CTL_KEY_MAX];
+	const char *val;
+	uint64_t u;
+	int64_t s;
+	int k, ret = CTL_EXIT_USAGE;
+
+	if (o->raw) {
+		*out = strdup(o->raw);
+		return *out ? 0 : CTL_EXIT_ERR;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "execute", json_object_new_string(o->command));
+	for (k = 0; k < o->nkv; k++) {
+		if (ctlp_split_kv(o->kv[k], key, sizeof(key), &val)) {
+			pr_err("ctl: argument '%s' is not key=value", o->kv[k]);
+			goto out;
+		}
+		if (!args) {
+			args = json_object_new_object();
+			json_object_object_add(req, "arguments", args);
+		}
+		if (json_object_object_get_ex(args, key, NULL)) {
+			pr_err("ctl: argument '%s' given twice", key);
+			goto out;
+		}
+		switch (ctlp_classify_number(val, &u, &s)) {
+		case CTLP_NUM_UNSIGNED: v = json_object_new_uint64(u); break;
+		case CTLP_NUM_NEGATIVE: v = json_object_new_int64(s); break;
+		default: v = json_object_new_string(val); break;
+		}
+		json_object_object_add(args, key, v);
+	}
+	*out = strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN |
+						     JSON_C_TO_STRING_NOSLASHESCAPE));
+	ret = *out ? 0 : CTL_EXIT_ERR;
+out:
+	json_object_put(req);
+	return ret;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait until fd is ready for 'events' or the deadline passes. Returns 0,
+ * -ETIMEDOUT or -errno. */
+static int wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	long long left;
+	int r;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+/* Send line + '\n'. Returns 0 or -errno. */
+static int send_line(int fd, const char *line, long long deadline)
+{
+	size_t len = strlen(line), off = 0;
+	char nl = '\n';
+	ssize_t n;
+	int r;
+
+	while (off < len + 1) {
+		r = wait_fd(fd, POLLOUT, deadline);
+		if (r)
+			return r;
+		if (off < len)
+			n = send(fd, line + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		else
+			n = send(fd, &nl, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+				continue;
+			return -errno;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* Read one reply line (without '\n') into *out (malloc'd). Returns 0,
+ * -ETIMEDOUT, -ECONNRESET (closed before a reply), -EMSGSIZE or -errno. */
+static int recv_line(int fd, char **out, long long deadline)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap), *nl, *nbuf;
+	ssize_t n;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap >= CTL_REPLY_MAX) {
+				r = -EMSGSIZE;
+				goto fail;
+			}
+			nbuf = realloc(buf, cap * 2);
+			if (!nbuf) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			buf = nbuf;
+			cap *= 2;
+		}
+		r = wait_fd(fd, POLLIN, deadline);
+		if (r)
+			goto fail;
+		n = recv(fd, buf + len, cap - 1 - len, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+				continue;
+			r = -errno;
+			goto fail;
+		}
+		if (n == 0) {
+			r = -ECONNRESET;
+			goto fail;
+		}
+		nl = memchr(buf + len, '\n', (size_t)n);
+		len += (size_t)n;
+		if (nl) {
+			*nl = '\0';
+			*out = buf;
+			return 0;
+		}
+	}
+fail:
+	free(buf);
+	return r;
+}
+
+/* Exit status for a reply line; logs the error description if any. */
+static int ctl_judge(const char *line)
+{
+	struct json_object *reply, *err, *cls = NULL, *desc = NULL;
+	int ret = CTL_EXIT_ERR;
+
+	reply = json_tokener_parse(line);
+	if (reply && json_object_is_type(reply, json_type_object)) {
+		if (json_object_object_get_ex(reply, "return", NULL)) {
+			ret = CTL_EXIT_OK;
+		} else if (json_object_object_get_ex(reply, "error", &err)) {
+			json_object_object_get_ex(err, "class", &cls);
+			json_object_object_get_ex(err, "desc", &desc);
+			pr_err("%s: %s", cls ? json_object_get_string(cls) : "Error",
+			       desc ? json_object_get_string(desc) : "(no description)");
+		} else {
+			pr_err("ctl: reply has neither \"return\" nor \"error\"");
+		}
+	} else {
+		pr_err("ctl: the reply is not a JSON object");
+	}
+	json_object_put(reply);
+	return ret;
+}
+
+int ctl_main(int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ctl_opts o = { 0 };
+	char *req = NULL, *reply = NULL;
+	long long deadline;
+	int fd = -1, r, sret, ret;
+
+	ret = ctl_parse(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? CTL_EXIT_OK : ret;
+	if (strlen(o.socket) >= sizeof(sa.sun_path) || !*o.socket) {
+		pr_err("ctl: socket path '%s' is empty or longer than %zu bytes", o.socket,
+		       sizeof(sa.sun_path) - 1);
+		return CTL_EXIT_USAGE;
+	}
+	memcpy(sa.sun_path, o.socket, strlen(o.socket) + 1);
+	ret = ctl_build(&o, &req);
+	if (ret)
+		return ret;
+
+	ret = CTL_EXIT_ERR;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		pr_err("ctl: socket: %s", strerror(errno));
+		goto out;
+	}
+	if (connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		pr_err("ctl: cannot connect to '%s': %s", o.socket, strerror(errno));
+		goto out;
+	}
+	deadline = now_ms() + (long long)o.timeout_s * 1000;
+	/* A refused request (too many clients, line too long) still gets its
+	 * error line, so read a reply even when sending failed. */
+	sret = send_line(fd, req, deadline);
+	r = recv_line(fd, &reply, deadline);
+	if (r == 0) {
+		printf("%s\n", reply);
+		fflush(stdout);
+		ret = ctl_judge(reply);
+	} else if (sret && sret != -ETIMEDOUT) {
+		pr_err("ctl: cannot send to '%s': %s", o.socket, strerror(-sret));
+	} else if (r == -ETIMEDOUT || sret == -ETIMEDOUT) {
+		pr_err("ctl: no reply from '%s' within %u s", o.socket, o.timeout_s);
+	} else if (r == -ECONNRESET) {
+		pr_err("ctl: '%s' closed the connection without replying", o.socket);
+	} else {
+		pr_err("ctl: reading the reply from '%s': %s", o.socket, strerror(-r));
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(req);
+	free(reply);
+	return ret;
+}
+
+#endif /* CONFIG_CONTROL_API */
