@@ -367,6 +367,26 @@ out:
 	return r;
 }
 
+int ghes_idle(struct ghes *g, unsigned first, unsigned count)
+{
+	unsigned i;
+	int r = 1;
+
+	if (!g || first > g->nsources || count > g->nsources - first)
+		return -EINVAL;
+	pthread_mutex_lock(&g->lock);
+	if (!g->have_base)
+		r = 0;
+	for (i = first; r == 1 && i < first + count; i++) {
+		if (g->src[i].count)
+			r = 0;
+		else
+			r = source_acked(g, i);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
 int ghes_poll(struct ghes *g, ghes_notify_fn notify, void *opaque)
 {
 	unsigned i;

@@ -90,6 +90,13 @@ void ghes_reset(struct ghes *g);
 int ghes_submit(struct ghes *g, unsigned source, const uint8_t *rec, size_t len);
 
 /*
+ * 1 when sources [first, first+count) have all been acked by the guest and
+ * have nothing queued, 0 when one has not (or the base is unknown), -EINVAL
+ * for a bad range, or -EFAULT/-EIO when a read_ack cannot be read.
+ */
+int ghes_idle(struct ghes *g, unsigned first, unsigned count);
+
+/*
  * For synchronous sources (SEA): write rec now if the guest has acked the
  * previous record and nothing is queued, never queue it. Returns 0 written
  * (caller injects the SEA), -EBUSY not acked yet or base unknown (caller

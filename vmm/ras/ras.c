@@ -33,6 +33,12 @@
 #define LAT_SAMPLES 1024
 #define POLL_MS 10            /* read-ack polling while records wait */
 #define RETRY_SLEEP_NS 1000000 /* AR on a busy SEA source: retry after 1 ms */
+/* Linux's SEA handler reads every SEA source, not just the one of the CPU
+ * that took the abort: a record written for vCPU B while vCPU A's handler
+ * still walks the list would be consumed (and attributed) there, and B's
+ * abort would find nothing. So SEA records go out one at a time: only when
+ * all SEA sources are acked and no other vCPU's record is younger than this. */
+#define SEA_GAP_NS 20000000
 
 /* ID register fields that decide which PSTATE bits exception entry sets. */
 #define ID_AA64MMFR1_EL1 ARM64_SYS_REG(3, 0, 0, 7, 1)
@@ -57,6 +63,10 @@ struct ras {
 	int timer_fd;               /* read-ack polling */
 	int timer_armed;
 	uint64_t overruns_seen;
+
+	pthread_mutex_t sea_lock;   /* one SEA record in flight at a time */
+	struct timespec last_sea;   /* when the last one was written */
+	unsigned last_sea_vcpu;
 
 	pthread_mutex_t lock;       /* stats, latency, ar_only */
 	struct ras_stats st;
@@ -284,18 +294,37 @@ static int inject_sea(struct ras *r, struct vcpu *v)
 /* Write the record into this vCPU's SEA source and inject the abort.
  * Returns 0 (delivered), 1 (source busy: the access will fault again and we
  * retry then) or -errno. */
+static int64_t ns_between(const struct timespec *a, const struct timespec *b)
+{
+	return (int64_t)(b->tv_sec - a->tv_sec) * 1000000000LL + (b->tv_nsec - a->tv_nsec);
+}
+
 static int deliver_sync(struct ras *r, struct vcpu *v, uint64_t gpa)
 {
 	uint8_t rec[CPER_MEM_ERROR_RECORD_LEN];
+	struct timespec now;
 	size_t len;
 	int ret;
 
 	ret = build_record(gpa, rec, &len);
 	if (ret)
 		return ret;
-	ret = ghes_try_write(r->ghes, ghes_source_sea(v->index), rec, len);
-	if (ret == -EBUSY)
+	pthread_mutex_lock(&r->sea_lock);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (r->last_sea_vcpu != v->index && (r->last_sea.tv_sec || r->last_sea.tv_nsec) &&
+	    ns_between(&r->last_sea, &now) < SEA_GAP_NS) {
+		ret = -EBUSY;
+	} else {
+		ret = ghes_idle(r->ghes, 0, r->vm->ncpus);
+		if (ret == 1)
+			ret = ghes_try_write(r->ghes, ghes_source_sea(v->index), rec, len);
+		else if (ret == 0)
+			ret = -EBUSY;
+	}
+	if (ret == -EBUSY) {
+		pthread_mutex_unlock(&r->sea_lock);
 		return 1;
+	}
 	if (ret) {
 		/* The guest's error block is unusable: the abort still tells
 		 * the guest, which then cannot find a record; still better than
@@ -304,8 +333,12 @@ static int deliver_sync(struct ras *r, struct vcpu *v, uint64_t gpa)
 			   v->index, strerror(-ret));
 	} else {
 		stat_add(r, &r->st.records_written, 1);
+		r->last_sea = now;
+		r->last_sea_vcpu = v->index;
 	}
-	return inject_sea(r, v);
+	ret = inject_sea(r, v);
+	pthread_mutex_unlock(&r->sea_lock);
+	return ret;
 }
 
 static int handle_ar(struct ras *r, struct vcpu *v, const struct sigbus_event *ev)
@@ -513,6 +546,7 @@ struct ras *ras_create(struct vm *vm)
 	if (!r)
 		return NULL;
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->sea_lock, NULL);
 	r->vm = vm;
 	r->wake_fd = r->timer_fd = -1;
 	r->async_source = ghes_source_async(lay);
@@ -557,6 +591,7 @@ void ras_destroy(struct ras *r)
 	poison_destroy(r->poison);
 	poison_destroy(r->ar_only);
 	free(r->v);
+	pthread_mutex_destroy(&r->sea_lock);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
