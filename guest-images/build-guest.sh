@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Build the L2 guest initramfs build/images/guest.cpio (uncompressed newc):
+# busybox with applet links, guest-images/rootfs/guest-init as /init, and
+# /usr/bin/mca-recover when guest-images/src/mca-recover.c exists.
+# Needs build/images/busybox from guest-images/fetch.sh.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+GI=$ROOT/guest-images
+OUT=$ROOT/build/images
+CROSS_CC=${CROSS_CC:-aarch64-linux-gnu-gcc}
+. "$GI/lib-cpio.sh"
+
+[ -x "$OUT/busybox" ] || "$GI/fetch.sh"
+
+STAGE=$ROOT/build/images/guest-root
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+bb_root "$STAGE" "$OUT/busybox"
+install -m 0755 "$GI/rootfs/guest-init" "$STAGE/init"
+
+if [ -f "$GI/src/mca-recover.c" ]; then
+	"$CROSS_CC" -static -O2 -Wall -o "$STAGE/usr/bin/mca-recover" \
+		"$GI/src/mca-recover.c"
+	aarch64-linux-gnu-strip "$STAGE/usr/bin/mca-recover" 2>/dev/null || true
+fi
+
+pack_cpio "$STAGE" "$OUT/guest.cpio"
+echo "build-guest: ok: $OUT/guest.cpio ($(( $(stat -c %s "$OUT/guest.cpio") / 1024 )) KiB)" >&2

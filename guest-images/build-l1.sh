@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Build the L1 test-host initramfs build/images/l1.cpio (uncompressed newc):
+# busybox, guest-images/rootfs/l1-init as /init, the VMM as
+# /usr/bin/microvm-ras, the guest kernel and initramfs under /guest/, the
+# UEFI firmware and variable store under /fw/, tests/e2e/lib.sh as
+# /e2e/lib.sh, and the given test scripts, which L1's /init runs in order.
+#
+#   guest-images/build-l1.sh [--vmm PATH] [--out FILE] SCRIPT...
+#
+# Needs guest-images/fetch.sh and build-guest.sh to have run.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+GI=$ROOT/guest-images
+IMG=$ROOT/build/images
+VMM=$ROOT/build/microvm-ras
+OUT=$IMG/l1.cpio
+FW_CODE=${FW_CODE:-/usr/share/qemu-efi-aarch64/QEMU_EFI.fd}
+FW_VARS=${FW_VARS:-/usr/share/AAVMF/AAVMF_VARS.fd}
+. "$GI/lib-cpio.sh"
+
+die() { echo "build-l1: error: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--vmm) VMM=$2; shift 2 ;;
+	--out) OUT=$2; shift 2 ;;
+	--) shift; break ;;
+	-*) die "unknown option $1" ;;
+	*) break ;;
+	esac
+done
+
+for f in "$IMG/Image" "$IMG/busybox" "$IMG/guest.cpio" "$VMM" "$FW_CODE" "$FW_VARS"; do
+	[ -f "$f" ] || die "missing $f"
+done
+for s in "$@"; do
+	[ -f "$s" ] || die "missing test script $s"
+done
+
+STAGE=$IMG/l1-root
+rm -rf "$STAGE"
+mkdir -p "$STAGE"
+bb_root "$STAGE" "$IMG/busybox"
+install -m 0755 "$GI/rootfs/l1-init" "$STAGE/init"
+install -D -m 0755 "$VMM" "$STAGE/usr/bin/microvm-ras"
+install -D -m 0644 "$IMG/Image" "$STAGE/guest/Image"
+install -m 0644 "$IMG/guest.cpio" "$STAGE/guest/guest.cpio"
+install -D -m 0644 "$FW_CODE" "$STAGE/fw/QEMU_EFI.fd"
+install -m 0644 "$FW_VARS" "$STAGE/fw/AAVMF_VARS.fd"
+install -D -m 0644 "$ROOT/tests/e2e/lib.sh" "$STAGE/e2e/lib.sh"
+
+# Scripts keep their order and base names (prefixed with their position, so
+# that two scripts with one name cannot collide).
+: >"$STAGE/e2e/list"
+i=0
+for s in "$@"; do
+	i=$((i + 1))
+	name=$(printf '%02d_%s' "$i" "$(basename "$s")")
+	install -m 0755 "$s" "$STAGE/e2e/$name"
+	echo "$name" >>"$STAGE/e2e/list"
+done
+
+pack_cpio "$STAGE" "$OUT"
+rm -rf "$STAGE"
+echo "build-l1: ok: $OUT ($(( $(stat -c %s "$OUT") / 1048576 )) MiB, $i scripts)" >&2

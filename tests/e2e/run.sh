@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# End-to-end tests on the x86 host: prepare the images, boot one L1 test host
+# (qemu-system-aarch64, TCG, EL2 so /dev/kvm works in it) that runs all the
+# selected scenario scripts in one boot, then judge the E2E-PASS/E2E-FAIL
+# lines it printed. See /work/shared/ENVIRONMENT.md for the nested setup.
+#
+#   tests/e2e/run.sh [options] [NAME...]   NAME: scenario "boot" = scenarios/10-boot.sh
+#     --demo          boot tests/e2e/demo.sh and show the whole console
+#     --bench         run tests/e2e/bench.sh, print its BENCH lines
+#     --vmm PATH      put PATH in L1 as microvm-ras (stand-ins: tests/e2e/standin/)
+#     --timeout SECS  hard limit for the L1 run (default 900)
+#     --verbose       show the whole L1 console, not only result lines
+#     --list          list the scenarios and exit
+#
+# Last line: "e2e: N passed, M failed"; exit status 0 only if M = 0 and every
+# script delivered the number of results it declares ("# E2E-CHECKS: N").
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+E2E=$ROOT/tests/e2e
+OUTDIR=$ROOT/build/e2e
+VMM=
+MODE='test'
+TMO=${E2E_TIMEOUT:-900}
+VERBOSE=
+NAMES=()
+
+die() { echo "e2e: error: $*" >&2; exit 2; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--demo) MODE=demo ;;
+	--bench) MODE=bench ;;
+	--vmm) VMM=$(realpath "$2") || die "no such VMM $2"; shift ;;
+	--timeout) TMO=$2; shift ;;
+	--verbose|-v) VERBOSE=1 ;;
+	--list)
+		for s in "$E2E"/scenarios/*.sh; do basename "$s" .sh; done
+		exit 0 ;;
+	-h|--help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-*) die "unknown option $1" ;;
+	*) NAMES+=("$1") ;;
+	esac
+	shift
+done
+
+# --- select the scripts --------------------------------------------------
+SCRIPTS=()
+case $MODE in
+demo) SCRIPTS=("$E2E/demo.sh"); VERBOSE=1 ;;
+bench) SCRIPTS=("$E2E/bench.sh") ;;
+test)
+	if [ ${#NAMES[@]} -eq 0 ]; then
+		SCRIPTS=("$E2E"/scenarios/*.sh)
+	else
+		for n in "${NAMES[@]}"; do
+			m=()
+			for s in "$E2E"/scenarios/*.sh; do
+				b=$(basename "$s" .sh)
+				if [ "$b" = "$n" ] || [ "${b#*-}" = "$n" ]; then
+					m+=("$s")
+				fi
+			done
+			[ ${#m[@]} -gt 0 ] || die "no scenario named '$n' (try --list)"
+			SCRIPTS+=("${m[@]}")
+		done
+	fi ;;
+esac
+[ ${#SCRIPTS[@]} -gt 0 ] && [ -f "${SCRIPTS[0]}" ] || die "no scripts to run"
+
+# --- prepare images and the VMM -------------------------------------------
+T_START=$(date +%s)
+"$ROOT/scripts/setup.sh" || die "scripts/setup.sh failed"
+"$ROOT/guest-images/fetch.sh" || die "guest-images/fetch.sh failed"
+"$ROOT/guest-images/build-guest.sh" || die "guest-images/build-guest.sh failed"
+if [ -z "$VMM" ]; then
+	make -C "$ROOT" -s build/microvm-ras >&2 || die "building the VMM failed"
+	VMM=$ROOT/build/microvm-ras
+fi
+mkdir -p "$OUTDIR"
+"$ROOT/guest-images/build-l1.sh" --vmm "$VMM" --out "$OUTDIR/l1.cpio" \
+	"${SCRIPTS[@]}" || die "guest-images/build-l1.sh failed"
+T_BUILT=$(date +%s)
+
+# --- boot L1 --------------------------------------------------------------
+LOG=$OUTDIR/l1.log
+if [ -n "$VERBOSE" ]; then
+	filter() { cat; }
+else
+	filter() { grep -a --line-buffered -E '(E2E-|L1-|BENCH |^    |run-l1)'; }
+fi
+echo "e2e: booting L1 with ${#SCRIPTS[@]} script(s), timeout ${TMO}s, log $LOG" >&2
+"$ROOT/guest-images/run-l1.sh" --cpio "$OUTDIR/l1.cpio" --log "$LOG" \
+	--timeout "$TMO" </dev/null | tr -d '\r' | filter
+L1_RC=${PIPESTATUS[0]}
+T_END=$(date +%s)
+
+# --- judge ----------------------------------------------------------------
+CLEAN=$OUTDIR/l1.clean.log
+# Marker lines may be glued to console output that lacked a newline (a
+# guest prompt, a kernel message): cut anything before the marker.
+tr -d '\r' <"$LOG" | sed -E 's/^.*(E2E-(PASS|FAIL|BEGIN|END) |L1-(INFO|KVM|ERROR|SCRIPT-BEGIN|SCRIPT-END|DONE)|BENCH )/\1/' >"$CLEAN"
+
+echo
+echo "=== e2e results ==="
+grep -aE '^E2E-(PASS|FAIL) ' "$CLEAN"
+[ "$MODE" = bench ] && grep -aE '^BENCH ' "$CLEAN"
+
+passed=$(grep -ac '^E2E-PASS ' "$CLEAN")
+failed=$(grep -ac '^E2E-FAIL ' "$CLEAN")
+
+# Per script: declared results vs delivered (between the L1-SCRIPT markers).
+i=0
+for s in "${SCRIPTS[@]}"; do
+	i=$((i + 1))
+	name=$(printf '%02d_%s' "$i" "$(basename "$s")")
+	want=$(sed -n 's/^# E2E-CHECKS: *\([0-9]*\).*/\1/p' "$s" | head -n 1)
+	got=$(awk -v n="$name" '
+		$1 == "L1-SCRIPT-BEGIN" && $2 == n { on = 1; next }
+		$1 == "L1-SCRIPT-END" && $2 == n { on = 0 }
+		on && /^E2E-(PASS|FAIL) / { c++ }
+		END { print c + 0 }' "$CLEAN")
+	end=$(grep -aE "^L1-SCRIPT-END $name " "$CLEAN" | sed -n 's/.*secs=//p')
+	if [ -n "$want" ] && [ "$got" -lt "$want" ]; then
+		echo "E2E-FAIL $(basename "$s" .sh): $((want - got)) of $want results missing${end:+}${end:- (script did not finish)}"
+		failed=$((failed + want - got))
+	elif [ -z "$end" ]; then
+		echo "E2E-FAIL $(basename "$s" .sh): script did not finish (L1 status $L1_RC)"
+		failed=$((failed + 1))
+	elif [ -z "$want" ] && [ "$got" = 0 ] && [ "$MODE" = test ]; then
+		echo "E2E-FAIL $(basename "$s" .sh): no results (and no E2E-CHECKS line)"
+		failed=$((failed + 1))
+	fi
+	printf 'e2e: time %-28s %8ss (%s results)\n' "$(basename "$s")" "${end:-?}" "$got"
+done
+l1_boot=$(sed -n 's/^L1-INFO .*uptime=\([0-9.]*\).*/\1/p' "$CLEAN" | head -n 1)
+l1_done=$(sed -n 's/^L1-DONE uptime=\([0-9.]*\).*/\1/p' "$CLEAN" | head -n 1)
+echo "e2e: time L1 boot to /init ${l1_boot:-?}s (L1 clock), L1 total ${l1_done:-?}s;" \
+	"host: prepare $((T_BUILT - T_START))s, L1 run $((T_END - T_BUILT))s"
+grep -aq '^L1-KVM ok' "$CLEAN" || echo "e2e: warning: L1 did not report /dev/kvm"
+if [ "$L1_RC" != 0 ]; then
+	echo "E2E-FAIL l1: L1 run exited with status $L1_RC$([ "$L1_RC" = 124 ] && echo " (timeout)")"
+	failed=$((failed + 1))
+fi
+
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Stand-in for build/microvm-ras while the VMM is being written: accepts the
+# same "run" CLI and runs the guest under qemu-system-aarch64 (TCG on the x86
+# host) with the console on stdio, so lib.sh and the guest image can be tested
+# without nesting. Error behaviour is approximated, not the VMM's.
+err() { echo "microvm-ras: error: $*" >&2; exit 1; }
+[ "$1" = run ] || err "usage: microvm-ras run --kernel Image [options]"
+shift
+kernel='' initrd='' cmdline='' mem=512M cpus=1 fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+noreboot='' ras=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
+	--cmdline) cmdline=$2; shift ;;
+	--memory) mem=$2; shift ;;
+	--cpus) cpus=$2; shift ;;
+	--no-firmware) fw= ;;
+	--firmware) fw=$2; shift ;;
+	--vars|--api-socket) shift ;;
+	--no-reboot) noreboot=-no-reboot ;;
+	--ras) ras=,ras=on ;;
+	*) err "unknown option '$1'" ;;
+	esac
+	shift
+done
+[ -r "$kernel" ] || err "cannot open kernel '$kernel'"
+case $cpus in ''|*[!0-9]*|0) err "bad --cpus '$cpus'" ;; esac
+[ "$cpus" -le 8 ] || err "bad --cpus '$cpus'"
+case $mem in 0|0[MG]) err "bad --memory '$mem'" ;; esac
+exec qemu-system-aarch64 -M virt,gic-version=3$ras -cpu max -smp "$cpus" -m "$mem" \
+	-display none -serial stdio -nodefaults $noreboot \
+	${fw:+-bios "$fw"} -kernel "$kernel" ${initrd:+-initrd "$initrd"} \
+	${cmdline:+-append "$cmdline"}
