@@ -196,7 +196,7 @@ fi
 poisoned=$(rstat poisoned_pages)
 vmm_send $N 'reboot -f'
 if vmm_expect $N "replaced $poisoned poisoned guest pages with fresh memory" 60 >/dev/null &&
-	vmm_expect $N '^GUEST-READY' 400 >/dev/null; then
+	vmm_expect $N 'GUEST-READY nproc=2' 400 >/dev/null; then
 	guest 'dd if=/dev/zero of=/dev/null bs=320M count=1 2>/dev/null && echo BIGMEM-OK' 120
 	if grep -aq '^BIGMEM-OK' "$LOG" && [ "$(rstat pages_replaced)" = "$poisoned" ]; then
 		e2e_pass reboot-replaces-poison
@@ -213,7 +213,7 @@ exit_check $N ras-poweroff 0 60
 # --- the same --vars file boots again ---
 vmm_start vars2 run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
 	--cmdline "$GUEST_CMDLINE" --memory 256M --firmware "$FW_CODE" --vars "$VARS"
-if vmm_expect vars2 '^GUEST-READY' 400 >/dev/null; then
+if vmm_expect_boot vars2 400 >/dev/null; then
 	vmm_send vars2 'poweroff -f'
 	exit_check vars2 vars-second-boot 0 60
 else
