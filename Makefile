@@ -28,15 +28,15 @@ COMMON   := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ivmm -I$(B) -DMVR_VERSION='"$(VERS
 -include $(B)/config.mk
 
 # Pure modules: no KVM headers, unit tested natively.
-PURE_SRCS := vmm/log.c vmm/devices/cfi_flash.c vmm/arch/arm64/sea.c
+PURE_SRCS := vmm/log.c vmm/bus.c vmm/guard.c vmm/devices/cfi_flash.c vmm/arch/arm64/sea.c vmm/arch/arm64/boot.c
 PURE_SRCS += $(if $(CONFIG_ACPI),$(wildcard vmm/acpi/*.c))
 PURE_SRCS += $(if $(CONFIG_FWCFG),$(wildcard vmm/fwcfg/*.c))
-PURE_SRCS += $(if $(CONFIG_RAS),vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c)
+PURE_SRCS += $(if $(CONFIG_RAS),vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c vmm/ras/sigbus.c)
 PURE_SRCS += $(if $(CONFIG_CONTROL_API),vmm/control_proto.c)
 PURE_SRCS := $(wildcard $(PURE_SRCS))
 
 CONTROL_SRCS := vmm/control.c vmm/ctl.c vmm/control_proto.c
-VMM_SRCS := $(filter-out $(PURE_SRCS) $(CONTROL_SRCS),$(wildcard vmm/*.c vmm/devices/*.c vmm/arch/arm64/*.c))
+VMM_SRCS := $(filter-out $(PURE_SRCS) $(CONTROL_SRCS) $(if $(CONFIG_SECCOMP),,vmm/seccomp.c),$(wildcard vmm/*.c vmm/devices/*.c vmm/arch/arm64/*.c))
 VMM_SRCS += $(if $(CONFIG_RAS),$(filter-out $(PURE_SRCS),$(wildcard vmm/ras/*.c)))
 VMM_SRCS += $(if $(CONFIG_CONTROL_API),$(filter-out $(PURE_SRCS),$(wildcard $(CONTROL_SRCS))))
 VMM_SRCS += $(PURE_SRCS)

@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 make -j"$(nproc)" all
+guest-images/fetch.sh   # the host checks also use the guest kernel
 make test
 tests/e2e/run.sh "$@"

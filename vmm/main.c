@@ -16,6 +16,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "log.h"
+#include "seccomp.h"
 #include "util.h"
 #include "vm.h"
 
@@ -219,6 +220,12 @@ static int cmd_run(void)
 	vm = vm_create(&config);
 	if (!vm)
 		return 1;
+	/* Everything is opened and mapped: from here on, only the calls the
+	 * running VM needs. */
+	if (seccomp_install()) {
+		vm_destroy(vm);
+		return 1;
+	}
 	status = vm_run(vm);
 	vm_destroy(vm);
 	return status;

@@ -199,7 +199,7 @@ int vm_load_payload(struct vm *vm)
 		}
 	}
 	if (cfg->firmware)
-		return 0; /* the firmware loads them through fw_cfg */
+		return vm_firmware_check(cfg); /* it loads them through fw_cfg */
 	ret = boot_plan(MEMMAP_RAM_BASE, cfg->ram_size, &vm->image, vm->initrd_size, &vm->layout);
 	if (ret)
 		pr_err("kernel (%llu MiB with BSS)%s do not fit in %llu MiB of guest RAM",

@@ -74,6 +74,29 @@ static uint8_t *flash_load(const char *path, uint64_t size, const char *what)
 	return p;
 }
 
+int vm_firmware_check(const struct vm_config *cfg)
+{
+	struct stat st;
+
+	if (stat(cfg->firmware, &st) < 0) {
+		pr_err("cannot open firmware '%s': %m (install qemu-efi-aarch64, give --firmware, or use --no-firmware)",
+		       cfg->firmware);
+		return -ENOENT;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0 || (uint64_t)st.st_size > MEMMAP_FLASH0_SIZE) {
+		pr_err("firmware '%s' must be a regular non-empty file of at most %llu MiB",
+		       cfg->firmware, MEMMAP_FLASH0_SIZE >> 20);
+		return -EINVAL;
+	}
+	if (cfg->vars && stat(cfg->vars, &st) == 0 &&
+	    (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > MEMMAP_FLASH1_SIZE)) {
+		pr_err("variable store '%s' must be a regular file of at most %llu MiB",
+		       cfg->vars, MEMMAP_FLASH1_SIZE >> 20);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* --vars FILE: a shared mapping of the file, created from the template on
  * first use, so the guest's variable writes persist. */
 static uint8_t *vars_open_persistent(const char *path, uint64_t size)
@@ -162,6 +185,35 @@ static void flash1_set_romd(void *opaque, bool romd)
 			   strerror(-ret));
 }
 
+/* Bank 0 holds the firmware code, mapped read-only: guest writes to it trap
+ * here and are dropped, as writes to ROM are (edk2 ArmVirtQemu does write to
+ * a variable in its read-only image early on; QEMU ignores that too). */
+static int rom_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
+{
+	const uint8_t *rom = dev;
+	unsigned i;
+
+	/* Only reached if the memslot is missing; answer from the image. */
+	*val = 0;
+	for (i = 0; i < size; i++)
+		*val |= (uint64_t)rom[off + i] << (8 * i);
+	return 0;
+}
+
+static int rom_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+	pr_debug("ignored %u-byte write to firmware flash at 0x%llx", size,
+		 (unsigned long long)off);
+	return 0;
+}
+
+static const struct bus_dev_ops rom_bus_ops = {
+	.name = "flash0 (firmware, read-only)",
+	.sizes = BUS_SIZE_ANY,
+	.read = rom_read,
+	.write = rom_write,
+};
+
 static int vm_flash_create(struct vm *vm)
 {
 	int ret;
@@ -175,6 +227,10 @@ static int vm_flash_create(struct vm *vm)
 	/* Bank 0 is code only: a read-only slot, writes are ignored. */
 	ret = mem_add_slot(vm->mem, MEMMAP_FLASH0_BASE, vm->flash0, MEMMAP_FLASH0_SIZE, true);
 	if (ret < 0)
+		goto err;
+	ret = bus_register(vm->bus, MEMMAP_FLASH0_BASE, MEMMAP_FLASH0_SIZE, &rom_bus_ops,
+			   vm->flash0);
+	if (ret)
 		goto err;
 	ret = mem_add_slot(vm->mem, MEMMAP_FLASH1_BASE, vm->flash1, MEMMAP_FLASH1_SIZE, true);
 	if (ret < 0)

@@ -6,6 +6,12 @@
 
 struct vm;
 
+struct vm_config;
+
+/* Early, before KVM: the firmware (and --vars) files are usable. Logs one
+ * error line and returns -errno otherwise. */
+int vm_firmware_check(const struct vm_config *cfg);
+
 /* After the bus exists: load the firmware, create flash and fw_cfg, build
  * ACPI. Logs one error line and returns -errno on failure. */
 int vm_firmware_create(struct vm *vm);

@@ -49,6 +49,12 @@ if [ -f "$IMG" ]; then
 else
 	echo "SKIP image-based checks: $IMG not built (guest-images/fetch.sh)"
 fi
+if [ -f "$IMG" ]; then
+	expect_error missing-firmware "cannot open firmware" run --kernel "$IMG" --firmware "$T/nonexistent"
+	head -c $((65 << 20)) /dev/zero >"$T/big-fw"
+	expect_error oversized-firmware "at most 64 MiB" run --kernel "$IMG" --firmware "$T/big-fw"
+	expect_error vars-is-dir "variable store" run --kernel "$IMG" --vars "$T"
+fi
 expect_error memory-zero "--memory must be" run --kernel x --memory 0
 expect_error memory-garbage "invalid --memory" run --kernel x --memory lots
 expect_error memory-odd "--memory must be" run --kernel x --memory 3K --no-firmware
