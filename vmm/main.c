@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "acpi/tables.h"
@@ -221,7 +222,9 @@ static int cmd_run(void)
 	if (!vm)
 		return 1;
 	/* Everything is opened and mapped: from here on, only the calls the
-	 * running VM needs. */
+	 * running VM needs. glibc reads the time zone on the first time
+	 * conversion (CPER timestamps); do it now, while files may be opened. */
+	tzset();
 	if (seccomp_install()) {
 		vm_destroy(vm);
 		return 1;
