@@ -29,9 +29,10 @@
 #define HW_ERRORS_ADDR_FILE GHES_FILE_HW_ERRORS_ADDR
 #define HW_ERRORS_FILE GHES_FILE_HW_ERRORS
 
-/* Read 'path' into a fresh 'size'-byte mapping padded with 0xFF (erased
- * flash). Fails if the file is larger than the bank. */
-static uint8_t *flash_load(const char *path, uint64_t size, const char *what)
+/* Read 'path' into a fresh 'size'-byte mapping; the rest reads as 0xFF
+ * (erased flash) when 'erased', else as zero pages that cost no memory
+ * until touched. Fails if the file is larger than the bank. */
+static uint8_t *flash_load(const char *path, uint64_t size, const char *what, bool erased)
 {
 	struct stat st;
 	uint8_t *p;
@@ -70,7 +71,8 @@ static uint8_t *flash_load(const char *path, uint64_t size, const char *what)
 		done += (size_t)n;
 	}
 	close(fd);
-	memset(p + done, 0xff, size - done);
+	if (erased)
+		memset(p + done, 0xff, size - done);
 	return p;
 }
 
@@ -108,7 +110,7 @@ static uint8_t *vars_open_persistent(const char *path, uint64_t size)
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		tmpl = access(DEFAULT_VARS_TEMPLATE, R_OK) == 0 ?
-			flash_load(DEFAULT_VARS_TEMPLATE, size, "variable store template") : NULL;
+			flash_load(DEFAULT_VARS_TEMPLATE, size, "variable store template", true) : NULL;
 		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	}
 	if (fd < 0) {
@@ -161,10 +163,23 @@ static uint8_t *vars_open(const struct vm_config *cfg, uint64_t size)
 
 	if (cfg->vars)
 		return vars_open_persistent(cfg->vars, size);
-	/* Volatile store: a private copy of the template, like QEMU with a
-	 * copied AAVMF_VARS.fd; erased flash when there is no template. */
-	if (access(DEFAULT_VARS_TEMPLATE, R_OK) == 0)
-		return flash_load(DEFAULT_VARS_TEMPLATE, size, "variable store template");
+	/* Volatile store: a private copy-on-write mapping of the template,
+	 * like QEMU with a copied AAVMF_VARS.fd (only pages the guest touches
+	 * cost memory); erased flash when there is no full-size template. */
+	if (access(DEFAULT_VARS_TEMPLATE, R_OK) == 0) {
+		struct stat st;
+		int fd = open(DEFAULT_VARS_TEMPLATE, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_size == size) {
+			p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+			close(fd);
+			if (p != MAP_FAILED)
+				return p;
+		} else if (fd >= 0) {
+			close(fd);
+		}
+		return flash_load(DEFAULT_VARS_TEMPLATE, size, "variable store template", true);
+	}
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
@@ -218,7 +233,8 @@ static int vm_flash_create(struct vm *vm)
 {
 	int ret;
 
-	vm->flash0 = flash_load(vm->cfg->firmware, MEMMAP_FLASH0_SIZE, "firmware");
+	/* Code only: the padding after the image is never executed. */
+	vm->flash0 = flash_load(vm->cfg->firmware, MEMMAP_FLASH0_SIZE, "firmware", false);
 	if (!vm->flash0)
 		return -EINVAL;
 	vm->flash1 = vars_open(vm->cfg, MEMMAP_FLASH1_SIZE);

@@ -15,7 +15,7 @@ e2e_begin bench
 rss_figures() {
 	local pid hwm ram
 	pid=$(cat "$E2E_TMP/$1.pid")
-	hwm=$(sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/$pid/status")
+	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
 	ram=$(awk -v want="$2" '/^[0-9a-f]+-[0-9a-f]+ / { cur = 0 }
 		/^Size:/ { cur = ($2 == want) }
 		/^Rss:/ && cur { print $2; exit }' "/proc/$pid/smaps")
