@@ -43,7 +43,12 @@ VMM_SRCS += $(PURE_SRCS)
 
 ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64/%.o)
 
-TEST_SRCS := $(wildcard tests/unit/test_*.c)
+# Tests of modules a configuration leaves out are left out with them.
+TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus)
+TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto)
+TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl)
+TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl)
+TEST_SRCS := $(filter-out $(TEST_OFF:%=tests/unit/%.c),$(wildcard tests/unit/test_*.c))
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(B)/test/%)
 TESTS_SAN := $(TEST_SRCS:tests/unit/%.c=$(B)/test-san/%)
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
