@@ -249,16 +249,15 @@ static int cmd_inject_serror(struct control *c, struct json_object *args,
 	if (req.has_esr) {
 		if (arg_u64(args, "esr", true, 0, &esr, e))
 			return -1;
-		if (!ctlp_serror_esr_valid(esr))
+		if (ctlp_serror_iss(esr, &req.esr))
 			return cmd_fail(e, ERR_GENERIC,
-					"esr 0x%llx does not fit the ISS field (bits [24:0], max 0x%llx)",
+					"esr 0x%llx is neither an ISS (bits [24:0], max 0x%llx) nor an SError ESR (EC 0x2f)",
 					(unsigned long long)esr, CTLP_SERROR_ISS_MASK);
 		if (ioctl(c->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_INJECT_SERROR_ESR) <= 0)
 			return cmd_fail(e, ERR_GENERIC,
 					"KVM cannot set an SError syndrome on this host "
 					"(no KVM_CAP_ARM_INJECT_SERROR_ESR: CPU without RAS extension); "
 					"omit 'esr' to inject an SError without one");
-		req.esr = (uint32_t)esr;
 	}
 	r = vcpu_run_on(&c->vm->vcpus[vcpu], serror_on_vcpu, &req);
 	if (r < 0)
@@ -288,6 +287,7 @@ static int cmd_query_ras(struct control *c, struct json_object *args,
 	STAT(errors_ignored);
 	STAT(records_written);
 	STAT(records_queued);
+	STAT(records_max_queue);
 	STAT(records_retried);
 	STAT(records_dropped);
 	STAT(sea_injected);

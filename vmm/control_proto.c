@@ -202,3 +202,16 @@ bool ctlp_serror_esr_valid(uint64_t esr)
 {
 	return (esr & ~CTLP_SERROR_ISS_MASK) == 0;
 }
+
+int ctlp_serror_iss(uint64_t esr, uint32_t *iss)
+{
+	/* A whole ESR_EL1 as the guest will see it (EC 0x2F "SError
+	 * interrupt", IL set), as the RAS seeds give it (0xbe000c11): KVM
+	 * takes only its ISS. */
+	if ((esr >> 26) == 0x2f && (esr & (1ULL << 25)))
+		esr &= CTLP_SERROR_ISS_MASK;
+	if (!ctlp_serror_esr_valid(esr))
+		return -EINVAL;
+	*iss = (uint32_t)esr;
+	return 0;
+}

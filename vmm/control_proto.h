@@ -70,5 +70,8 @@ const char *ctlp_kind_name(enum ras_kind kind);
 
 /* True when 'esr' can be given to KVM as an SError syndrome. */
 bool ctlp_serror_esr_valid(uint64_t esr);
+/* The ISS KVM_SET_VCPU_EVENTS takes, from either a bare ISS or a whole
+ * SError ESR_EL1 (EC 0x2F, IL set, e.g. 0xbe000c11). 0 or -EINVAL. */
+int ctlp_serror_iss(uint64_t esr, uint32_t *iss);
 
 #endif

@@ -211,6 +211,17 @@ static void test_serror_esr(void **state)
 	assert_false(ctlp_serror_esr_valid(0x2000000));
 	assert_false(ctlp_serror_esr_valid(0xbe000000));  /* EC bits are not ours */
 	assert_false(ctlp_serror_esr_valid(UINT64_MAX));
+	{
+		uint32_t iss = 0;
+
+		assert_int_equal(ctlp_serror_iss(0xbe000c11, &iss), 0); /* the seeds' value */
+		assert_int_equal(iss, 0xc11);
+		assert_int_equal(ctlp_serror_iss(0x11, &iss), 0);
+		assert_int_equal(iss, 0x11);
+		assert_int_equal(ctlp_serror_iss(0x96000410, &iss), -EINVAL); /* a data abort */
+		assert_int_equal(ctlp_serror_iss(0xbc000c11, &iss), -EINVAL); /* IL clear */
+		assert_int_equal(ctlp_serror_iss(0x1be000c11ULL, &iss), -EINVAL);
+	}
 }
 
 int main(void)

@@ -469,6 +469,7 @@ void ras_get_stats(struct ras *r, struct ras_stats *st)
 	pthread_mutex_unlock(&r->lock);
 
 	st->records_queued = gs.queued_now;
+	st->records_max_queue = gs.max_depth;
 	st->records_dropped = gs.dropped;
 	st->lat_samples = r->lat_count;
 	st->lat_min_us = st->lat_median_us = st->lat_max_us = 0;

@@ -31,6 +31,7 @@ struct ras_stats {
 	uint64_t errors_ignored;   /* AO outside guest RAM */
 	uint64_t records_written;  /* CPER records the guest could read */
 	uint64_t records_queued;   /* waiting for a read-ack right now */
+	uint64_t records_max_queue; /* deepest any source's queue has been */
 	uint64_t records_retried;  /* AR re-reported because the source was busy */
 	uint64_t records_dropped;  /* should stay 0 */
 	uint64_t sea_injected;

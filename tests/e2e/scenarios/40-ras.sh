@@ -6,8 +6,8 @@
 # log shows; one AO error offlined with no process touching the page; errors
 # on both vCPUs at once; 20 errors in a row with none lost; bad control
 # requests; a reboot that replaces the poisoned pages; a second boot with the
-# same --vars file.
-# E2E-CHECKS: 13
+# same --vars file, where an SError with the seeds' syndrome is injected.
+# E2E-CHECKS: 15
 . "${E2E_LIB:-/e2e/lib.sh}"
 
 N=ras
@@ -164,6 +164,32 @@ else
 	e2e_fail ar-sequence-20 "recovered $got/20, errors_ar +$((ar1 - ar0)), sea +$((sea1 - sea0)), dropped $dropped, $(grep -a 'SEQ-RECOVERED=[0-9]' "$LOG" | tail -n 1)"
 fi
 
+# --- a burst of asynchronous errors: the guest acks one record at a time,
+# the rest wait in the queue; none is lost ---
+guest 'mkfifo /tmp/f5; mca-recover --pages 5 --wait <>/tmp/f5 >/tmp/m5 2>&1 & sleep 2; sed "s/^/B-/" /tmp/m5'
+w0=$(rstat records_written)
+i=0
+pfns=
+while [ $i -lt 5 ]; do
+	pa=$(page_pa $i B-)
+	pfns="$pfns $(printf '%#x' $((pa >> 12)))"
+	ctl inject-memory-error gpa="$pa" mode=cper kind=ao >/dev/null
+	i=$((i + 1))
+done
+sleep 5
+guest "for p in$pfns; do dmesg | grep -q \"Memory failure: \$p: recovery action\" && echo BURST-OK-\$p; done"
+ok=0
+for p in $pfns; do grep -aq "^BURST-OK-$p" "$LOG" && ok=$((ok + 1)); done
+w1=$(rstat records_written)
+if [ "$ok" = 5 ] && [ $((w1 - w0)) = 5 ] && [ "$(rstat records_queued)" = 0 ] &&
+	[ "$(rstat records_dropped)" = 0 ]; then
+	e2e_pass ao-burst-none-lost
+	echo "BENCH ras ao-burst max-queue-depth=$(rstat records_max_queue)"
+else
+	e2e_fail ao-burst-none-lost "$ok/5 offlined, records_written +$((w1 - w0)), queued $(rstat records_queued), dropped $(rstat records_dropped)"
+fi
+guest 'echo quit >/tmp/f5; wait'
+
 # --- bad control requests: an error reply each, the VMM lives on ---
 bad=0
 for req in '--raw {notjson' '--raw [1,2]' 'frobnicate' 'inject-memory-error' \
@@ -210,15 +236,24 @@ fi
 vmm_send $N 'poweroff -f'
 exit_check $N ras-poweroff 0 60
 
-# --- the same --vars file boots again ---
+# --- the same --vars file boots again; an SError with the seeds' syndrome
+# (ESR 0xbe000011: EC SError, IL, AET "uncontainable") reaches the guest ---
+S2=$E2E_TMP/api2.sock
 vmm_start vars2 run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
-	--cmdline "$GUEST_CMDLINE" --memory 256M --firmware "$FW_CODE" --vars "$VARS"
+	--cmdline "$GUEST_CMDLINE" --memory 256M --firmware "$FW_CODE" --vars "$VARS" \
+	--api-socket "$S2"
 if vmm_expect_boot vars2 400 >/dev/null; then
-	vmm_send vars2 'poweroff -f'
-	exit_check vars2 vars-second-boot 0 60
+	e2e_pass vars-second-boot
+	reply=$("$VMM" ctl --api-socket "$S2" inject-serror vcpu=0 esr=0xbe000011 2>&1)
+	if vmm_expect vars2 'SError Interrupt on CPU0, code 0x0*be000011' 60 >/dev/null; then
+		e2e_pass serror-injected
+	else
+		e2e_fail serror-injected "reply: $reply"
+	fi
 else
-	vmm_kill vars2
 	e2e_fail vars-second-boot "no GUEST-READY"
 	e2e_tail "$E2E_TMP/vars2.log"
+	e2e_fail serror-injected "no guest"
 fi
+vmm_kill vars2 >/dev/null
 e2e_end
