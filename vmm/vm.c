@@ -285,6 +285,8 @@ static int vm_console_cb(void *opaque, int fd)
 	return 0;
 }
 
+/* The controlling terminal is the process's, not a VM's: its saved mode is
+ * process state, restored by atexit(). */
 static struct termios saved_tio;
 static int tio_saved;
 
