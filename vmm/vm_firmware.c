@@ -17,6 +17,7 @@
 #include "arch/arm64/regs.h"
 #include "bus.h"
 #include "devices/cfi_flash.h"
+#include "fileio.h"
 #include "fwcfg/fwcfg.h"
 #include "log.h"
 #include "mem.h"
@@ -36,8 +37,7 @@ static uint8_t *flash_load(const char *path, uint64_t size, const char *what, bo
 {
 	struct stat st;
 	uint8_t *p;
-	size_t done = 0;
-	int fd;
+	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -57,22 +57,16 @@ static uint8_t *flash_load(const char *path, uint64_t size, const char *what, bo
 		close(fd);
 		return NULL;
 	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, p + done, (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			pr_err("cannot read %s '%s': %s", what, path, n ? strerror(errno) : "short read");
-			munmap(p, size);
-			close(fd);
-			return NULL;
-		}
-		done += (size_t)n;
+	ret = read_full(fd, p, (size_t)st.st_size);
+	if (ret) {
+		pr_err("cannot read %s '%s': %s", what, path, strerror(-ret));
+		munmap(p, size);
+		close(fd);
+		return NULL;
 	}
 	close(fd);
 	if (erased)
-		memset(p + done, 0xff, size - done);
+		memset(p + st.st_size, 0xff, size - (uint64_t)st.st_size);
 	return p;
 }
 

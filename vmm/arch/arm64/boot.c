@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "arch/arm64/boot.h"
+#include "fileio.h"
 #include "util.h"
 
 /* Image header fields (all little-endian). */
@@ -120,7 +121,6 @@ int boot_read_file(const char *path, uint8_t **data, size_t *size)
 {
 	struct stat st;
 	uint8_t *buf;
-	size_t done = 0;
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -139,20 +139,13 @@ int boot_read_file(const char *path, uint8_t **data, size_t *size)
 		ret = -ENOMEM;
 		goto out;
 	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			free(buf);
-			goto out;
-		}
-		done += (size_t)n;
+	ret = read_full(fd, buf, (size_t)st.st_size);
+	if (ret) {
+		free(buf);
+		goto out;
 	}
 	*data = buf;
-	*size = done;
+	*size = (size_t)st.st_size;
 	ret = 0;
 out:
 	close(fd);
