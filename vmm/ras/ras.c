@@ -190,10 +190,9 @@ static void poll_notify(void *opaque, unsigned source)
 {
 	struct ras *r = opaque;
 
-	/* Only the asynchronous source queues; SEA sources never do. */
+	/* Only the asynchronous source queues (SEA sources never do); the
+	 * caller raises its interrupt once for the whole poll. */
 	r->st.records_written++;
-	if (source == r->async_source)
-		r->st.irqs_raised++;
 }
 
 static int ras_timer_cb(void *opaque, int fd)
@@ -207,13 +206,9 @@ static int ras_timer_cb(void *opaque, int fd)
 	pthread_mutex_lock(&r->lock);
 	n = ghes_poll(r->ghes, poll_notify, r);
 	pthread_mutex_unlock(&r->lock);
-	/* poll_notify only counted: pulse outside the ghes lock. */
-	if (n > 0) {
-		int ret = gic_set_spi(r->vm->gic, IRQ_SPI_GED, 1);
-
-		if (!ret)
-			gic_set_spi(r->vm->gic, IRQ_SPI_GED, 0);
-	}
+	/* One pulse makes the guest read the source, outside both locks. */
+	if (n > 0)
+		pulse_ged(r);
 	if (!ghes_pending(r->ghes))
 		poll_timer_arm(r, 0);
 	return 0;
