@@ -14,7 +14,8 @@
 #include "acpi/tables.h"
 #include "arch/arm64/boot.h"
 #include "arch/arm64/memmap.h"
-#include "config.h"
+#include "board.h"
+#include "vm_config.h"
 #include "ctl.h"
 #include "log.h"
 #include "seccomp.h"
@@ -239,6 +240,7 @@ static int cmd_dump_dtb(const char *path)
 	struct vm vm_probe = { .cfg = &config };
 	struct boot_layout *lay = NULL;
 	static uint8_t buf[DTB_MAX_SIZE];
+	struct devlist devs;
 	FILE *f;
 	int n;
 
@@ -247,7 +249,9 @@ static int cmd_dump_dtb(const char *path)
 			return 1;
 		lay = &vm_probe.layout;
 	}
-	n = vm_build_fdt(&config, lay, buf, sizeof(buf));
+	n = board_describe(&config, &devs);
+	if (!n)
+		n = vm_build_fdt(&config, &devs, lay, buf, sizeof(buf));
 	free(vm_probe.kernel);
 	free(vm_probe.initrd);
 	if (n < 0) {
@@ -267,11 +271,15 @@ static int cmd_dump_dtb(const char *path)
  * for 'iasl -d'. */
 static int cmd_dump_acpi(const char *dir)
 {
+	/* ACPI exists only for firmware boot: describe that board. */
+	struct vm_config fw = config;
+	struct devlist devs;
 	struct acpi_config ac = {
 		.ncpus = config.ncpus,
 		.ram_base = MEMMAP_RAM_BASE,
 		.ram_size = config.ram_size,
 		.ras = config.ras,
+		.devs = &devs,
 	};
 	struct acpi_link lk = {
 		.rsdp_addr = 0x5c480000, .tables_addr = 0x5c481000, .hw_errors_addr = 0x5c450000,
@@ -283,7 +291,11 @@ static int cmd_dump_acpi(const char *dir)
 	size_t len;
 	int ret;
 
-	ret = acpi_build(&ac, &b);
+	if (!fw.firmware)
+		fw.firmware = DEFAULT_FIRMWARE;
+	ret = board_describe(&fw, &devs);
+	if (!ret)
+		ret = acpi_build(&ac, &b);
 	if (!ret)
 		ret = acpi_build_link(&b, &lk);
 	if (ret) {

@@ -16,6 +16,7 @@
 #include "arch/arm64/gic.h"
 #include "arch/arm64/memmap.h"
 #include "arch/arm64/regs.h"
+#include "board.h"
 #include "bus.h"
 #include "devices/pl011.h"
 #include "devices/pl031.h"
@@ -139,33 +140,40 @@ static void vm_irq_set(void *opaque, unsigned spi, int level)
 		pr_warn_rl("cannot set SPI %u to %d: %s", spi, level, strerror(-ret));
 }
 
+/* The interrupt line of the board's device of class 'cls' (its SPI from
+ * memmap.h through board.c), driven through the vGIC. */
+static struct irq_line vm_irq_line(struct vm *vm, const struct dev_class *cls)
+{
+	const struct device *d = devlist_find(&vm->devs, cls);
+
+	return (struct irq_line){ vm_irq_set, vm, d ? (unsigned)d->spi : 0 };
+}
+
+/* State for the board's always-present devices; firmware devices are
+ * vm_firmware.c's. */
 static int vm_create_devices(struct vm *vm)
 {
-	struct irq_line uart_irq = { vm_irq_set, vm, IRQ_SPI_UART };
-	struct irq_line rtc_irq = { vm_irq_set, vm, IRQ_SPI_RTC };
 	int ret;
 
-	vm->uart = pl011_create(STDOUT_FILENO, uart_irq);
-	vm->rtc = pl031_create(rtc_irq);
+	vm->uart = pl011_create(STDOUT_FILENO, vm_irq_line(vm, &pl011_class));
+	vm->rtc = pl031_create(vm_irq_line(vm, &pl031_class));
 	if (!vm->uart || !vm->rtc)
 		return -ENOMEM;
-	ret = bus_register(vm->bus, MEMMAP_UART_BASE, MEMMAP_UART_SIZE, &pl011_bus_ops, vm->uart);
+	ret = devlist_attach(&vm->devs, &pl011_class, vm->uart);
 	if (!ret)
-		ret = bus_register(vm->bus, MEMMAP_RTC_BASE, MEMMAP_RTC_SIZE, &pl031_bus_ops, vm->rtc);
-	if (ret)
-		pr_err("cannot register devices on the MMIO bus: %s", strerror(-ret));
+		ret = devlist_attach(&vm->devs, &pl031_class, vm->rtc);
 	return ret;
 }
 
-int vm_build_fdt(const struct vm_config *cfg, const struct boot_layout *lay,
-		 void *buf, size_t size)
+int vm_build_fdt(const struct vm_config *cfg, const struct devlist *devs,
+		 const struct boot_layout *lay, void *buf, size_t size)
 {
 	struct fdt_params p = {
 		.ncpus = cfg->ncpus,
 		.ram_base = MEMMAP_RAM_BASE,
 		.ram_size = cfg->ram_size,
 		.cmdline = cfg->cmdline,
-		.firmware = cfg->firmware != NULL,
+		.devs = devs,
 	};
 
 	if (!cfg->firmware && lay && lay->initrd_size) {
@@ -229,7 +237,7 @@ static int vm_direct_boot_prepare(struct vm *vm)
 	dst = mem_gpa_to_hva(vm->mem, lay->dtb, DTB_MAX_SIZE);
 	if (!dst)
 		return -EFAULT;
-	ret = vm_build_fdt(vm->cfg, lay, dst, DTB_MAX_SIZE);
+	ret = vm_build_fdt(vm->cfg, &vm->devs, lay, dst, DTB_MAX_SIZE);
 	if (ret < 0) {
 		pr_err("cannot build the device tree: %s", strerror(-ret));
 		return ret;
@@ -385,27 +393,41 @@ struct vm *vm_create(const struct vm_config *cfg)
 		vm->gic = gic_create(vm->vm_fd, vm->ncpus);
 		ret = vm->gic ? gic_finalize(vm->gic) : -ENODEV;
 	}
-	/* 5. MMIO bus and devices. */
+	/* 5. The board's devices: one list (board.c) that the MMIO bus, the
+	 *    device tree and the DSDT walk; then each device's state. */
 	if (!ret) {
-		vm->bus = bus_create();
-		ret = vm->bus ? vm_create_devices(vm) : -ENOMEM;
+		ret = board_describe(cfg, &vm->devs);
+		if (ret)
+			pr_err("cannot describe the board's devices: %s", strerror(-ret));
+	}
+	if (!ret) {
+		ret = vm_create_devices(vm);
+		if (ret)
+			pr_err("cannot create devices: %s", strerror(-ret));
 	}
 	/* 6. Firmware, flash, fw_cfg and ACPI (firmware boot only). */
 	if (!ret && cfg->firmware)
 		ret = vm_firmware_create(vm);
-	/* 7. The main thread's event loop. */
+	/* 7. Every device with an MMIO window on the bus. */
+	if (!ret) {
+		vm->bus = bus_create();
+		ret = vm->bus ? devlist_register(&vm->devs, vm->bus) : -ENOMEM;
+		if (ret)
+			pr_err("cannot register devices on the MMIO bus: %s", strerror(-ret));
+	}
+	/* 8. The main thread's event loop. */
 	if (!ret) {
 		ret = vm_create_loop(vm);
 		if (ret)
 			pr_err("cannot set up the event loop: %s", strerror(-ret));
 	}
-	/* 8. Memory-error recovery: SIGBUS handler, GHES sources. */
+	/* 9. Memory-error recovery: SIGBUS handler, GHES sources. */
 	if (!ret && cfg->ras) {
 		vm->ras = ras_create(vm);
 		if (!vm->ras)
 			ret = -ENOMEM;
 	}
-	/* 9. Control socket, last: it can reach everything above. */
+	/* 10. Control socket, last: it can reach everything above. */
 	if (!ret && cfg->api_socket) {
 		vm->control = control_create(vm, cfg->api_socket);
 		if (!vm->control)

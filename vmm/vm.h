@@ -10,8 +10,10 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
-#include "config.h"
+#include "vm_config.h"
 #include "arch/arm64/boot.h"
+#include "devices/device.h"
+#include "devices/rom.h"
 
 enum vm_stop_reason {
 	VM_RUNNING = 0,
@@ -44,12 +46,14 @@ struct vm {
 
 	struct mem *mem;
 	struct bus *bus;
+	struct devlist devs;           /* the board's devices (board.c) */
 	struct gic *gic;
 	struct pl011 *uart;
 	struct pl031 *rtc;
 	struct fwcfg *fwcfg;
 	struct cfi_flash *flash;
 	uint8_t *flash0, *flash1;      /* host mappings of the two banks */
+	struct rom rom;                /* flash0's MMIO side */
 	int flash1_slot;
 	struct acpi_build *acpi;       /* blobs handed to the firmware */
 	uint64_t hw_errors_gpa;        /* where firmware put etc/hardware_errors */
@@ -87,10 +91,11 @@ int vm_run(struct vm *vm);
  * boot. Thread-safe; the first reason given sticks. */
 void vm_request_stop(struct vm *vm, enum vm_stop_reason reason);
 
-/* Build the DTB for this configuration into buf; used by run and dump-dtb.
- * Returns its size or -errno. */
-int vm_build_fdt(const struct vm_config *cfg, const struct boot_layout *lay,
-		 void *buf, size_t size);
+/* Build the DTB for this configuration and its board devices 'devs'
+ * (board_describe) into buf; used by run and dump-dtb. 'lay' gives the
+ * initrd for direct boot (may be NULL). Returns its size or -errno. */
+int vm_build_fdt(const struct vm_config *cfg, const struct devlist *devs,
+		 const struct boot_layout *lay, void *buf, size_t size);
 
 /* Load and check kernel/initrd and compute their placement without KVM
  * (for run and for dump-dtb). Logs one error line on failure. */

@@ -15,8 +15,8 @@
 #include "acpi/tables.h"
 #include "arch/arm64/memmap.h"
 #include "arch/arm64/regs.h"
-#include "bus.h"
 #include "devices/cfi_flash.h"
+#include "devices/rom.h"
 #include "fileio.h"
 #include "fwcfg/fwcfg.h"
 #include "log.h"
@@ -27,8 +27,8 @@
 #include "vm.h"
 #include "vm_firmware.h"
 
-#define HW_ERRORS_ADDR_FILE GHES_FILE_HW_ERRORS_ADDR
-#define HW_ERRORS_FILE GHES_FILE_HW_ERRORS
+#define HW_ERRORS_ADDR_FILE HEST_FILE_HW_ERRORS_ADDR
+#define HW_ERRORS_FILE HEST_FILE_HW_ERRORS
 
 /* Read 'path' into a fresh 'size'-byte mapping; the rest reads as 0xFF
  * (erased flash) when 'erased', else as zero pages that cost no memory
@@ -194,35 +194,6 @@ static void flash1_set_romd(void *opaque, bool romd)
 			   strerror(-ret));
 }
 
-/* Bank 0 holds the firmware code, mapped read-only: guest writes to it trap
- * here and are dropped, as writes to ROM are (edk2 ArmVirtQemu does write to
- * a variable in its read-only image early on; QEMU ignores that too). */
-static int rom_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
-{
-	const uint8_t *rom = dev;
-	unsigned i;
-
-	/* Only reached if the memslot is missing; answer from the image. */
-	*val = 0;
-	for (i = 0; i < size; i++)
-		*val |= (uint64_t)rom[off + i] << (8 * i);
-	return 0;
-}
-
-static int rom_write(void *dev, uint64_t off, unsigned size, uint64_t val)
-{
-	pr_debug("ignored %u-byte write to firmware flash at 0x%llx", size,
-		 (unsigned long long)off);
-	return 0;
-}
-
-static const struct bus_dev_ops rom_bus_ops = {
-	.name = "flash0 (firmware, read-only)",
-	.sizes = BUS_SIZE_ANY,
-	.read = rom_read,
-	.write = rom_write,
-};
-
 static int vm_flash_create(struct vm *vm)
 {
 	int ret;
@@ -238,8 +209,8 @@ static int vm_flash_create(struct vm *vm)
 	ret = mem_add_slot(vm->mem, MEMMAP_FLASH0_BASE, vm->flash0, MEMMAP_FLASH0_SIZE, true);
 	if (ret < 0)
 		goto err;
-	ret = bus_register(vm->bus, MEMMAP_FLASH0_BASE, MEMMAP_FLASH0_SIZE, &rom_bus_ops,
-			   vm->flash0);
+	vm->rom = (struct rom){ vm->flash0, MEMMAP_FLASH0_SIZE };
+	ret = devlist_attach(&vm->devs, &rom_class, &vm->rom);
 	if (ret)
 		goto err;
 	ret = mem_add_slot(vm->mem, MEMMAP_FLASH1_BASE, vm->flash1, MEMMAP_FLASH1_SIZE, true);
@@ -249,8 +220,7 @@ static int vm_flash_create(struct vm *vm)
 	vm->flash = cfi_flash_create(vm->flash1, MEMMAP_FLASH1_SIZE, flash1_set_romd, vm);
 	if (!vm->flash)
 		return -ENOMEM;
-	ret = bus_register(vm->bus, MEMMAP_FLASH1_BASE, MEMMAP_FLASH1_SIZE, &cfi_flash_bus_ops,
-			   vm->flash);
+	ret = devlist_attach(&vm->devs, &cfi_flash_class, vm->flash);
 	if (ret)
 		goto err;
 	return 0;
@@ -286,6 +256,7 @@ static int vm_acpi_create(struct vm *vm)
 		.ram_base = MEMMAP_RAM_BASE,
 		.ram_size = vm->cfg->ram_size,
 		.ras = vm->cfg->ras,
+		.devs = &vm->devs,
 	};
 	struct acpi_build *b;
 	int ret;
@@ -332,7 +303,7 @@ static int vm_fwcfg_create(struct vm *vm)
 	vm->fwcfg = fwcfg_create(&vm->mem->gm);
 	if (!vm->fwcfg)
 		return -ENOMEM;
-	ret = bus_register(vm->bus, MEMMAP_FWCFG_BASE, FWCFG_MMIO_SIZE, &fwcfg_bus_ops, vm->fwcfg);
+	ret = devlist_attach(&vm->devs, &fwcfg_class, vm->fwcfg);
 	if (ret)
 		return ret;
 	if (vm->kernel_size > UINT32_MAX || vm->initrd_size > UINT32_MAX || cmdlen > UINT32_MAX) {
@@ -406,7 +377,7 @@ int vm_firmware_boot_prepare(struct vm *vm)
 	fwcfg_reset(vm->fwcfg);
 	__atomic_store_n(&vm->hw_errors_gpa, 0, __ATOMIC_RELEASE);
 	/* edk2 ArmVirtQemu finds the DTB at the start of RAM. */
-	ret = vm_build_fdt(vm->cfg, NULL, dtb, DTB_MAX_SIZE);
+	ret = vm_build_fdt(vm->cfg, &vm->devs, NULL, dtb, DTB_MAX_SIZE);
 	if (ret < 0) {
 		pr_err("cannot build the device tree: %s", strerror(-ret));
 		return ret;

@@ -16,6 +16,8 @@
 #include "acpi/table.h"
 #include "acpi/tables.h"
 #include "arch/arm64/memmap.h"
+#include "arch/arm64/mpidr.h"
+#include "board.h"
 #include "fwcfg/loader.h"
 #include "util.h"
 
@@ -169,12 +171,18 @@ static const uint8_t *sim_tables_at(struct sim *s, uint64_t gpa, size_t need)
 	return s->f[1].data + (gpa - s->f[1].addr);
 }
 
+/* The firmware-boot board of run --cpus ncpus [--ras]. */
+static struct devlist board_devs;
+
 static void build_ok(struct acpi_build *b, unsigned ncpus, bool ras)
 {
+	const struct vm_config vc = { .firmware = "QEMU_EFI.fd", .ncpus = ncpus, .ras = ras };
 	struct acpi_config cfg = {
 		.ncpus = ncpus, .ram_base = MEMMAP_RAM_BASE, .ram_size = 1ull << 30, .ras = ras,
+		.devs = &board_devs,
 	};
 
+	assert_int_equal(board_describe(&vc, &board_devs), 0);
 	assert_int_equal(acpi_build(&cfg, b), 0);
 }
 
@@ -562,7 +570,7 @@ static void test_madt(void **state)
 	assert_int_equal(gicc, ncpus);
 	assert_int_equal(gicd, 1);
 	assert_int_equal(gicr, 1);
-	assert_int_equal(acpi_vcpu_mpidr(17), 0x101);
+	assert_int_equal(arm64_mpidr_of(17), 0x101);
 	acpi_build_free(&b);
 }
 
@@ -714,7 +722,7 @@ static void check_hw_errors(unsigned ncpus)
 	assert_int_equal(ghes_notify_type(g, ncpus), 7);
 	assert_int_equal(b.hw_errors_addr_size, 8);
 	assert_int_equal(b.hw_errors.len, 16 * n + n * 0x1000);
-	assert_int_equal(ghes_hw_errors_size(g), b.hw_errors.len);
+	assert_int_equal(ghes_blob_size(g), b.hw_errors.len);
 
 	/* Fixed offsets (the same formulas as vmm/ras/ghes.h). */
 	for (i = 0; i < n; i++) {

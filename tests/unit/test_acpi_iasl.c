@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "acpi/tables.h"
+#include "board.h"
 #include "util.h"
 
 struct iasl_ctx {
@@ -69,8 +70,10 @@ static unsigned count(const char *hay, const char *needle)
 /* Build for ncpus with RAS, link at fake addresses, write SIG.dat files. */
 static int setup_n(void **state, unsigned ncpus)
 {
+	const struct vm_config vc = { .firmware = "QEMU_EFI.fd", .ncpus = ncpus, .ras = true };
+	static struct devlist devs;
 	struct acpi_config cfg = { .ncpus = ncpus, .ram_base = 0x40000000,
-				   .ram_size = 1ull << 30, .ras = true };
+				   .ram_size = 1ull << 30, .ras = true, .devs = &devs };
 	struct acpi_link lk = { 0x000F0000, 0x7E000000, 0x7D000000, 0 };
 	struct iasl_ctx *c = calloc(1, sizeof(*c));
 	unsigned i;
@@ -79,7 +82,7 @@ static int setup_n(void **state, unsigned ncpus)
 		return -1;
 	c->ncpus = ncpus;
 	snprintf(c->dir, sizeof(c->dir), "/tmp/mvr-iasl-XXXXXX");
-	if (!mkdtemp(c->dir) || acpi_build(&cfg, &c->b) || acpi_build_link(&c->b, &lk)) {
+	if (board_describe(&vc, &devs) || !mkdtemp(c->dir) || acpi_build(&cfg, &c->b) || acpi_build_link(&c->b, &lk)) {
 		free(c);
 		return -1;
 	}

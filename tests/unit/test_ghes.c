@@ -23,6 +23,9 @@
 #define NSRC      3u
 #define MAXQ      4u
 
+/* The layout under test: NSRC sources of BLOCK_LEN-byte blocks. */
+static const struct ghes_layout LAY = { .ncpus = NSRC - 1, .nsources = NSRC, .block_len = BLOCK_LEN };
+
 /* Fake guest memory: RAM array plus a log of writes (for ordering checks). */
 struct fake_ram {
 	uint8_t mem[RAM_SIZE];
@@ -75,12 +78,12 @@ struct fixture {
 
 static uint64_t block_gpa(const struct fixture *fx, unsigned i)
 {
-	return fx->base + GHES_BLOCK_OFF(NSRC, BLOCK_LEN, i);
+	return fx->base + ghes_block_offset(&LAY, i);
 }
 
 static uint64_t ack_gpa(const struct fixture *fx, unsigned i)
 {
-	return fx->base + GHES_READ_ACK_OFF(NSRC, i);
+	return fx->base + ghes_ack_offset(&LAY, i);
 }
 
 static uint8_t *at(struct fixture *fx, uint64_t gpa)
@@ -102,10 +105,10 @@ static int setup(void **state)
 	fx->gm.opaque = &fx->ram;
 	fx->base = RAM_BASE + BLOB_OFF;
 	for (i = 0; i < NSRC; i++) {
-		put_le64(at(fx, fx->base + GHES_ADDR_SLOT_OFF(i)), block_gpa(fx, i));
+		put_le64(at(fx, fx->base + ghes_addr_offset(&LAY, i)), block_gpa(fx, i));
 		put_le64(at(fx, ack_gpa(fx, i)), 1);
 	}
-	fx->g = ghes_create(&fx->gm, NSRC, BLOCK_LEN, MAXQ);
+	fx->g = ghes_create(&fx->gm, &LAY, MAXQ);
 	if (!fx->g) {
 		free(fx);
 		return -1;
@@ -330,16 +333,16 @@ static void test_bad_block_address(void **state)
 	assert_int_equal(ghes_set_base(fx->g, fx->base), 0);
 	make_rec(rec, 0x40fa6000);
 	/* guest scribbled over slot 0: outside RAM */
-	put_le64(at(fx, fx->base + GHES_ADDR_SLOT_OFF(0)), 0x1000);
+	put_le64(at(fx, fx->base + ghes_addr_offset(&LAY, 0)), 0x1000);
 	assert_int_equal(ghes_submit(fx->g, 0, rec, sizeof(rec)), -EFAULT);
 	/* block straddles the end of RAM */
-	put_le64(at(fx, fx->base + GHES_ADDR_SLOT_OFF(0)), RAM_BASE + RAM_SIZE - 100);
+	put_le64(at(fx, fx->base + ghes_addr_offset(&LAY, 0)), RAM_BASE + RAM_SIZE - 100);
 	assert_int_equal(ghes_submit(fx->g, 0, rec, sizeof(rec)), -EFAULT);
 	/* wraps the address space */
-	put_le64(at(fx, fx->base + GHES_ADDR_SLOT_OFF(0)), UINT64_MAX - 10);
+	put_le64(at(fx, fx->base + ghes_addr_offset(&LAY, 0)), UINT64_MAX - 10);
 	assert_int_equal(ghes_submit(fx->g, 0, rec, sizeof(rec)), -EFAULT);
 	/* null */
-	put_le64(at(fx, fx->base + GHES_ADDR_SLOT_OFF(0)), 0);
+	put_le64(at(fx, fx->base + ghes_addr_offset(&LAY, 0)), 0);
 	assert_int_equal(ghes_submit(fx->g, 0, rec, sizeof(rec)), -EFAULT);
 	/* base itself outside RAM: the read_ack read fails */
 	assert_int_equal(ghes_set_base(fx->g, 0x100000000ULL), 0);
@@ -370,10 +373,17 @@ static void test_rejects_bad_args(void **state)
 	assert_int_equal(ghes_submit(fx->g, 0, big, 3), -EINVAL);
 	assert_int_equal(ghes_submit(fx->g, 0, NULL, 100), -EINVAL);
 	assert_int_equal(ghes_queue_depth(fx->g, NSRC), 0);
-	assert_null(ghes_create(&none, 1, BLOCK_LEN, 1));
-	assert_null(ghes_create(&fx->gm, 0, BLOCK_LEN, 1));
-	assert_null(ghes_create(&fx->gm, 1, 8, 1));
-	assert_null(ghes_create(&fx->gm, 1, BLOCK_LEN, 0));
+	{
+		const struct ghes_layout one = { 0, 1, BLOCK_LEN }, empty = { 0, 0, BLOCK_LEN },
+					  tiny = { 0, 1, 8 }, huge = { 0, GHES_MAX_SOURCES + 1, BLOCK_LEN };
+
+		assert_null(ghes_create(&none, &one, 1));
+		assert_null(ghes_create(&fx->gm, &empty, 1));
+		assert_null(ghes_create(&fx->gm, &tiny, 1));
+		assert_null(ghes_create(&fx->gm, &huge, 1));
+		assert_null(ghes_create(&fx->gm, &one, 0));
+		assert_null(ghes_create(&fx->gm, NULL, 1));
+	}
 }
 
 /* Two "vCPU threads" hammer their own sources while a third acks. */

@@ -85,7 +85,8 @@ static void test_try_write(void **state)
 	uint64_t base = RAM_BASE + 0x1000;
 	uint8_t rec[CPER_MEM_ERROR_RECORD_LEN];
 	struct cper_mem_error e = { .gpa = 0x40fa6000 };
-	struct ghes *g = ghes_create(&gm, n, blen, 4);
+	const struct ghes_layout lay = { .ncpus = n - 1, .nsources = n, .block_len = blen };
+	struct ghes *g = ghes_create(&gm, &lay, 4);
 	size_t len;
 	unsigned i;
 
@@ -97,28 +98,28 @@ static void test_try_write(void **state)
 	assert_false(ghes_pending(g));
 	/* Firmware's blob: slots point at the blocks, read_ack = 1. */
 	for (i = 0; i < n; i++) {
-		put_le64(ram + (base - RAM_BASE) + GHES_ADDR_SLOT_OFF(i),
-			 base + GHES_BLOCK_OFF(n, blen, i));
-		put_le64(ram + (base - RAM_BASE) + GHES_READ_ACK_OFF(n, i), 1);
+		put_le64(ram + (base - RAM_BASE) + ghes_addr_offset(&lay, i),
+			 base + ghes_block_offset(&lay, i));
+		put_le64(ram + (base - RAM_BASE) + ghes_ack_offset(&lay, i), 1);
 	}
 	assert_int_equal(ghes_set_base(g, base), 0);
 	assert_int_equal(ghes_try_write(g, 1, rec, len), 0);
-	assert_memory_equal(ram + (base - RAM_BASE) + GHES_BLOCK_OFF(n, blen, 1), rec, len);
-	assert_int_equal(get_le64(ram + (base - RAM_BASE) + GHES_READ_ACK_OFF(n, 1)), 0);
+	assert_memory_equal(ram + (base - RAM_BASE) + ghes_block_offset(&lay, 1), rec, len);
+	assert_int_equal(get_le64(ram + (base - RAM_BASE) + ghes_ack_offset(&lay, 1)), 0);
 	/* Not acked: busy, and still nothing queued (the access repeats). */
 	assert_int_equal(ghes_try_write(g, 1, rec, len), -EBUSY);
 	assert_false(ghes_pending(g));
 	/* The other source is independent. */
 	assert_int_equal(ghes_try_write(g, 0, rec, len), 0);
 	/* Guest acks source 1: the next write goes through. */
-	put_le64(ram + (base - RAM_BASE) + GHES_READ_ACK_OFF(n, 1), 1);
+	put_le64(ram + (base - RAM_BASE) + ghes_ack_offset(&lay, 1), 1);
 	assert_int_equal(ghes_try_write(g, 1, rec, len), 0);
 	/* Bad arguments. */
 	assert_int_equal(ghes_try_write(g, 2, rec, len), -EINVAL);
 	assert_int_equal(ghes_try_write(g, 0, rec, blen + 1), -EMSGSIZE);
 	/* A slot pointing outside RAM is an error, never an access. */
-	put_le64(ram + (base - RAM_BASE) + GHES_READ_ACK_OFF(n, 0), 1);
-	put_le64(ram + (base - RAM_BASE) + GHES_ADDR_SLOT_OFF(0), 0xffffffffffff0000ULL);
+	put_le64(ram + (base - RAM_BASE) + ghes_ack_offset(&lay, 0), 1);
+	put_le64(ram + (base - RAM_BASE) + ghes_addr_offset(&lay, 0), 0xffffffffffff0000ULL);
 	assert_true(ghes_try_write(g, 0, rec, len) < 0);
 	ghes_destroy(g);
 }

@@ -7,45 +7,7 @@
 #include <stdlib.h>
 
 #include "acpi/hest.h"
-#include "arch/arm64/memmap.h"
 #include "util.h"
-
-int ghes_layout_init(struct ghes_layout *g, unsigned ncpus)
-{
-	if (ncpus == 0 || ncpus > MAX_VCPUS)
-		return -EINVAL;
-	g->ncpus = ncpus;
-	g->nsources = ncpus + 1;
-	g->block_len = GHES_BLOCK_LEN;
-	return 0;
-}
-
-uint8_t ghes_notify_type(const struct ghes_layout *g, unsigned i)
-{
-	return i == ghes_source_async(g) ? ACPI_HEST_NOTIFY_GPIO : ACPI_HEST_NOTIFY_SEA;
-}
-
-uint64_t ghes_addr_offset(const struct ghes_layout *g, unsigned i)
-{
-	return (uint64_t)i * sizeof(uint64_t);
-}
-
-uint64_t ghes_ack_offset(const struct ghes_layout *g, unsigned i)
-{
-	return ((uint64_t)g->nsources + i) * sizeof(uint64_t);
-}
-
-uint64_t ghes_block_offset(const struct ghes_layout *g, unsigned i)
-{
-	uint64_t base = (uint64_t)g->nsources * 2 * sizeof(uint64_t);
-
-	return base + (uint64_t)i * g->block_len;
-}
-
-uint64_t ghes_hw_errors_size(const struct ghes_layout *g)
-{
-	return ghes_block_offset(g, g->nsources);
-}
 
 /* Hardware Error Notification Structure (ACPI 6.3 section 18.3.2.9), 28 bytes. */
 static void hest_build_notify(struct acpi_buf *b, uint8_t type)
@@ -80,8 +42,8 @@ static void hest_build_ghesv2(struct acpi_buf *b, const struct ghes_layout *g, u
 	/* Read Ack Register: -> read_ack_register slot i (loader pointer) */
 	acpi_buf_gas(b, ACPI_GAS_SYSTEM_MEMORY, 64, 0, ACPI_GAS_ACCESS_QWORD,
 		     ghes_ack_offset(g, i));
-	acpi_buf_u64(b, ~(uint64_t)1);		/* Read Ack Preserve: keep all but bit 0 */
-	acpi_buf_u64(b, 1);			/* Read Ack Write: set bit 0 */
+	acpi_buf_u64(b, ~GHES_READ_ACK_BIT);	/* Read Ack Preserve: keep all but bit 0 */
+	acpi_buf_u64(b, GHES_READ_ACK_BIT);	/* Read Ack Write: set bit 0 */
 }
 
 void hest_build(struct acpi_buf *tables, const struct ghes_layout *g, size_t *offset)
@@ -96,9 +58,9 @@ void hest_build(struct acpi_buf *tables, const struct ghes_layout *g, size_t *of
 	*offset = start;
 }
 
-int ghes_build_hw_errors(const struct ghes_layout *g, struct acpi_blob *out)
+int hest_build_hw_errors(const struct ghes_layout *g, struct acpi_blob *out)
 {
-	uint64_t size = ghes_hw_errors_size(g);
+	uint64_t size = ghes_blob_size(g);
 	uint8_t *p;
 	unsigned i;
 
@@ -111,7 +73,7 @@ int ghes_build_hw_errors(const struct ghes_layout *g, struct acpi_blob *out)
 		/* error_block_address: block offset, made absolute by ADD_POINTER */
 		put_le64(p + ghes_addr_offset(g, i), ghes_block_offset(g, i));
 		/* read_ack_register: 1 = previous record acked, may write */
-		put_le64(p + ghes_ack_offset(g, i), 1);
+		put_le64(p + ghes_ack_offset(g, i), GHES_READ_ACK_BIT);
 	}
 	/* Generic Error Status Blocks start zeroed (Block Status 0). */
 	out->data = p;
@@ -121,7 +83,7 @@ int ghes_build_hw_errors(const struct ghes_layout *g, struct acpi_blob *out)
 
 int hest_loader_allocate(struct loader *l)
 {
-	return loader_allocate(l, GHES_FILE_HW_ERRORS, GHES_HW_ERRORS_ALIGN,
+	return loader_allocate(l, HEST_FILE_HW_ERRORS, HEST_HW_ERRORS_ALIGN,
 			       LOADER_ZONE_HIGH);
 }
 
@@ -135,17 +97,17 @@ int hest_loader_pointers(struct loader *l, const struct ghes_layout *g,
 		uint32_t entry = hest_offset + HEST_ENTRIES_OFF + i * HEST_GHESV2_SIZE;
 
 		/* error_block_address[i] -> Generic Error Status Block i */
-		ret = loader_add_pointer(l, GHES_FILE_HW_ERRORS, GHES_FILE_HW_ERRORS,
+		ret = loader_add_pointer(l, HEST_FILE_HW_ERRORS, HEST_FILE_HW_ERRORS,
 					 (uint32_t)ghes_addr_offset(g, i), 8);
 		if (ret)
 			return ret;
 		/* HEST Error Status Address -> error_block_address[i] */
-		ret = loader_add_pointer(l, tables_file, GHES_FILE_HW_ERRORS,
+		ret = loader_add_pointer(l, tables_file, HEST_FILE_HW_ERRORS,
 					 entry + GHESV2_ERR_STATUS_GAS_OFF + ACPI_GAS_ADDRESS_OFF, 8);
 		if (ret)
 			return ret;
 		/* HEST Read Ack Register -> read_ack_register[i] */
-		ret = loader_add_pointer(l, tables_file, GHES_FILE_HW_ERRORS,
+		ret = loader_add_pointer(l, tables_file, HEST_FILE_HW_ERRORS,
 					 entry + GHESV2_READ_ACK_GAS_OFF + ACPI_GAS_ADDRESS_OFF, 8);
 		if (ret)
 			return ret;
@@ -155,6 +117,6 @@ int hest_loader_pointers(struct loader *l, const struct ghes_layout *g,
 
 int hest_loader_write_pointer(struct loader *l)
 {
-	return loader_write_pointer(l, GHES_FILE_HW_ERRORS_ADDR, GHES_FILE_HW_ERRORS,
-				    0, 0, GHES_HW_ERRORS_ADDR_SIZE);
+	return loader_write_pointer(l, HEST_FILE_HW_ERRORS_ADDR, HEST_FILE_HW_ERRORS,
+				    0, 0, HEST_HW_ERRORS_ADDR_SIZE);
 }

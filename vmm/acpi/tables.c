@@ -1,15 +1,17 @@
 /* Builds the ACPI 6.3 tables for firmware boot (RSDP 5.2.5, XSDT 5.2.8,
  * FADT 5.2.9, DSDT 5.2.11.1, MADT 5.2.12, GTDT 5.2.24, SPCR (Microsoft
  * spec rev 2), HEST via hest.c) and the linker/loader script that makes
- * edk2 allocate, link, checksum and install them. Also a strict loader
- * interpreter so the result can be dumped and checked offline. */
+ * edk2 allocate, link, checksum and install them; acpi_build_link() runs
+ * the script offline (fwcfg/loader_exec.c) so the result can be dumped. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acpi/aml.h"
 #include "acpi/tables.h"
+#include "fwcfg/loader_exec.h"
 #include "arch/arm64/memmap.h"
+#include "arch/arm64/mpidr.h"
 #include "util.h"
 
 #define RSDP_SIZE          36
@@ -77,11 +79,12 @@ static void ctx_pointer64(struct acpi_ctx *c, uint64_t target_off)
 	acpi_buf_u64(&c->tables, target_off);
 }
 
-/* DSDT: processors, PL011, fw_cfg and, with RAS, the GED + HED pair. */
+/* DSDT: processor devices, then each device of the board's list (PL011,
+ * fw_cfg and, with RAS, the GED + HED pair) in list order. */
 static void build_dsdt(struct acpi_ctx *c)
 {
 	struct acpi_buf *b = &c->tables;
-	struct aml_mark sb, dev, crs, evt;
+	struct aml_mark sb, dev;
 	size_t start = ctx_table_begin(c, "DSDT", 2);	/* rev 2: 64-bit integers */
 	unsigned i;
 
@@ -100,48 +103,8 @@ static void build_dsdt(struct acpi_ctx *c)
 		aml_end(b, dev);
 	}
 
-	dev = aml_device_begin(b, "COM0");		/* PL011 UART */
-	aml_name_string(b, "_HID", "ARMH0011");
-	aml_name_integer(b, "_UID", 0);
-	aml_name(b, "_CRS");
-	crs = aml_restemplate_begin(b);
-	aml_memory32_fixed(b, true, MEMMAP_UART_BASE, MEMMAP_UART_SIZE);
-	aml_ext_interrupt(b, false, false, ACPI_GSI_UART);	/* level, active-high */
-	aml_end(b, crs);
-	aml_end(b, dev);
-
-	dev = aml_device_begin(b, "FWCF");		/* fw_cfg */
-	aml_name_string(b, "_HID", "QEMU0002");
-	aml_name_integer(b, "_STA", 0x0B);		/* present, enabled, not shown in UI */
-	aml_name_integer(b, "_CCA", 1);			/* DMA-coherent */
-	aml_name(b, "_CRS");
-	crs = aml_restemplate_begin(b);
-	aml_memory32_fixed(b, true, MEMMAP_FWCFG_BASE, MEMMAP_FWCFG_SIZE);
-	aml_end(b, crs);
-	aml_end(b, dev);
-
-	if (c->cfg->ras) {
-		/* Generic Event Device (ACPI 6.3 section 5.6.9): SPI 3 edge,
-		 * active-high; _EVT notifies the Hardware Error Device, whose
-		 * notifier makes Linux read the GPIO-signal GHES source. */
-		dev = aml_device_begin(b, "GED0");
-		aml_name_string(b, "_HID", "ACPI0013");
-		aml_name_integer(b, "_UID", 0);
-		aml_name(b, "_CRS");
-		crs = aml_restemplate_begin(b);
-		aml_ext_interrupt(b, true, false, ACPI_GSI_GED);
-		aml_end(b, crs);
-		evt = aml_method_begin(b, "_EVT", 1, true);	/* Arg0 = GSI */
-		aml_notify(b, "\\_SB.HED0", ACPI_HED_NOTIFY);
-		aml_end(b, evt);
-		aml_end(b, dev);
-
-		/* Hardware Error Device (ACPI 6.3 section 18.3.2.7.2). */
-		dev = aml_device_begin(b, "HED0");
-		aml_name_eisaid(b, "_HID", "PNP0C33");
-		aml_name_integer(b, "_UID", 0);
-		aml_end(b, dev);
-	}
+	if (c->cfg->devs)
+		devlist_write_dsdt(c->cfg->devs, b);	/* each device's own entry */
 	aml_end(b, sb);
 	ctx_table_end(c, start, "DSDT");
 }
@@ -215,9 +178,9 @@ static void build_madt(struct acpi_ctx *c)
 		acpi_buf_u64(b, 0);			/* Physical Base Address (GICv3: sysregs) */
 		acpi_buf_u64(b, 0);			/* GICV */
 		acpi_buf_u64(b, 0);			/* GICH */
-		acpi_buf_u32(b, ACPI_PPI_VGIC_MAINT);	/* VGIC Maintenance interrupt */
+		acpi_buf_u32(b, IRQ_PPI_VGIC_MAINT);	/* VGIC Maintenance interrupt */
 		acpi_buf_u64(b, 0);			/* GICR Base Address: see GICR struct */
-		acpi_buf_u64(b, acpi_vcpu_mpidr(i));	/* MPIDR */
+		acpi_buf_u64(b, arm64_mpidr_of(i));	/* MPIDR */
 		acpi_buf_u8(b, 0);			/* Processor Power Efficiency Class */
 		acpi_buf_u8(b, 0);			/* Reserved */
 		acpi_buf_u16(b, 0);			/* SPE overflow Interrupt: none */
@@ -262,8 +225,9 @@ static void build_gtdt(struct acpi_ctx *c)
 	ctx_table_end(c, start, "GTDT");
 }
 
-/* SPCR revision 2 (Microsoft Serial Port Console Redirection Table). */
-static void build_spcr(struct acpi_ctx *c)
+/* SPCR revision 2 (Microsoft Serial Port Console Redirection Table) for
+ * the board's console UART (a PL011). */
+static void build_spcr(struct acpi_ctx *c, const struct device *con)
 {
 	struct acpi_buf *b = &c->tables;
 	size_t start = ctx_table_begin(c, "SPCR", 2);
@@ -271,10 +235,10 @@ static void build_spcr(struct acpi_ctx *c)
 	acpi_buf_u8(b, 3);		/* Interface Type: ARM PL011 UART */
 	acpi_buf_zeros(b, 3);		/* Reserved */
 	acpi_buf_gas(b, ACPI_GAS_SYSTEM_MEMORY, 32, 0, ACPI_GAS_ACCESS_DWORD,
-		     MEMMAP_UART_BASE);	/* Base Address */
+		     con->base);		/* Base Address */
 	acpi_buf_u8(b, 1 << 3);		/* Interrupt Type: ARMH GIC interrupt */
 	acpi_buf_u8(b, 0);		/* IRQ (PC-AT): none */
-	acpi_buf_u32(b, ACPI_GSI_UART);	/* Global System Interrupt */
+	acpi_buf_u32(b, IRQ_SPI_TO_GSI((unsigned)con->spi)); /* Global System Interrupt */
 	acpi_buf_u8(b, 7);		/* Configured Baud Rate: 115200 */
 	acpi_buf_u8(b, 0);		/* Parity: none */
 	acpi_buf_u8(b, 1);		/* Stop Bits: 1 */
@@ -385,7 +349,8 @@ int acpi_build(const struct acpi_config *cfg, struct acpi_build *out)
 	build_fadt(&c, dsdt_off);
 	build_madt(&c);
 	build_gtdt(&c);
-	build_spcr(&c);
+	if (cfg->devs && devlist_console(cfg->devs))
+		build_spcr(&c, devlist_console(cfg->devs));
 	if (cfg->ras) {
 		hest_build(&c.tables, &out->ghes, &hest_off);
 		ctx_table_end(&c, hest_off, "HEST");
@@ -405,8 +370,8 @@ int acpi_build(const struct acpi_config *cfg, struct acpi_build *out)
 	if (!ret)
 		ret = acpi_buf_to_blob(&c.tables, &out->tables);
 	if (!ret && cfg->ras) {
-		ret = ghes_build_hw_errors(&out->ghes, &out->hw_errors);
-		out->hw_errors_addr_size = GHES_HW_ERRORS_ADDR_SIZE;
+		ret = hest_build_hw_errors(&out->ghes, &out->hw_errors);
+		out->hw_errors_addr_size = HEST_HW_ERRORS_ADDR_SIZE;
 	}
 	if (ret)
 		goto fail;
@@ -457,124 +422,17 @@ const uint8_t *acpi_build_table(const struct acpi_build *b, unsigned i,
 	return b->tables.data + b->table[i].offset;
 }
 
-/* --- Offline loader interpreter ---------------------------------------- */
-
-struct link_file {
-	const char *name;
-	uint8_t *data;
-	size_t len;
-	uint64_t addr;
-	bool allocated;
-};
-
-static struct link_file *link_lookup(struct link_file *f, size_t n, const uint8_t *name)
-{
-	size_t i;
-
-	if (memchr(name, '\0', LOADER_FILESZ) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (f[i].name && strcmp(f[i].name, (const char *)name) == 0)
-			return &f[i];
-	return NULL;
-}
-
-static uint64_t link_get(const uint8_t *p, uint8_t size)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = size - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void link_put(uint8_t *p, uint8_t size, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static bool link_size_ok(uint8_t s)
-{
-	return s == 1 || s == 2 || s == 4 || s == 8;
-}
-
-/* Execute one 128-byte command e against the files. */
-static int link_cmd(struct link_file *f, size_t n, const uint8_t *e, uint64_t *wp_out)
-{
-	struct link_file *a = link_lookup(f, n, e + 4), *s;
-	uint32_t off, start, len;
-	uint64_t v;
-	uint8_t size;
-
-	switch (get_le32(e)) {
-	case LOADER_CMD_ALLOCATE:
-		if (!a || !a->data || a->allocated)
-			return -EINVAL;
-		a->allocated = true;
-		return 0;
-	case LOADER_CMD_ADD_POINTER:
-		s = link_lookup(f, n, e + 60);
-		off = get_le32(e + 116);
-		size = e[120];
-		if (!a || !s || !a->allocated || !s->allocated || !link_size_ok(size) ||
-		    !range_within(off, size, 0, a->len))
-			return -EINVAL;
-		v = link_get(a->data + off, size);
-		if (v >= s->len)
-			return -EINVAL;
-		v += s->addr;
-		if (size < 8 && (v >> (8 * size)) != 0)
-			return -EINVAL;
-		link_put(a->data + off, size, v);
-		return 0;
-	case LOADER_CMD_ADD_CHECKSUM:
-		off = get_le32(e + 60);
-		start = get_le32(e + 64);
-		len = get_le32(e + 68);
-		if (!a || !a->allocated || off >= a->len || !range_within(start, len, 0, a->len))
-			return -EINVAL;
-		a->data[off] = acpi_checksum8(a->data + start, len);
-		return 0;
-	case LOADER_CMD_WRITE_POINTER:
-		s = link_lookup(f, n, e + 60);
-		off = get_le32(e + 116);
-		start = get_le32(e + 120);
-		size = e[124];
-		/* dest is a fw_cfg file (not allocated): only etc/hardware_errors_addr */
-		if (!a || a->data || !s || !s->allocated || !link_size_ok(size) ||
-		    !range_within(off, size, 0, a->len) || start >= s->len)
-			return -EINVAL;
-		*wp_out = s->addr + start;
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
-
 int acpi_build_link(struct acpi_build *b, struct acpi_link *lk)
 {
-	struct link_file f[] = {
+	struct loader_file f[] = {
 		{ ACPI_FILE_RSDP, b->rsdp.data, b->rsdp.len, lk->rsdp_addr, false },
 		{ ACPI_FILE_TABLES, b->tables.data, b->tables.len, lk->tables_addr, false },
-		{ b->hw_errors.data ? GHES_FILE_HW_ERRORS : NULL, b->hw_errors.data,
+		{ b->hw_errors.data ? HEST_FILE_HW_ERRORS : NULL, b->hw_errors.data,
 		  b->hw_errors.len, lk->hw_errors_addr, false },
-		{ b->hw_errors_addr_size ? GHES_FILE_HW_ERRORS_ADDR : NULL, NULL,
+		{ b->hw_errors_addr_size ? HEST_FILE_HW_ERRORS_ADDR : NULL, NULL,
 		  b->hw_errors_addr_size, 0, false },
 	};
-	size_t i;
-	int ret;
 
-	if (b->loader.len % LOADER_ENTRY_SIZE)
-		return -EINVAL;
-	lk->hw_errors_addr_written = 0;
-	for (i = 0; i < b->loader.len; i += LOADER_ENTRY_SIZE) {
-		ret = link_cmd(f, ARRAY_SIZE(f), b->loader.data + i, &lk->hw_errors_addr_written);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return loader_exec(b->loader.data, b->loader.len, f, ARRAY_SIZE(f),
+			   &lk->hw_errors_addr_written);
 }

@@ -2,7 +2,7 @@
  * GTDT, SPCR and, with RAS, HEST), as fw_cfg blobs plus the linker/loader
  * script edk2 ArmVirtQemu executes to install them (ACPI 6.3; QEMU's
  * linker/loader as edk2's QemuFwCfgAcpi.c implements it). Pure: bytes only;
- * vm.c registers the blobs as fw_cfg files. */
+ * vm_firmware.c registers the blobs as fw_cfg files. */
 #ifndef MVR_ACPI_TABLES_H
 #define MVR_ACPI_TABLES_H
 
@@ -12,6 +12,7 @@
 
 #include "acpi/table.h"
 #include "acpi/hest.h"
+#include "devices/device.h"
 
 /* fw_cfg file names. */
 #define ACPI_FILE_RSDP   "etc/acpi/rsdp"
@@ -20,19 +21,14 @@
 
 #define ACPI_MAX_TABLES  8
 
-/* Interrupts as GSIs (GIC INTIDs). */
-#define ACPI_GSI_UART     33	/* SPI 1 */
-#define ACPI_GSI_GED      35	/* SPI 3: the VMM pulses it after an async record */
-#define ACPI_PPI_VGIC_MAINT 25
-
-/* Notify value the GED's _EVT sends to the Hardware Error Device. */
-#define ACPI_HED_NOTIFY   0x80
-
 struct acpi_config {
 	unsigned ncpus;		/* 1..MAX_VCPUS */
 	uint64_t ram_base;	/* informational: firmware reports RAM via UEFI */
 	uint64_t ram_size;
-	bool ras;		/* add HEST, GED/HED and etc/hardware_errors */
+	bool ras;		/* add HEST and etc/hardware_errors */
+	/* The board's devices (board_describe): each writes its own DSDT
+	 * entry; the console UART is also described by the SPCR. */
+	const struct devlist *devs;
 };
 
 /* One table inside the etc/acpi/tables blob. */
@@ -54,14 +50,6 @@ struct acpi_build {
 	struct acpi_table_ref table[ACPI_MAX_TABLES];
 	unsigned ntables;
 };
-
-/* MPIDR_EL1 affinity value the MADT gives vCPU i: Aff0 = i % 16,
- * Aff1 = i / 16 (what KVM sets by default, and GICv3 target lists need
- * Aff0 < 16). The VMM must give vCPU i exactly this MPIDR. */
-static inline uint64_t acpi_vcpu_mpidr(unsigned i)
-{
-	return ((uint64_t)(i / 16) << 8) | (i % 16);
-}
 
 /* Build every blob for 'cfg' into 'out' (fully overwritten). Returns 0, or
  * -EINVAL (bad ncpus) / -ENOMEM with 'out' left empty. Free with

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "devices/cfi_flash.h"
+#include "devices/rom.h"
+#include "fdt_writer.h"
 #include "log.h"
 #include "util.h"
 
@@ -415,3 +417,33 @@ bool cfi_flash_romd(struct cfi_flash *f)
 	pthread_mutex_unlock(&f->lock);
 	return r;
 }
+
+/* Device tree: one cfi-flash node for both banks, ROM bank first, named
+ * after the first bank's address; bank-width as CFI_FLASH_BANK_WIDTH. */
+static int cfi_flash_fdt(const struct device *d, const struct devlist *all,
+			 struct fdt_writer *w)
+{
+	const struct device *rom = devlist_find(all, &rom_class);
+	uint64_t reg[2][2];
+	unsigned n = 0;
+	int r;
+
+	if (rom) {
+		reg[n][0] = rom->base;
+		reg[n++][1] = rom->size;
+	}
+	reg[n][0] = d->base;
+	reg[n++][1] = d->size;
+	if ((r = fdtw_begin_at(w, "flash", reg[0][0])) ||
+	    (r = fdtw_string(w, "compatible", "cfi-flash")) ||
+	    (r = fdtw_reg(w, (const uint64_t (*)[2])reg, n)) ||
+	    (r = fdtw_u32(w, "bank-width", CFI_FLASH_BANK_WIDTH)))
+		return r;
+	return fdtw_end(w);
+}
+
+const struct dev_class cfi_flash_class = {
+	.name = "flash",
+	.mmio = &cfi_flash_bus_ops,
+	.fdt = cfi_flash_fdt,
+};

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "bus_dev.h"
+#include "devices/device.h"
 
 #define CFI_FLASH_BANK_WIDTH   4
 #define CFI_FLASH_BLOCK_SIZE   (256u * 1024u)
@@ -55,5 +56,9 @@ bool cfi_flash_romd(struct cfi_flash *f);
  * Reads of 1-8 bytes; writes of 1, 2 or 4 bytes. The command is the low
  * byte of a write (edk2 and Linux replicate it in both 16-bit halves). */
 extern const struct bus_dev_ops cfi_flash_bus_ops;
+/* Describes itself: the FDT node "flash@BASE" (cfi-flash binding) covering
+ * the firmware ROM bank (rom_class, when listed) and this bank, as QEMU
+ * virt's two pflash banks. */
+extern const struct dev_class cfi_flash_class;
 
 #endif

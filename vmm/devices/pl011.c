@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "acpi/aml.h"
+#include "arch/arm64/memmap.h"
 #include "devices/pl011.h"
+#include "fdt_writer.h"
 #include "log.h"
 
 #define UART_DR    0x000
@@ -239,4 +242,48 @@ const struct bus_dev_ops pl011_bus_ops = {
 	.sizes = BUS_SIZE_1 | BUS_SIZE_2 | BUS_SIZE_4,
 	.read = pl011_read,
 	.write = pl011_write,
+};
+
+/* Device tree node: the arm,pl011 and arm,primecell bindings, with the
+ * fixed APB clock as both uartclk and apb_pclk. */
+static int pl011_fdt(const struct device *d, const struct devlist *all, struct fdt_writer *w)
+{
+	static const char compat[] = "arm,pl011\0arm,primecell";
+	static const char clock_names[] = "uartclk\0apb_pclk";
+	const uint64_t reg[1][2] = { { d->base, d->size } };
+	const uint32_t clocks[2] = { w->phandle_clk, w->phandle_clk };
+	int r;
+
+	if ((r = fdtw_begin_at(w, d->cls->name, d->base)) ||
+	    (r = fdtw_prop(w, "compatible", compat, sizeof(compat))) ||
+	    (r = fdtw_reg(w, reg, 1)) ||
+	    (r = fdtw_irq(w, FDT_GIC_SPI, (uint32_t)d->spi, FDT_IRQ_LEVEL_HIGH)) ||
+	    (r = fdtw_cells(w, "clocks", clocks, 2)) ||
+	    (r = fdtw_prop(w, "clock-names", clock_names, sizeof(clock_names))))
+		return r;
+	return fdtw_end(w);
+}
+
+/* DSDT: COM0, the ARM PL011 as Linux's ACPI SPCR/amba-pl011 driver knows
+ * it (_HID ARMH0011), level-triggered active-high interrupt. */
+static void pl011_dsdt(const struct device *d, struct acpi_buf *b)
+{
+	struct aml_mark dev, crs;
+
+	dev = aml_device_begin(b, "COM0");
+	aml_name_string(b, "_HID", "ARMH0011");
+	aml_name_integer(b, "_UID", 0);
+	aml_name(b, "_CRS");
+	crs = aml_restemplate_begin(b);
+	aml_memory32_fixed(b, true, (uint32_t)d->base, (uint32_t)d->size);
+	aml_ext_interrupt(b, false, false, IRQ_SPI_TO_GSI((unsigned)d->spi)); /* level, active-high */
+	aml_end(b, crs);
+	aml_end(b, dev);
+}
+
+const struct dev_class pl011_class = {
+	.name = "pl011",
+	.mmio = &pl011_bus_ops,
+	.fdt = pl011_fdt,
+	.dsdt = pl011_dsdt,
 };

@@ -7,11 +7,15 @@
 #include <stdint.h>
 
 #include "bus_dev.h"
+#include "devices/device.h"
 #include "irq.h"
 
 struct pl011;
 
 extern const struct bus_dev_ops pl011_bus_ops;
+/* Describes itself: FDT node "pl011@BASE" (arm,pl011 binding) and the
+ * DSDT's COM0 (ARMH0011). */
+extern const struct dev_class pl011_class;
 
 struct pl011 *pl011_create(int out_fd, struct irq_line irq);
 void pl011_destroy(struct pl011 *u);

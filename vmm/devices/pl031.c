@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "devices/pl031.h"
+#include "fdt_writer.h"
 
 #define RTC_DR   0x00 /* data: current seconds */
 #define RTC_MR   0x04 /* match */
@@ -116,4 +117,27 @@ const struct bus_dev_ops pl031_bus_ops = {
 	.sizes = BUS_SIZE_1 | BUS_SIZE_2 | BUS_SIZE_4,
 	.read = pl031_read,
 	.write = pl031_write,
+};
+
+/* Device tree node: the arm,pl031 and arm,primecell bindings. */
+static int pl031_fdt(const struct device *d, const struct devlist *all, struct fdt_writer *w)
+{
+	static const char compat[] = "arm,pl031\0arm,primecell";
+	const uint64_t reg[1][2] = { { d->base, d->size } };
+	int r;
+
+	if ((r = fdtw_begin_at(w, d->cls->name, d->base)) ||
+	    (r = fdtw_prop(w, "compatible", compat, sizeof(compat))) ||
+	    (r = fdtw_reg(w, reg, 1)) ||
+	    (r = fdtw_irq(w, FDT_GIC_SPI, (uint32_t)d->spi, FDT_IRQ_LEVEL_HIGH)) ||
+	    (r = fdtw_u32(w, "clocks", w->phandle_clk)) ||
+	    (r = fdtw_string(w, "clock-names", "apb_pclk")))
+		return r;
+	return fdtw_end(w);
+}
+
+const struct dev_class pl031_class = {
+	.name = "pl031",
+	.mmio = &pl031_bus_ops,
+	.fdt = pl031_fdt,
 };

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi/aml.h"
+#include "fdt_writer.h"
 #include "fwcfg/fwcfg.h"
 #include "log.h"
 #include "util.h"
@@ -602,4 +604,42 @@ const struct bus_dev_ops fwcfg_bus_ops = {
 	.sizes = BUS_SIZE_ANY,
 	.read = fwcfg_mmio_read,
 	.write = fwcfg_mmio_write,
+};
+
+/* Device tree node (QEMU's qemu,fw-cfg-mmio binding). edk2 uses DMA only
+ * when the window is at least FWCFG_MMIO_SIZE (0x18) bytes. */
+static int fwcfg_fdt(const struct device *d, const struct devlist *all, struct fdt_writer *w)
+{
+	const uint64_t reg[1][2] = { { d->base, d->size } };
+	int r;
+
+	if ((r = fdtw_begin_at(w, d->cls->name, d->base)) ||
+	    (r = fdtw_string(w, "compatible", "qemu,fw-cfg-mmio")) ||
+	    (r = fdtw_reg(w, reg, 1)) ||
+	    (r = fdtw_empty(w, "dma-coherent")))
+		return r;
+	return fdtw_end(w);
+}
+
+/* DSDT: FWCF (_HID QEMU0002, as Linux's qemu_fw_cfg driver matches it). */
+static void fwcfg_dsdt(const struct device *d, struct acpi_buf *b)
+{
+	struct aml_mark dev, crs;
+
+	dev = aml_device_begin(b, "FWCF");
+	aml_name_string(b, "_HID", "QEMU0002");
+	aml_name_integer(b, "_STA", 0x0B);	/* present, enabled, not shown in UI */
+	aml_name_integer(b, "_CCA", 1);		/* DMA-coherent */
+	aml_name(b, "_CRS");
+	crs = aml_restemplate_begin(b);
+	aml_memory32_fixed(b, true, (uint32_t)d->base, (uint32_t)d->size);
+	aml_end(b, crs);
+	aml_end(b, dev);
+}
+
+const struct dev_class fwcfg_class = {
+	.name = "fw-cfg",
+	.mmio = &fwcfg_bus_ops,
+	.fdt = fwcfg_fdt,
+	.dsdt = fwcfg_dsdt,
 };

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bus_dev.h"
+#include "devices/device.h"
 #include "guest_mem.h"
 
 /* Register layout of the MMIO variant (region 0x18 bytes). */
@@ -111,5 +112,8 @@ void fwcfg_get_stats(struct fwcfg *f, struct fwcfg_stats *st);
 
 /* MMIO ops for a region of FWCFG_MMIO_SIZE bytes; 'dev' is the struct fwcfg. */
 extern const struct bus_dev_ops fwcfg_bus_ops;
+/* Describes itself: FDT node "fw-cfg@BASE" (qemu,fw-cfg-mmio binding,
+ * DMA-coherent) and the DSDT's FWCF (QEMU0002). */
+extern const struct dev_class fwcfg_class;
 
 #endif

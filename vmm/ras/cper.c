@@ -1,6 +1,6 @@
 /* CPER record builder for guest memory errors: Generic Error Status Block +
  * Generic Error Data Entry (rev 0x300) + Memory Error Section, following
- * ACPI 6.5 section 18.3.2.7.1 and UEFI 2.10 Appendix N (N.2.1 timestamp,
+ * ACPI 6.3 section 18.3.2.7.1 and UEFI 2.10 Appendix N (N.2.1 timestamp,
  * N.2.2 section type GUIDs, N.2.5 memory error section). Pure: no I/O. */
 #include <errno.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* CPER record builder: the bytes the VMM writes into a GHES Generic Error
  * Status Block for one guest memory error. Layouts follow UEFI 2.10
- * Appendix N (N.2.1 error record, N.2.5 memory error section) and ACPI 6.5
+ * Appendix N (N.2.1 error record, N.2.5 memory error section) and ACPI 6.3
  * section 18.3.2.7 (Generic Error Status Block / Generic Error Data Entry). */
 #ifndef MVR_RAS_CPER_H
 #define MVR_RAS_CPER_H

@@ -1,4 +1,4 @@
-/* GHESv2 error-source runtime: read-ack protocol (ACPI 6.5 section 18.3.2.8)
+/* GHESv2 error-source runtime: read-ack protocol (ACPI 6.3 section 18.3.2.8)
  * and a FIFO of waiting records per source. Guest memory is reached only
  * through struct guest_mem; everything the guest can write (block address
  * slots, read_ack) is treated as hostile input. */
@@ -11,8 +11,6 @@
 #include "ras/cper.h"
 #include "ras/ghes.h"
 #include "util.h"
-
-#define GHES_MAX_SOURCES 4096u
 
 struct ghes_rec {
 	uint8_t *data;
@@ -29,8 +27,9 @@ struct ghes_source {
 struct ghes {
 	pthread_mutex_t lock;
 	struct guest_mem gm;
-	unsigned nsources;
-	uint32_t block_len;
+	struct ghes_layout lay;  /* where each source's slots and block are */
+	unsigned nsources;       /* = lay.nsources */
+	uint32_t block_len;      /* = lay.block_len */
 	unsigned max_queue;
 	bool have_base;
 	uint64_t base;
@@ -38,17 +37,19 @@ struct ghes {
 	struct ghes_stats st;
 };
 
-struct ghes *ghes_create(const struct guest_mem *gm, unsigned nsources, uint32_t block_len,
+struct ghes *ghes_create(const struct guest_mem *gm, const struct ghes_layout *lay,
 			 unsigned max_queue)
 {
 	struct ghes *g;
-	unsigned i;
+	unsigned i, nsources;
 
-	if (!gm || !gm->read || !gm->write || nsources == 0 || nsources > GHES_MAX_SOURCES ||
-	    block_len < CPER_STATUS_BLOCK_LEN || max_queue == 0) {
+	if (!gm || !gm->read || !gm->write || !lay || lay->nsources == 0 ||
+	    lay->nsources > GHES_MAX_SOURCES || lay->block_len < CPER_STATUS_BLOCK_LEN ||
+	    max_queue == 0) {
 		errno = EINVAL;
 		return NULL;
 	}
+	nsources = lay->nsources;
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		goto err;
@@ -63,8 +64,9 @@ struct ghes *ghes_create(const struct guest_mem *gm, unsigned nsources, uint32_t
 	if (pthread_mutex_init(&g->lock, NULL) != 0)
 		goto err_rings;
 	g->gm = *gm;
+	g->lay = *lay;
 	g->nsources = nsources;
-	g->block_len = block_len;
+	g->block_len = lay->block_len;
 	g->max_queue = max_queue;
 	return g;
 
@@ -114,7 +116,7 @@ int ghes_set_base(struct ghes *g, uint64_t base_gpa)
 	uint64_t end;
 
 	if (!g || base_gpa == 0 ||
-	    __builtin_add_overflow(base_gpa, GHES_BLOB_SIZE((uint64_t)g->nsources, g->block_len),
+	    __builtin_add_overflow(base_gpa, ghes_blob_size(&g->lay),
 				   &end))
 		return -EINVAL;
 	pthread_mutex_lock(&g->lock);
@@ -161,7 +163,7 @@ static int write_u64(struct ghes *g, uint64_t gpa, uint64_t val)
 static int source_acked(struct ghes *g, unsigned i)
 {
 	uint64_t ack;
-	int r = read_u64(g, g->base + GHES_READ_ACK_OFF((uint64_t)g->nsources, i), &ack);
+	int r = read_u64(g, g->base + ghes_ack_offset(&g->lay, i), &ack);
 
 	if (r < 0)
 		return r;
@@ -181,7 +183,7 @@ static int write_record(struct ghes *g, unsigned i, const uint8_t *rec, size_t l
 	uint64_t block, end, ack;
 	int r;
 
-	r = read_u64(g, g->base + GHES_ADDR_SLOT_OFF(i), &block);
+	r = read_u64(g, g->base + ghes_addr_offset(&g->lay, i), &block);
 	if (r < 0)
 		goto fault;
 	/* The slot is guest-writable: it must name a whole block in RAM
@@ -190,7 +192,7 @@ static int write_record(struct ghes *g, unsigned i, const uint8_t *rec, size_t l
 		r = -EFAULT;
 		goto fault;
 	}
-	ack = g->base + GHES_READ_ACK_OFF((uint64_t)g->nsources, i);
+	ack = g->base + ghes_ack_offset(&g->lay, i);
 	r = write_u64(g, ack, 0);
 	if (r < 0)
 		goto fault;

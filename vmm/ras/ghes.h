@@ -1,14 +1,11 @@
 /* GHESv2 error-source runtime: writes CPER records into the guest's Generic
- * Error Status Blocks following the GHESv2 read-ack protocol (ACPI 6.5
+ * Error Status Blocks following the GHESv2 read-ack protocol (ACPI 6.3
  * section 18.3.2.8) and queues records per source while the guest has not
  * acknowledged the previous one. Pure: reaches the guest only through
  * struct guest_mem. Thread-safe (vCPU threads and the event loop call it).
  *
- * Guest layout of the fw_cfg blob "etc/hardware_errors" at 'base' for N
- * sources (DESIGN.md section 6; vmm/acpi/hest.c must build the same):
- *   base + 8*i                     u64 error_block_address[i] (-> block i)
- *   base + 8*(N+i)                 u64 read_ack[i], 1 = acked (initial)
- *   base + 16*N + i*block_len      Generic Error Status Block i
+ * Where each source's slots and block are inside "etc/hardware_errors" is
+ * ras/ghes_layout.h's, the same description the HEST builder uses.
  */
 #ifndef MVR_RAS_GHES_H
 #define MVR_RAS_GHES_H
@@ -18,16 +15,7 @@
 #include <stdint.h>
 
 #include "guest_mem.h"
-
-/* Offsets inside "etc/hardware_errors" (n sources, blocks of blen bytes). */
-#define GHES_ADDR_SLOT_OFF(i)        (8ull * (i))
-#define GHES_READ_ACK_OFF(n, i)      (8ull * ((n) + (i)))
-#define GHES_BLOCK_OFF(n, blen, i)   (16ull * (n) + (uint64_t)(blen) * (i))
-#define GHES_BLOB_SIZE(n, blen)      GHES_BLOCK_OFF(n, blen, n)
-
-/* Bit the guest sets in read_ack[i] when it has consumed block i (the HEST
- * entry's Read Ack Write value; Read Ack Preserve is ~this). */
-#define GHES_READ_ACK_BIT 1ull
+#include "ras/ghes_layout.h"
 
 struct ghes;
 
@@ -47,13 +35,13 @@ struct ghes_stats {
 typedef void (*ghes_notify_fn)(void *opaque, unsigned source);
 
 /*
- * Create the runtime for nsources error sources with blocks of block_len
- * bytes and at most max_queue waiting records per source. gm is copied.
- * Until ghes_set_base() is called every record is queued.
- * Returns NULL with errno EINVAL (nsources 0 or > 4096, block_len < 20,
- * max_queue 0, gm NULL) or ENOMEM.
+ * Create the runtime for the error sources of 'lay' (copied), with at most
+ * max_queue waiting records per source. gm is copied. Until
+ * ghes_set_base() is called every record is queued.
+ * Returns NULL with errno EINVAL (no sources or more than GHES_MAX_SOURCES,
+ * block_len < 20, max_queue 0, gm or lay NULL) or ENOMEM.
  */
-struct ghes *ghes_create(const struct guest_mem *gm, unsigned nsources, uint32_t block_len,
+struct ghes *ghes_create(const struct guest_mem *gm, const struct ghes_layout *lay,
 			 unsigned max_queue);
 
 /* Free g and every queued record. g may be NULL. */

@@ -549,7 +549,7 @@ struct ras *ras_create(struct vm *vm)
 	r->v = calloc(vm->ncpus, sizeof(*r->v));
 	r->poison = poison_create();
 	r->ar_only = poison_create();
-	r->ghes = ghes_create(&vm->mem->gm, lay->nsources, lay->block_len, CONFIG_RAS_MAX_QUEUE);
+	r->ghes = ghes_create(&vm->mem->gm, lay, CONFIG_RAS_MAX_QUEUE);
 	if (!r->v || !r->poison || !r->ar_only || !r->ghes) {
 		pr_err("cannot set up RAS state: out of memory");
 		goto err;

@@ -13,7 +13,7 @@
  *               | PL011 UART     (SPI 1)   |
  *   0x0901_0000 | PL031 RTC      (SPI 2)   |
  *   0x0902_0000 | fw_cfg (0x18 bytes, DMA) |
- *   0x0903_0000 | GED (RAS notify, SPI 3)  |
+ *               | (GED: SPI 3, no MMIO)    |  RAS notification (DSDT only)
  *               :                          :
  *   0x4000_0000 +--------------------------+
  *               | RAM (--memory)           |  DTB at the start in firmware mode
@@ -37,20 +37,22 @@
 #define MEMMAP_RTC_SIZE      0x00001000ULL
 #define MEMMAP_FWCFG_BASE    0x09020000ULL
 #define MEMMAP_FWCFG_SIZE    0x00000018ULL
-#define MEMMAP_GED_BASE      0x09030000ULL
-#define MEMMAP_GED_SIZE      0x00000010ULL
 #define MEMMAP_RAM_BASE      0x40000000ULL
 
-/* Interrupts: SPI numbers (GIC INTID = 32 + SPI). */
+/* Interrupts: SPI numbers (GIC INTID = 32 + SPI). ACPI names an SPI by its
+ * GSI, which on arm64 is the INTID. */
 #define IRQ_SPI_UART 1
 #define IRQ_SPI_RTC  2
 #define IRQ_SPI_GED  3
+#define IRQ_SPI_TO_GSI(spi) (32u + (spi))
 
 /* Architected timer PPIs (INTIDs), as on QEMU virt. */
 #define IRQ_PPI_TIMER_SEC   29
 #define IRQ_PPI_TIMER_PHYS  30
 #define IRQ_PPI_TIMER_VIRT  27
 #define IRQ_PPI_TIMER_HYP   26
+/* vGIC maintenance interrupt PPI (INTID), as on QEMU virt. */
+#define IRQ_PPI_VGIC_MAINT  25
 
 #define MAX_VCPUS (MEMMAP_GICR_MAX_SIZE / MEMMAP_GICR_STRIDE) /* 123 */
 #define MIN_RAM_FIRMWARE (128ULL << 20)

@@ -60,8 +60,3 @@ int arm64_vcpu_init(int vcpu_fd, const void *target_init, int boot_cpu)
 		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
 	return ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init) < 0 ? -errno : 0;
 }
-
-uint64_t arm64_mpidr_of(unsigned index)
-{
-	return (uint64_t)(index % 16) | (uint64_t)(index / 16) << 8;
-}

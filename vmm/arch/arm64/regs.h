@@ -22,8 +22,4 @@ int arm64_preferred_target(int vm_fd, void *kvm_vcpu_init_out);
  * architectural reset used on guest reboot. Returns 0 or -errno. */
 int arm64_vcpu_init(int vcpu_fd, const void *target_init, int boot_cpu);
 
-/* MPIDR value KVM assigns to vCPU 'index' (Aff0 = index % 16,
- * Aff1 = index / 16), as the DT cpu 'reg' and MADT GICC use it. */
-uint64_t arm64_mpidr_of(unsigned index);
-
 #endif

@@ -1,7 +1,7 @@
 /* Parsed command-line configuration: one of the two allowed globals' types.
  * main.c fills it; everything else receives it as a const pointer. */
-#ifndef MVR_CONFIG_H
-#define MVR_CONFIG_H
+#ifndef MVR_VM_CONFIG_H
+#define MVR_VM_CONFIG_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,0 +1,34 @@
+/* The device list of the QEMU-virt-compatible platform, in the order the
+ * guest sees them (FDT nodes, DSDT devices): console UART, RTC, then with
+ * firmware boot fw_cfg and the two flash banks, then with RAS the GED. */
+#include "arch/arm64/memmap.h"
+#include "board.h"
+#include "devices/cfi_flash.h"
+#include "devices/ged.h"
+#include "devices/pl011.h"
+#include "devices/pl031.h"
+#include "devices/rom.h"
+#include "fwcfg/fwcfg.h"
+
+int board_describe(const struct vm_config *cfg, struct devlist *l)
+{
+	int uart, r;
+
+	devlist_init(l);
+	uart = devlist_add(l, &pl011_class, MEMMAP_UART_BASE, MEMMAP_UART_SIZE, IRQ_SPI_UART);
+	if (uart < 0)
+		return uart;
+	r = devlist_set_console(l, uart);
+	if (r < 0)
+		return r;
+	r = devlist_add(l, &pl031_class, MEMMAP_RTC_BASE, MEMMAP_RTC_SIZE, IRQ_SPI_RTC);
+	if (r >= 0 && cfg->firmware)
+		r = devlist_add(l, &fwcfg_class, MEMMAP_FWCFG_BASE, MEMMAP_FWCFG_SIZE, -1);
+	if (r >= 0 && cfg->firmware)
+		r = devlist_add(l, &rom_class, MEMMAP_FLASH0_BASE, MEMMAP_FLASH0_SIZE, -1);
+	if (r >= 0 && cfg->firmware)
+		r = devlist_add(l, &cfi_flash_class, MEMMAP_FLASH1_BASE, MEMMAP_FLASH1_SIZE, -1);
+	if (r >= 0 && cfg->ras)
+		r = devlist_add(l, &ged_class, 0, 0, IRQ_SPI_GED);
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,87 @@
+/* Devices describe themselves (after kvmtool's per-device FDT generators and
+ * Cloud Hypervisor's per-device AML): each device model exports one const
+ * struct dev_class with its MMIO ops and optional device-tree and DSDT
+ * writers. The platform's devices form one list (struct devlist, filled by
+ * board.c from memmap.h's addresses and interrupts); the MMIO bus, the FDT
+ * builder and the DSDT builder all walk that list. */
+#ifndef MVR_DEVICE_H
+#define MVR_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bus_dev.h"
+
+struct acpi_buf;
+struct bus;
+struct fdt_writer;
+struct device;
+struct devlist;
+
+struct dev_class {
+	const char *name;		/* FDT node-name stem ("pl011") */
+	/* MMIO handler for the window; NULL for a device without one (only
+	 * described: a memslot-backed or interrupt-only device). */
+	const struct bus_dev_ops *mmio;
+	/* Optional: write the device's node(s) into the guest device tree.
+	 * 'all' is the whole list (for devices described together). Returns 0
+	 * or the writer's negative error. */
+	int (*fdt)(const struct device *d, const struct devlist *all, struct fdt_writer *w);
+	/* Optional: append the device's AML Device() objects, inside the
+	 * DSDT's \_SB scope. Errors are the buffer's sticky error. */
+	void (*dsdt)(const struct device *d, struct acpi_buf *b);
+};
+
+struct device {
+	const struct dev_class *cls;
+	uint64_t base;			/* guest physical window (memmap.h) */
+	uint64_t size;			/* 0: no window */
+	int spi;			/* SPI (INTID - 32, memmap.h), -1: none */
+	void *opaque;			/* instance state for cls->mmio */
+};
+
+#define DEVLIST_MAX 16
+
+struct devlist {
+	struct device dev[DEVLIST_MAX];
+	unsigned n;
+	int console;			/* index of the console UART, -1: none */
+};
+
+/* Empty list, no console. */
+void devlist_init(struct devlist *l);
+
+/* Append a device of class 'cls' at [base, base+size) with interrupt 'spi'
+ * (-1: none). Returns its index, -EINVAL (no class, window wraps), -EEXIST
+ * (window overlaps an earlier device's) or -ENOSPC (list full). A class may
+ * be listed several times (one entry per instance). Order is the guest-visible order of FDT nodes and
+ * DSDT devices. */
+int devlist_add(struct devlist *l, const struct dev_class *cls, uint64_t base, uint64_t size,
+		int spi);
+
+/* The first device of class 'cls', or NULL. */
+const struct device *devlist_find(const struct devlist *l, const struct dev_class *cls);
+
+/* The console UART (devlist_add's index given to devlist_set_console), or
+ * NULL. */
+const struct device *devlist_console(const struct devlist *l);
+int devlist_set_console(struct devlist *l, int index);
+
+/* Give the first device of class 'cls' that has none its instance state
+ * (so instances attach in list order). Returns 0, or -ENOENT when no such
+ * device is listed. */
+int devlist_attach(struct devlist *l, const struct dev_class *cls, void *opaque);
+
+/* Register every device that has MMIO ops and a window on 'bus'. Returns
+ * 0, -EINVAL when such a device has no instance attached, or bus_register's
+ * error. */
+int devlist_register(const struct devlist *l, struct bus *bus);
+
+/* Write every device's FDT node, in list order. 0 or the first error. */
+int devlist_write_fdt(const struct devlist *l, struct fdt_writer *w);
+
+/* Append every device's DSDT objects, in list order. */
+void devlist_write_dsdt(const struct devlist *l, struct acpi_buf *b);
+
+#endif
