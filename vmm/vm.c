@@ -19,7 +19,6 @@
 #include "board.h"
 #include "bus.h"
 #include "devices/pl011.h"
-#include "devices/pl031.h"
 #include "log.h"
 #include "loop.h"
 #include "control.h"
@@ -140,29 +139,25 @@ static void vm_irq_set(void *opaque, unsigned spi, int level)
 		pr_warn_rl("cannot set SPI %u to %d: %s", spi, level, strerror(-ret));
 }
 
-/* The interrupt line of the board's device of class 'cls' (its SPI from
- * memmap.h through board.c), driven through the vGIC. */
-static struct irq_line vm_irq_line(struct vm *vm, const struct dev_class *cls)
-{
-	const struct device *d = devlist_find(&vm->devs, cls);
-
-	return (struct irq_line){ vm_irq_set, vm, d ? (unsigned)d->spi : 0 };
-}
-
-/* State for the board's always-present devices; firmware devices are
- * vm_firmware.c's. */
+/* State for every device that creates its own (devices/device.h); the
+ * firmware devices get theirs from vm_firmware.c. */
 static int vm_create_devices(struct vm *vm)
 {
+	const struct dev_env env = {
+		.gm = &vm->mem->gm,
+		.console_fd = STDOUT_FILENO,
+		.irq_set = vm_irq_set,
+		.irq_opaque = vm,
+	};
+	const struct device *con;
 	int ret;
 
-	vm->uart = pl011_create(STDOUT_FILENO, vm_irq_line(vm, &pl011_class));
-	vm->rtc = pl031_create(vm_irq_line(vm, &pl031_class));
-	if (!vm->uart || !vm->rtc)
-		return -ENOMEM;
-	ret = devlist_attach(&vm->devs, &pl011_class, vm->uart);
-	if (!ret)
-		ret = devlist_attach(&vm->devs, &pl031_class, vm->rtc);
-	return ret;
+	ret = devlist_create(&vm->devs, &env);
+	if (ret)
+		return ret;
+	con = devlist_console(&vm->devs);
+	vm->uart = con && con->cls == &pl011_class ? con->opaque : NULL;
+	return vm->uart ? 0 : -ENODEV;
 }
 
 int vm_build_fdt(const struct vm_config *cfg, const struct devlist *devs,
@@ -456,8 +451,7 @@ void vm_destroy(struct vm *vm)
 	ras_destroy(vm->ras);
 	vm_firmware_destroy(vm);
 	loop_destroy(vm->loop);
-	pl011_destroy(vm->uart);
-	pl031_destroy(vm->rtc);
+	devlist_destroy(&vm->devs);
 	bus_destroy(vm->bus);
 	gic_destroy(vm->gic);
 	mem_destroy(vm->mem);
@@ -499,7 +493,7 @@ static int vm_power_on(struct vm *vm)
 			return ret;
 		}
 	}
-	pl011_reset(vm->uart);
+	devlist_reset(&vm->devs);
 	/* A reboot must not run on poisoned pages. */
 	if (vm->boots && vm->ras) {
 		ret = ras_reset(vm->ras);

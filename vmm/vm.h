@@ -28,7 +28,6 @@ struct mem;
 struct bus;
 struct gic;
 struct pl011;
-struct pl031;
 struct loop;
 struct fwcfg;
 struct cfi_flash;
@@ -48,8 +47,7 @@ struct vm {
 	struct bus *bus;
 	struct devlist devs;           /* the board's devices (board.c) */
 	struct gic *gic;
-	struct pl011 *uart;
-	struct pl031 *rtc;
+	struct pl011 *uart;            /* the console's state (in devs) */
 	struct fwcfg *fwcfg;
 	struct cfi_flash *flash;
 	uint8_t *flash0, *flash1;      /* host mappings of the two banks */

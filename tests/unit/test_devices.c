@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "acpi/table.h"
@@ -198,6 +199,103 @@ static void test_devlist_dsdt_walk(void **state)
 	assert_int_equal(b.data[0], 5);		/* list order */
 	assert_int_equal(b.data[1], 6);
 	acpi_buf_free(&b);
+}
+
+/* ---- lifecycle: create / reset / destroy through the class hooks ---- */
+
+static int life_created, life_reset, life_destroyed, life_fail_at = -1;
+static unsigned life_spi_seen;
+
+static void life_irq(void *opaque, unsigned spi, int level)
+{
+	life_spi_seen = spi;
+}
+
+static int life_create(struct device *d, const struct dev_env *env)
+{
+	struct irq_line irq = dev_irq_line(d, env);
+
+	if (life_created == life_fail_at)
+		return -ENOMEM;
+	irq_line_set(&irq, 1);
+	d->opaque = &life_created;
+	life_created++;
+	return 0;
+}
+
+static void life_reset_fn(struct device *d)
+{
+	life_reset++;
+}
+
+static void life_destroy(struct device *d)
+{
+	assert_ptr_equal(d->opaque, &life_created);
+	life_destroyed++;
+}
+
+static const struct dev_class life_class = { .name = "life", .create = life_create,
+					     .reset = life_reset_fn, .destroy = life_destroy };
+
+static void test_devlist_lifecycle(void **state)
+{
+	const struct dev_env env = { .irq_set = life_irq };
+	struct devlist l;
+	int attached;
+
+	devlist_init(&l);
+	assert_int_equal(devlist_add(&l, &life_class, 0x1000, 0x10, 11), 0);
+	assert_int_equal(devlist_add(&l, &desc_only_class, 0x2000, 0x10, -1), 1);
+	assert_int_equal(devlist_add(&l, &life_class, 0x3000, 0x10, 12), 2);
+	/* An attached instance is not created again. */
+	assert_int_equal(devlist_add(&l, &life_class, 0x4000, 0x10, 13), 3);
+	l.dev[3].opaque = &attached;
+
+	life_created = life_reset = life_destroyed = 0;
+	life_fail_at = 1;	/* the second create fails */
+	assert_int_equal(devlist_create(&l, &env), -ENOMEM);
+	assert_int_equal(life_created, 1);
+	assert_int_equal(life_spi_seen, 11);	/* its own SPI */
+	life_fail_at = -1;
+	assert_int_equal(devlist_create(&l, &env), 0);	/* completes the rest */
+	assert_int_equal(life_created, 2);
+	assert_int_equal(life_spi_seen, 12);
+	devlist_reset(&l);
+	assert_int_equal(life_reset, 3);	/* every instance that has state */
+	l.dev[3].opaque = NULL;			/* the attached one is not ours */
+	devlist_destroy(&l);
+	assert_int_equal(life_destroyed, 2);
+	assert_null(l.dev[0].opaque);
+	assert_null(l.dev[2].opaque);
+	devlist_destroy(&l);			/* idempotent */
+	assert_int_equal(life_destroyed, 2);
+}
+
+/* The board's own devices create their state from the environment: the
+ * console UART writes to env's fd and raises its memmap.h SPI. */
+static void test_board_devices_create(void **state)
+{
+	const struct vm_config cfg = { .ncpus = 1 };
+	struct dev_env env = { .irq_set = life_irq };
+	const uint8_t ch = 'x';
+	struct devlist l;
+	int fds[2];
+	char got = 0;
+
+	assert_int_equal(pipe(fds), 0);
+	env.console_fd = fds[1];
+	assert_int_equal(board_describe(&cfg, &l), 0);
+	assert_int_equal(devlist_create(&l, &env), 0);
+	assert_non_null(l.dev[0].opaque);
+	assert_non_null(l.dev[1].opaque);
+	/* UARTDR write reaches the console fd. */
+	assert_int_equal(pl011_bus_ops.write(l.dev[0].opaque, 0, 4, ch), 0);
+	assert_int_equal(read(fds[0], &got, 1), 1);
+	assert_int_equal(got, 'x');
+	devlist_reset(&l);
+	devlist_destroy(&l);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 /* ---- the board per configuration ---- */
@@ -395,6 +493,8 @@ int main(void)
 		cmocka_unit_test(test_devlist_add),
 		cmocka_unit_test(test_devlist_attach_register),
 		cmocka_unit_test(test_devlist_dsdt_walk),
+		cmocka_unit_test(test_devlist_lifecycle),
+		cmocka_unit_test(test_board_devices_create),
 		cmocka_unit_test(test_board_direct),
 		cmocka_unit_test(test_board_firmware_ras),
 		cmocka_unit_test(test_board_fdt_nodes),

@@ -110,3 +110,43 @@ void devlist_write_dsdt(const struct devlist *l, struct acpi_buf *b)
 		if (l->dev[i].cls->dsdt)
 			l->dev[i].cls->dsdt(&l->dev[i], b);
 }
+
+int devlist_create(struct devlist *l, const struct dev_env *env)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < l->n; i++) {
+		struct device *d = &l->dev[i];
+
+		if (!d->cls->create || d->opaque)
+			continue;
+		ret = d->cls->create(d, env);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+void devlist_destroy(struct devlist *l)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++) {
+		struct device *d = &l->dev[i];
+
+		if (d->cls->destroy && d->opaque) {
+			d->cls->destroy(d);
+			d->opaque = NULL;
+		}
+	}
+}
+
+void devlist_reset(struct devlist *l)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->dev[i].cls->reset && l->dev[i].opaque)
+			l->dev[i].cls->reset(&l->dev[i]);
+}

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "bus_dev.h"
+#include "guest_mem.h"
+#include "irq.h"
 
 struct acpi_buf;
 struct bus;
@@ -19,8 +21,24 @@ struct fdt_writer;
 struct device;
 struct devlist;
 
+/* What a device's create hook may use; filled once by vm_create. */
+struct dev_env {
+	const struct guest_mem *gm;	/* checked, poison-safe guest RAM access */
+	int console_fd;			/* where the console UART writes */
+	/* Drive SPI 'spi' to 'level' (the vGIC); see dev_irq_line(). */
+	void (*irq_set)(void *opaque, unsigned spi, int level);
+	void *irq_opaque;
+};
+
 struct dev_class {
 	const char *name;		/* FDT node-name stem ("pl011") */
+	/* Optional lifecycle. create() makes the instance state for 'd' and
+	 * stores it in d->opaque (0 or -errno, after logging); destroy() frees
+	 * it; reset() returns it to power-on state at every guest reset.
+	 * Devices without create() get their state from devlist_attach(). */
+	int (*create)(struct device *d, const struct dev_env *env);
+	void (*destroy)(struct device *d);
+	void (*reset)(struct device *d);
 	/* MMIO handler for the window; NULL for a device without one (only
 	 * described: a memslot-backed or interrupt-only device). */
 	const struct bus_dev_ops *mmio;
@@ -72,6 +90,23 @@ int devlist_set_console(struct devlist *l, int index);
  * (so instances attach in list order). Returns 0, or -ENOENT when no such
  * device is listed. */
 int devlist_attach(struct devlist *l, const struct dev_class *cls, void *opaque);
+
+/* The interrupt line of device 'd' (its SPI, from memmap.h via board.c). */
+static inline struct irq_line dev_irq_line(const struct device *d, const struct dev_env *env)
+{
+	return (struct irq_line){ env->irq_set, env->irq_opaque, d->spi < 0 ? 0 : (unsigned)d->spi };
+}
+
+/* Run create() for every device that has one and no state yet, in list
+ * order. Returns 0 or the first error (devices created so far keep their
+ * state: devlist_destroy() frees them). */
+int devlist_create(struct devlist *l, const struct dev_env *env);
+
+/* destroy() every device that has state and the hook; state becomes NULL. */
+void devlist_destroy(struct devlist *l);
+
+/* reset() every device that has state and the hook (guest reset). */
+void devlist_reset(struct devlist *l);
 
 /* Register every device that has MMIO ops and a window on 'bus'. Returns
  * 0, -EINVAL when such a device has no instance attached, or bus_register's

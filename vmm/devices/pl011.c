@@ -281,8 +281,27 @@ static void pl011_dsdt(const struct device *d, struct acpi_buf *b)
 	aml_end(b, dev);
 }
 
+static int pl011_dev_create(struct device *d, const struct dev_env *env)
+{
+	d->opaque = pl011_create(env->console_fd, dev_irq_line(d, env));
+	return d->opaque ? 0 : -ENOMEM;
+}
+
+static void pl011_dev_destroy(struct device *d)
+{
+	pl011_destroy(d->opaque);
+}
+
+static void pl011_dev_reset(struct device *d)
+{
+	pl011_reset(d->opaque);
+}
+
 const struct dev_class pl011_class = {
 	.name = "pl011",
+	.create = pl011_dev_create,
+	.destroy = pl011_dev_destroy,
+	.reset = pl011_dev_reset,
 	.mmio = &pl011_bus_ops,
 	.fdt = pl011_fdt,
 	.dsdt = pl011_dsdt,

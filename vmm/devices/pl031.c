@@ -136,8 +136,21 @@ static int pl031_fdt(const struct device *d, const struct devlist *all, struct f
 	return fdtw_end(w);
 }
 
+static int pl031_dev_create(struct device *d, const struct dev_env *env)
+{
+	d->opaque = pl031_create(dev_irq_line(d, env));
+	return d->opaque ? 0 : -ENOMEM;
+}
+
+static void pl031_dev_destroy(struct device *d)
+{
+	pl031_destroy(d->opaque);
+}
+
 const struct dev_class pl031_class = {
 	.name = "pl031",
+	.create = pl031_dev_create,
+	.destroy = pl031_dev_destroy,
 	.mmio = &pl031_bus_ops,
 	.fdt = pl031_fdt,
 };
