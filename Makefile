@@ -31,9 +31,10 @@ COMMON   := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ivmm -I$(B) -DMVR_VERSION='"$(VERS
 PURE_SRCS := vmm/log.c vmm/bus.c vmm/guard.c vmm/devices/cfi_flash.c vmm/arch/arm64/sea.c vmm/arch/arm64/boot.c
 PURE_SRCS += vmm/board.c vmm/devices/device.c vmm/devices/rom.c vmm/devices/ged.c
 PURE_SRCS += vmm/devices/pl011.c vmm/devices/pl031.c
+PURE_SRCS += vmm/mem.c vmm/vcpu_exit.c
 PURE_SRCS += $(if $(CONFIG_ACPI),$(wildcard vmm/acpi/*.c))
 PURE_SRCS += $(if $(CONFIG_FWCFG),$(wildcard vmm/fwcfg/*.c))
-PURE_SRCS += $(if $(CONFIG_RAS),vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c vmm/ras/sigbus.c)
+PURE_SRCS += $(if $(CONFIG_RAS),vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c vmm/ras/sigbus.c vmm/ras/ras.c)
 PURE_SRCS += $(if $(CONFIG_CONTROL_API),vmm/control_proto.c)
 PURE_SRCS := $(wildcard $(PURE_SRCS))
 
@@ -46,7 +47,7 @@ VMM_SRCS += $(PURE_SRCS)
 ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64/%.o)
 
 # Tests of modules a configuration leaves out are left out with them.
-TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus)
+TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus test_ras)
 TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto)
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl)
 TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl)

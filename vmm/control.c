@@ -213,58 +213,37 @@ static int cmd_inject_memory_error(struct control *c, struct json_object *args,
 	return 0;
 }
 
-struct serror_req {
-	uint32_t esr;
-	bool has_esr;
-};
-
-/* Runs on the target vCPU's thread (vcpu_run_on): make an SError pending. */
-static int serror_on_vcpu(struct vcpu *v, void *arg)
-{
-	const struct serror_req *req = arg;
-	struct kvm_vcpu_events ev;
-
-	/* Reserved fields must be zero; nothing else is changed by a zeroed
-	 * field (pending events are only ever added). */
-	memset(&ev, 0, sizeof(ev));
-	ev.exception.serror_pending = 1;
-	ev.exception.serror_has_esr = req->has_esr;
-	ev.exception.serror_esr = req->esr;
-	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
-		return -errno;
-	return 0;
-}
-
 static int cmd_inject_serror(struct control *c, struct json_object *args,
 			     struct json_object *ret, struct cmd_error *e)
 {
-	struct serror_req req = { 0 };
 	struct json_object *v;
 	uint64_t vcpu, esr = 0;
+	uint32_t iss = 0;
+	bool has_esr;
 	int r;
 
 	if (arg_u64(args, "vcpu", false, 0, &vcpu, e) || check_vcpu(c, vcpu, e))
 		return -1;
-	req.has_esr = json_object_object_get_ex(args, "esr", &v) && v;
-	if (req.has_esr) {
+	has_esr = json_object_object_get_ex(args, "esr", &v) && v;
+	if (has_esr) {
 		if (arg_u64(args, "esr", true, 0, &esr, e))
 			return -1;
-		if (ctlp_serror_iss(esr, &req.esr))
+		if (ctlp_serror_iss(esr, &iss))
 			return cmd_fail(e, ERR_GENERIC,
 					"esr 0x%llx is neither an ISS (bits [24:0], max 0x%llx) nor an SError ESR (EC 0x2f)",
 					(unsigned long long)esr, CTLP_SERROR_ISS_MASK);
-		if (ioctl(c->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_INJECT_SERROR_ESR) <= 0)
-			return cmd_fail(e, ERR_GENERIC,
-					"KVM cannot set an SError syndrome on this host "
-					"(no KVM_CAP_ARM_INJECT_SERROR_ESR: CPU without RAS extension); "
-					"omit 'esr' to inject an SError without one");
 	}
-	r = vcpu_run_on(&c->vm->vcpus[vcpu], serror_on_vcpu, &req);
+	r = vcpu_inject_serror(&c->vm->vcpus[vcpu], has_esr, iss);
+	if (r == -ENOTSUP)
+		return cmd_fail(e, ERR_GENERIC,
+				"KVM cannot set an SError syndrome on this host "
+				"(no KVM_CAP_ARM_INJECT_SERROR_ESR: CPU without RAS extension); "
+				"omit 'esr' to inject an SError without one");
 	if (r < 0)
 		return cmd_fail(e, ERR_GENERIC, "KVM_SET_VCPU_EVENTS on vCPU %llu failed: %s",
 				(unsigned long long)vcpu, strerror(-r));
 	add_u64(ret, "vcpu", vcpu);
-	if (req.has_esr)
+	if (has_esr)
 		add_hex(ret, "esr", esr);
 	return 0;
 }

@@ -1,5 +1,6 @@
-/* vCPU threads and the KVM_RUN exit dispatch table (one handler per exit
- * reason, designated initialisers), after bhyve's vmexit table. */
+/* vCPU threads: the KVM_RUN loop with its before/after-run hooks, requests
+ * run on the vCPU thread (vcpu_run_on) and event injection. The exit table
+ * itself is pure and lives in vcpu_exit.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -9,15 +10,10 @@
 #include <unistd.h>
 
 #include "arch/arm64/regs.h"
-#include "bus.h"
 #include "log.h"
-#include "ras/ras.h"
 #include "vcpu.h"
+#include "vcpu_exit.h"
 #include "vm.h"
-
-enum exit_action { EXIT_CONTINUE, EXIT_STOP };
-
-typedef enum exit_action (*exit_handler_t)(struct vcpu *v);
 
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index)
 {
@@ -60,86 +56,58 @@ int vcpu_reset(struct vcpu *v)
 	return arm64_vcpu_init(v->fd, &v->vm->target, v->index == 0);
 }
 
-static enum exit_action exit_mmio(struct vcpu *v)
+int vcpu_add_hooks(struct vcpu *v, const struct vcpu_hooks *h)
 {
-	struct kvm_run *run = v->run;
-
-	v->mmio_exits++;
-	bus_access(v->vm->bus, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
-		   run->mmio.is_write);
-	return EXIT_CONTINUE;
+	if (v->nhooks >= VCPU_MAX_HOOKS)
+		return -ENOSPC;
+	v->hooks[v->nhooks++] = *h;
+	return 0;
 }
 
-static enum exit_action exit_system_event(struct vcpu *v)
+/* External data abort for an access KVM could not decode (exit table). */
+static int vcpu_inject_ext_dabt(void *opaque)
 {
-	switch (v->run->system_event.type) {
-	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		vm_request_stop(v->vm, VM_STOP_SHUTDOWN);
-		return EXIT_STOP;
-	case KVM_SYSTEM_EVENT_RESET:
-		vm_request_stop(v->vm, VM_STOP_RESET);
-		return EXIT_STOP;
-	default:
-		pr_err("vCPU %u: guest system event %u (crash)", v->index,
-		       v->run->system_event.type);
-		vm_request_stop(v->vm, VM_STOP_ERROR);
-		return EXIT_STOP;
-	}
-}
-
-/* An MMIO access KVM could not decode (load/store pair, writeback...): the
- * guest gets an external data abort when KVM can inject one, as a real bus
- * would answer an unsupported access. */
-static enum exit_action exit_arm_nisv(struct vcpu *v)
-{
+	struct vcpu *v = opaque;
 	struct kvm_vcpu_events ev;
 
-	pr_warn_rl("vCPU %u: MMIO access at 0x%llx with an instruction that has no valid "
-		   "syndrome (e.g. LDP/STP or writeback); cannot emulate it",
-		   v->index, (unsigned long long)v->run->arm_nisv.fault_ipa);
-	if (!v->vm->cap_ext_dabt) {
-		vm_request_stop(v->vm, VM_STOP_ERROR);
-		return EXIT_STOP;
-	}
 	memset(&ev, 0, sizeof(ev));
 	ev.exception.ext_dabt_pending = 1;
-	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0) {
-		pr_err("vCPU %u: cannot inject external abort: %m", v->index);
-		vm_request_stop(v->vm, VM_STOP_ERROR);
-		return EXIT_STOP;
-	}
-	return EXIT_CONTINUE;
+	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		return -errno;
+	return 0;
 }
 
-static enum exit_action exit_fail_entry(struct vcpu *v)
-{
-	pr_err("vCPU %u: KVM could not enter the guest (reason 0x%llx)", v->index,
-	       (unsigned long long)v->run->fail_entry.hardware_entry_failure_reason);
-	vm_request_stop(v->vm, VM_STOP_ERROR);
-	return EXIT_STOP;
-}
-
-static enum exit_action exit_internal_error(struct vcpu *v)
-{
-	pr_err("vCPU %u: KVM internal error (suberror %u)", v->index,
-	       v->run->internal.suberror);
-	vm_request_stop(v->vm, VM_STOP_ERROR);
-	return EXIT_STOP;
-}
-
-static enum exit_action exit_intr(struct vcpu *v)
-{
-	return EXIT_CONTINUE;
-}
-
-static const exit_handler_t exit_table[] = {
-	[KVM_EXIT_MMIO] = exit_mmio,
-	[KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
-	[KVM_EXIT_ARM_NISV] = exit_arm_nisv,
-	[KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
-	[KVM_EXIT_INTERNAL_ERROR] = exit_internal_error,
-	[KVM_EXIT_INTR] = exit_intr,
+struct serror_req {
+	uint32_t iss;
+	bool has_esr;
 };
+
+/* Runs on the target vCPU's thread (vcpu_run_on): make an SError pending. */
+static int serror_on_vcpu(struct vcpu *v, void *arg)
+{
+	const struct serror_req *req = arg;
+	struct kvm_vcpu_events ev;
+
+	/* Reserved fields must be zero; nothing else is changed by a zeroed
+	 * field (pending events are only ever added). */
+	memset(&ev, 0, sizeof(ev));
+	ev.exception.serror_pending = 1;
+	ev.exception.serror_has_esr = req->has_esr;
+	ev.exception.serror_esr = req->iss;
+	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+int vcpu_inject_serror(struct vcpu *v, bool has_esr, uint32_t iss)
+{
+	struct serror_req req = { .iss = iss, .has_esr = has_esr };
+
+	if (has_esr &&
+	    ioctl(v->vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_INJECT_SERROR_ESR) <= 0)
+		return -ENOTSUP;
+	return vcpu_run_on(v, serror_on_vcpu, &req);
+}
 
 static bool vcpu_should_stop(struct vcpu *v)
 {
@@ -158,12 +126,49 @@ static void vcpu_serve_request(struct vcpu *v)
 	pthread_mutex_unlock(&v->req_lock);
 }
 
+static void vcpu_before_run(struct vcpu *v)
+{
+	unsigned i;
+
+	for (i = 0; i < v->nhooks; i++)
+		if (v->hooks[i].before_run)
+			v->hooks[i].before_run(v->hooks[i].opaque, v);
+}
+
+static int vcpu_after_run(struct vcpu *v)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < v->nhooks; i++) {
+		if (!v->hooks[i].after_run)
+			continue;
+		ret = v->hooks[i].after_run(v->hooks[i].opaque, v);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static const enum vm_stop_reason stop_reason_of[] = {
+	[VCPU_EXIT_STOP_SHUTDOWN] = VM_STOP_SHUTDOWN,
+	[VCPU_EXIT_STOP_RESET] = VM_STOP_RESET,
+	[VCPU_EXIT_STOP_ERROR] = VM_STOP_ERROR,
+};
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
-	struct ras *ras = v->vm->ras;
+	/* The bus exists by the time threads start (not at vcpu_create). */
+	const struct vcpu_exit_deps deps = {
+		.index = v->index,
+		.bus = v->vm->bus,
+		.can_inject_ext_dabt = v->vm->cap_ext_dabt,
+		.inject_ext_dabt = vcpu_inject_ext_dabt,
+		.opaque = v,
+	};
+	enum vcpu_exit_action act;
 	sigset_t set;
-	uint32_t reason;
 	int ret, err;
 
 	sigemptyset(&set);
@@ -171,14 +176,13 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!vcpu_should_stop(v)) {
-		if (ras)
-			ras_vcpu_before_run(ras, v);
+		vcpu_before_run(v);
 		v->in_run = 1;
 		ret = ioctl(v->fd, KVM_RUN, 0);
 		err = errno;
 		v->in_run = 0;
 		/* A memory error (SIGBUS AR) interrupts KVM_RUN with EINTR. */
-		if (ras && ras_vcpu_after_run(ras, v) < 0) {
+		if (vcpu_after_run(v) < 0) {
 			vm_request_stop(v->vm, VM_STOP_ERROR);
 			break;
 		}
@@ -193,14 +197,13 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		v->exits++;
-		reason = v->run->exit_reason;
-		if (reason >= sizeof(exit_table) / sizeof(exit_table[0]) || !exit_table[reason]) {
-			pr_err("vCPU %u: unhandled KVM exit reason %u", v->index, reason);
-			vm_request_stop(v->vm, VM_STOP_ERROR);
+		if (v->run->exit_reason == KVM_EXIT_MMIO)
+			v->mmio_exits++;
+		act = vcpu_exit_dispatch(&deps, v->run);
+		if (act != VCPU_EXIT_CONTINUE) {
+			vm_request_stop(v->vm, stop_reason_of[act]);
 			break;
 		}
-		if (exit_table[reason](v) == EXIT_STOP)
-			break;
 	}
 	/* Requests posted from now on run on the requester's thread. */
 	pthread_mutex_lock(&v->req_lock);

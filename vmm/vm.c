@@ -28,6 +28,7 @@
 #include "vcpu.h"
 #include "vm.h"
 #include "vm_firmware.h"
+#include "vm_ras.h"
 
 #define KVM_API_EXPECTED 12
 
@@ -417,11 +418,8 @@ struct vm *vm_create(const struct vm_config *cfg)
 			pr_err("cannot set up the event loop: %s", strerror(-ret));
 	}
 	/* 9. Memory-error recovery: SIGBUS handler, GHES sources. */
-	if (!ret && cfg->ras) {
-		vm->ras = ras_create(vm);
-		if (!vm->ras)
-			ret = -ENOMEM;
-	}
+	if (!ret && cfg->ras)
+		ret = vm_ras_create(vm);
 	/* 10. Control socket, last: it can reach everything above. */
 	if (!ret && cfg->api_socket) {
 		vm->control = control_create(vm, cfg->api_socket);

@@ -95,7 +95,7 @@ size_t poison_list(struct poison *p, uint64_t *out, size_t max)
 
 	pthread_mutex_lock(&p->lock);
 	n = p->n;
-	if (out)
+	if (out && n && max) /* pages is NULL while the set is empty */
 		memcpy(out, p->pages, (n < max ? n : max) * sizeof(*out));
 	pthread_mutex_unlock(&p->lock);
 	return n;

@@ -1,7 +1,9 @@
 /* RAS glue (DESIGN.md sections 6-8): turns recorded SIGBUS events into
- * poisoned pages, CPER records in the guest's GHES blocks and notifications:
- * a Synchronous External Abort on the faulting vCPU (AR) or a pulse of the
- * GED interrupt that makes the guest read the asynchronous source (AO). */
+ * poisoned pages, CPER records in the guest's GHES blocks and notifications
+ * chosen per source by its HEST notification type (notify_types[] below):
+ * a Synchronous External Abort on the faulting vCPU (SEA, for AR) or a pulse
+ * of the GED interrupt that makes the guest read the source (GPIO, for AO).
+ * It reaches the VM only through struct ras_deps. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -13,10 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "acpi/tables.h"
-#include "arch/arm64/gic.h"
-#include "arch/arm64/memmap.h"
-#include "arch/arm64/regs.h"
+#include "ras/ghes_layout.h"
 #include "arch/arm64/sea.h"
 #include "log.h"
 #include "loop.h"
@@ -27,8 +26,6 @@
 #include "ras/ras.h"
 #include "ras/sigbus.h"
 #include "util.h"
-#include "vcpu.h"
-#include "vm.h"
 
 #define LAT_SAMPLES 1024
 #define POLL_MS 10            /* read-ack polling while records wait */
@@ -40,10 +37,6 @@
  * all SEA sources are acked and no other vCPU's record is younger than this. */
 #define SEA_GAP_NS 20000000
 
-/* ID register fields that decide which PSTATE bits exception entry sets. */
-#define ID_AA64MMFR1_EL1 ARM64_SYS_REG(3, 0, 0, 7, 1)
-#define ID_AA64PFR1_EL1  ARM64_SYS_REG(3, 0, 0, 4, 1)
-
 struct ras_vcpu {
 	struct sigbus_slot slot;
 	struct timespec fault_time; /* SIGBUS of the error being delivered */
@@ -54,7 +47,8 @@ struct ras_vcpu {
 };
 
 struct ras {
-	struct vm *vm;
+	struct ras_deps d;
+	struct ghes_layout layout;
 	struct ghes *ghes;
 	struct poison *poison;
 	struct ras_vcpu *v;
@@ -98,18 +92,24 @@ static int build_record(uint64_t gpa, uint8_t *rec, size_t *len)
 	return cper_build_mem_error(rec, CPER_MEM_ERROR_RECORD_LEN, &e, len);
 }
 
-/* ---- asynchronous (AO) errors: event loop side ---- */
+/* One record on its way to error source 'source'. */
+struct ras_record {
+	unsigned source;
+	unsigned vcpu;        /* the vCPU that faulted (synchronous types) */
+	uint64_t gpa;
+	uint8_t bytes[CPER_MEM_ERROR_RECORD_LEN];
+	size_t len;
+};
 
-static void pulse_ged(struct ras *r)
+/* ---- read-ack polling and the interrupt (event loop side) ---- */
+
+/* Pulse the notification interrupt once: the guest then reads its
+ * interrupt-signalled sources. */
+static void pulse_irq(struct ras *r)
 {
-	int ret = gic_set_spi(r->vm->gic, IRQ_SPI_GED, 1);
-
-	if (!ret)
-		ret = gic_set_spi(r->vm->gic, IRQ_SPI_GED, 0);
-	if (ret)
-		pr_warn_rl("cannot raise the RAS notification interrupt: %s", strerror(-ret));
-	else
-		stat_add(r, &r->st.irqs_raised, 1);
+	irq_line_set(&r->d.notify_irq, 1);
+	irq_line_set(&r->d.notify_irq, 0);
+	stat_add(r, &r->st.irqs_raised, 1);
 }
 
 static void poll_timer_arm(struct ras *r, int on)
@@ -126,32 +126,200 @@ static void poll_timer_arm(struct ras *r, int on)
 		r->timer_armed = on;
 }
 
-static void submit_async(struct ras *r, uint64_t gpa)
+/* ---- SEA injection (vCPU side) ---- */
+
+static uint32_t read_features(struct ras *r, unsigned vcpu)
 {
-	uint8_t rec[CPER_MEM_ERROR_RECORD_LEN];
-	size_t len;
+	uint64_t mmfr1 = 0, pfr1 = 0;
+	uint32_t f = 0;
+
+	if (!r->d.get_reg(r->d.opaque, vcpu, RAS_REG_ID_AA64MMFR1_EL1, &mmfr1) &&
+	    ((mmfr1 >> 20) & 0xf))
+		f |= SEA_FEAT_PAN;
+	if (!r->d.get_reg(r->d.opaque, vcpu, RAS_REG_ID_AA64PFR1_EL1, &pfr1)) {
+		if ((pfr1 >> 4) & 0xf)
+			f |= SEA_FEAT_SSBS;
+		if ((pfr1 >> 8) & 0xf)
+			f |= SEA_FEAT_MTE;
+		if ((pfr1 >> 36) & 0xf)
+			f |= SEA_FEAT_NMI;
+	}
+	return f;
+}
+
+/* Enter the guest's SEA vector: read the four registers exception entry
+ * depends on, write the six it changes. Nothing else is touched. Runs on
+ * the thread of vCPU 'vcpu'. */
+static int inject_sea(struct ras *r, unsigned vcpu)
+{
+	struct ras_vcpu *rv = &r->v[vcpu];
+	struct sea_fault fault = { .instruction = false, .far_valid = false };
+	struct sea_cpu cpu = { 0 };
+	struct sea_entry e;
+	void *o = r->d.opaque;
 	int ret;
 
-	if (build_record(gpa, rec, &len))
-		return;
-	ret = ghes_submit(r->ghes, r->async_source, rec, len);
+	if (!rv->features_read) {
+		rv->features = read_features(r, vcpu);
+		rv->features_read = 1;
+	}
+	cpu.features = rv->features;
+	ret = r->d.get_reg(o, vcpu, RAS_REG_PSTATE, &cpu.pstate);
+	if (!ret)
+		ret = r->d.get_reg(o, vcpu, RAS_REG_PC, &cpu.pc);
+	if (!ret)
+		ret = r->d.get_reg(o, vcpu, RAS_REG_VBAR_EL1, &cpu.vbar_el1);
+	if (!ret)
+		ret = r->d.get_reg(o, vcpu, RAS_REG_SCTLR_EL1, &cpu.sctlr_el1);
+	if (ret)
+		return ret;
+	ret = sea_compute_entry(&cpu, &fault, &e);
+	if (ret) {
+		pr_err("vCPU %u: cannot deliver an external abort in PSTATE 0x%" PRIx64,
+		       vcpu, cpu.pstate);
+		return ret;
+	}
+	ret = r->d.set_reg(o, vcpu, RAS_REG_ESR_EL1, e.esr_el1);
+	if (!ret)
+		ret = r->d.set_reg(o, vcpu, RAS_REG_FAR_EL1, e.far_el1);
+	if (!ret)
+		ret = r->d.set_reg(o, vcpu, RAS_REG_ELR_EL1, e.elr_el1);
+	if (!ret)
+		ret = r->d.set_reg(o, vcpu, RAS_REG_SPSR_EL1, e.spsr_el1);
+	if (!ret)
+		ret = r->d.set_reg(o, vcpu, RAS_REG_PSTATE, e.pstate);
+	if (!ret)
+		ret = r->d.set_reg(o, vcpu, RAS_REG_PC, e.pc);
+	if (ret) {
+		pr_err("vCPU %u: cannot set registers for the external abort: %s", vcpu,
+		       strerror(-ret));
+		return ret;
+	}
+	stat_add(r, &r->st.sea_injected, 1);
+	pr_debug("vCPU %u: SEA injected, ESR 0x%" PRIx64 " from PC 0x%" PRIx64, vcpu,
+		 e.esr_el1, cpu.pc);
+	return 0;
+}
+
+static int64_t ns_between(const struct timespec *a, const struct timespec *b)
+{
+	return (int64_t)(b->tv_sec - a->tv_sec) * 1000000000LL + (b->tv_nsec - a->tv_nsec);
+}
+
+/* ---- notification types, indexed by HEST notification type ----
+ *
+ * deliver() writes one record into its source and notifies the guest.
+ * Returns 0 (delivered now), 1 (deferred: queued until the guest acks, or
+ * the source is busy and the faulting access will report it again) or
+ * -errno. Types with on_vcpu set change the faulting vCPU's registers, so
+ * their deliver() runs on that vCPU's thread. notify_queued(), for types
+ * whose records can queue, is called once after a poll wrote queued records
+ * into one or more of their sources. */
+struct ras_notify_ops {
+	const char *name;
+	bool on_vcpu;
+	int (*deliver)(struct ras *r, const struct ras_record *rec);
+	void (*notify_queued)(struct ras *r);
+};
+
+/* SEA (type 8): write the record into this vCPU's SEA source and inject
+ * the abort; never queues. */
+static int deliver_sea(struct ras *r, const struct ras_record *rec)
+{
+	struct timespec now;
+	int ret;
+
+	pthread_mutex_lock(&r->sea_lock);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (r->last_sea_vcpu != rec->vcpu && (r->last_sea.tv_sec || r->last_sea.tv_nsec) &&
+	    ns_between(&r->last_sea, &now) < SEA_GAP_NS) {
+		ret = -EBUSY;
+	} else {
+		ret = ghes_idle(r->ghes, 0, r->d.ncpus);
+		if (ret == 1)
+			ret = ghes_try_write(r->ghes, rec->source, rec->bytes, rec->len);
+		else if (ret == 0)
+			ret = -EBUSY;
+	}
+	if (ret == -EBUSY) {
+		pthread_mutex_unlock(&r->sea_lock);
+		return 1;
+	}
+	if (ret) {
+		/* The guest's error block is unusable: the abort still tells
+		 * the guest, which then cannot find a record; still better than
+		 * stopping the VM. */
+		pr_warn_rl("vCPU %u: cannot write the CPER record: %s; injecting the abort anyway",
+			   rec->vcpu, strerror(-ret));
+	} else {
+		stat_add(r, &r->st.records_written, 1);
+		r->last_sea = now;
+		r->last_sea_vcpu = rec->vcpu;
+	}
+	ret = inject_sea(r, rec->vcpu);
+	pthread_mutex_unlock(&r->sea_lock);
+	return ret;
+}
+
+/* GPIO-signal (type 7, through the GED): write the record or queue it
+ * behind the read-ack, pulse the interrupt for a record written now. */
+static int deliver_gpio(struct ras *r, const struct ras_record *rec)
+{
+	int ret = ghes_submit(r->ghes, rec->source, rec->bytes, rec->len);
+
 	if (ret == 0) {
 		stat_add(r, &r->st.records_written, 1);
-		pulse_ged(r);
+		pulse_irq(r);
 	} else if (ret == 1) {
 		poll_timer_arm(r, 1);
 	} else {
 		pr_warn_rl("cannot record asynchronous memory error at 0x%" PRIx64 ": %s",
-			   gpa, strerror(-ret));
+			   rec->gpa, strerror(-ret));
 	}
+	return ret;
 }
+
+static const struct ras_notify_ops notify_types[] = {
+	[GHES_NOTIFY_GPIO] = { "GPIO-signal", false, deliver_gpio, pulse_irq },
+	[GHES_NOTIFY_SEA] = { "SEA", true, deliver_sea, NULL },
+};
+
+/* The notification type of 'source', or NULL if we cannot deliver it. */
+static const struct ras_notify_ops *notify_ops(const struct ras *r, unsigned source)
+{
+	uint8_t t = ghes_notify_type(&r->layout, source);
+
+	if (t >= ARRAY_SIZE(notify_types) || !notify_types[t].deliver)
+		return NULL;
+	return &notify_types[t];
+}
+
+/* Build the record of an error at 'gpa' and deliver it on 'source' (for
+ * on_vcpu types: on the thread of vCPU 'vcpu'). Returns as deliver(). */
+static int ras_deliver(struct ras *r, unsigned source, unsigned vcpu, uint64_t gpa)
+{
+	const struct ras_notify_ops *ops = notify_ops(r, source);
+	struct ras_record rec = { .source = source, .vcpu = vcpu, .gpa = gpa };
+	int ret;
+
+	if (!ops) {
+		pr_warn_rl("error source %u has a notification type we cannot deliver", source);
+		return -ENOTSUP;
+	}
+	ret = build_record(gpa, rec.bytes, &rec.len);
+	if (ret)
+		return ret;
+	return ops->deliver(r, &rec);
+}
+
+/* ---- asynchronous (AO) errors: event loop side ---- */
 
 static void handle_ao(struct ras *r, const struct sigbus_event *ev)
 {
 	uint64_t gpa;
 	int fresh;
 
-	if (!mem_hva_to_gpa(r->vm->mem, (void *)(uintptr_t)ev->addr, &gpa)) {
+	if (!mem_hva_to_gpa(r->d.mem, (void *)(uintptr_t)ev->addr, &gpa)) {
 		stat_add(r, &r->st.errors_ignored, 1);
 		pr_warn_rl("memory error (AO) at host address 0x%" PRIx64
 			   " outside guest RAM; ignored", ev->addr);
@@ -164,7 +332,7 @@ static void handle_ao(struct ras *r, const struct sigbus_event *ev)
 	pr_info("memory error (AO) at guest address 0x%" PRIx64, gpa);
 	if (poison_contains(r->ar_only, gpa))
 		return;
-	submit_async(r, gpa);
+	ras_deliver(r, r->async_source, 0, gpa);
 }
 
 static int ras_wake_cb(void *opaque, int fd)
@@ -186,29 +354,39 @@ static int ras_wake_cb(void *opaque, int fd)
 	return 0;
 }
 
+struct poll_ctx {
+	struct ras *r;
+	uint32_t types;   /* bit t: a record went out on a source of type t */
+};
+
 static void poll_notify(void *opaque, unsigned source)
 {
-	struct ras *r = opaque;
+	struct poll_ctx *c = opaque;
+	uint8_t t = ghes_notify_type(&c->r->layout, source);
 
-	/* Only the asynchronous source queues (SEA sources never do); the
-	 * caller raises its interrupt once for the whole poll. */
-	r->st.records_written++;
+	/* Runs under r->lock (see ras_timer_cb): notify after both locks. */
+	c->r->st.records_written++;
+	if (t < 32)
+		c->types |= 1u << t;
 }
 
 static int ras_timer_cb(void *opaque, int fd)
 {
 	struct ras *r = opaque;
+	struct poll_ctx c = { .r = r };
 	uint64_t ticks;
-	int n;
+	unsigned t;
 
 	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return 0;
 	pthread_mutex_lock(&r->lock);
-	n = ghes_poll(r->ghes, poll_notify, r);
+	ghes_poll(r->ghes, poll_notify, &c);
 	pthread_mutex_unlock(&r->lock);
-	/* One pulse makes the guest read the source, outside both locks. */
-	if (n > 0)
-		pulse_ged(r);
+	/* One notification per type makes the guest read its sources,
+	 * outside both locks. */
+	for (t = 0; t < ARRAY_SIZE(notify_types); t++)
+		if (((c.types >> t) & 1) && notify_types[t].notify_queued)
+			notify_types[t].notify_queued(r);
 	if (!ghes_pending(r->ghes))
 		poll_timer_arm(r, 0);
 	return 0;
@@ -216,136 +394,16 @@ static int ras_timer_cb(void *opaque, int fd)
 
 /* ---- synchronous (AR) errors: vCPU side ---- */
 
-static uint32_t read_features(int fd)
+static int handle_ar(struct ras *r, unsigned vcpu, const struct sigbus_event *ev)
 {
-	uint64_t mmfr1 = 0, pfr1 = 0;
-	uint32_t f = 0;
-
-	if (!arm64_get_reg(fd, ID_AA64MMFR1_EL1, &mmfr1) && ((mmfr1 >> 20) & 0xf))
-		f |= SEA_FEAT_PAN;
-	if (!arm64_get_reg(fd, ID_AA64PFR1_EL1, &pfr1)) {
-		if ((pfr1 >> 4) & 0xf)
-			f |= SEA_FEAT_SSBS;
-		if ((pfr1 >> 8) & 0xf)
-			f |= SEA_FEAT_MTE;
-		if ((pfr1 >> 36) & 0xf)
-			f |= SEA_FEAT_NMI;
-	}
-	return f;
-}
-
-/* Enter the guest's SEA vector: read the four registers exception entry
- * depends on, write the six it changes. Nothing else is touched. */
-static int inject_sea(struct ras *r, struct vcpu *v)
-{
-	struct ras_vcpu *rv = &r->v[v->index];
-	struct sea_fault fault = { .instruction = false, .far_valid = false };
-	struct sea_cpu cpu = { 0 };
-	struct sea_entry e;
-	int ret;
-
-	if (!rv->features_read) {
-		rv->features = read_features(v->fd);
-		rv->features_read = 1;
-	}
-	cpu.features = rv->features;
-	ret = arm64_get_reg(v->fd, ARM64_REG_PSTATE, &cpu.pstate);
-	if (!ret)
-		ret = arm64_get_reg(v->fd, ARM64_REG_PC, &cpu.pc);
-	if (!ret)
-		ret = arm64_get_reg(v->fd, ARM64_REG_VBAR_EL1, &cpu.vbar_el1);
-	if (!ret)
-		ret = arm64_get_reg(v->fd, ARM64_REG_SCTLR_EL1, &cpu.sctlr_el1);
-	if (ret)
-		return ret;
-	ret = sea_compute_entry(&cpu, &fault, &e);
-	if (ret) {
-		pr_err("vCPU %u: cannot deliver an external abort in PSTATE 0x%" PRIx64,
-		       v->index, cpu.pstate);
-		return ret;
-	}
-	ret = arm64_set_reg(v->fd, ARM64_REG_ESR_EL1, e.esr_el1);
-	if (!ret)
-		ret = arm64_set_reg(v->fd, ARM64_REG_FAR_EL1, e.far_el1);
-	if (!ret)
-		ret = arm64_set_reg(v->fd, ARM64_REG_ELR_EL1, e.elr_el1);
-	if (!ret)
-		ret = arm64_set_reg(v->fd, ARM64_REG_SPSR_EL1, e.spsr_el1);
-	if (!ret)
-		ret = arm64_set_reg(v->fd, ARM64_REG_PSTATE, e.pstate);
-	if (!ret)
-		ret = arm64_set_reg(v->fd, ARM64_REG_PC, e.pc);
-	if (ret) {
-		pr_err("vCPU %u: cannot set registers for the external abort: %s", v->index,
-		       strerror(-ret));
-		return ret;
-	}
-	stat_add(r, &r->st.sea_injected, 1);
-	pr_debug("vCPU %u: SEA injected, ESR 0x%" PRIx64 " from PC 0x%" PRIx64, v->index,
-		 e.esr_el1, cpu.pc);
-	return 0;
-}
-
-/* Write the record into this vCPU's SEA source and inject the abort.
- * Returns 0 (delivered), 1 (source busy: the access will fault again and we
- * retry then) or -errno. */
-static int64_t ns_between(const struct timespec *a, const struct timespec *b)
-{
-	return (int64_t)(b->tv_sec - a->tv_sec) * 1000000000LL + (b->tv_nsec - a->tv_nsec);
-}
-
-static int deliver_sync(struct ras *r, struct vcpu *v, uint64_t gpa)
-{
-	uint8_t rec[CPER_MEM_ERROR_RECORD_LEN];
-	struct timespec now;
-	size_t len;
-	int ret;
-
-	ret = build_record(gpa, rec, &len);
-	if (ret)
-		return ret;
-	pthread_mutex_lock(&r->sea_lock);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (r->last_sea_vcpu != v->index && (r->last_sea.tv_sec || r->last_sea.tv_nsec) &&
-	    ns_between(&r->last_sea, &now) < SEA_GAP_NS) {
-		ret = -EBUSY;
-	} else {
-		ret = ghes_idle(r->ghes, 0, r->vm->ncpus);
-		if (ret == 1)
-			ret = ghes_try_write(r->ghes, ghes_source_sea(v->index), rec, len);
-		else if (ret == 0)
-			ret = -EBUSY;
-	}
-	if (ret == -EBUSY) {
-		pthread_mutex_unlock(&r->sea_lock);
-		return 1;
-	}
-	if (ret) {
-		/* The guest's error block is unusable: the abort still tells
-		 * the guest, which then cannot find a record; still better than
-		 * stopping the VM. */
-		pr_warn_rl("vCPU %u: cannot write the CPER record: %s; injecting the abort anyway",
-			   v->index, strerror(-ret));
-	} else {
-		stat_add(r, &r->st.records_written, 1);
-		r->last_sea = now;
-		r->last_sea_vcpu = v->index;
-	}
-	ret = inject_sea(r, v);
-	pthread_mutex_unlock(&r->sea_lock);
-	return ret;
-}
-
-static int handle_ar(struct ras *r, struct vcpu *v, const struct sigbus_event *ev)
-{
-	struct ras_vcpu *rv = &r->v[v->index];
+	struct ras_vcpu *rv = &r->v[vcpu];
 	struct timespec ts = { 0, RETRY_SLEEP_NS };
 	uint64_t gpa;
 	int ret, fresh;
 
-	if (!mem_hva_to_gpa(r->vm->mem, (void *)(uintptr_t)ev->addr, &gpa)) {
+	if (!mem_hva_to_gpa(r->d.mem, (void *)(uintptr_t)ev->addr, &gpa)) {
 		pr_err("vCPU %u: memory error (action required) at host address 0x%" PRIx64
-		       ", which is not guest RAM; cannot recover", v->index, ev->addr);
+		       ", which is not guest RAM; cannot recover", vcpu, ev->addr);
 		return -EFAULT;
 	}
 	if (rv->retry_gpa != gpa) {
@@ -355,9 +413,9 @@ static int handle_ar(struct ras *r, struct vcpu *v, const struct sigbus_event *e
 		if (fresh > 0)
 			stat_add(r, &r->st.poisoned_pages, 1);
 		rv->fault_time = ev->when;
-		pr_info("vCPU %u: memory error (AR) at guest address 0x%" PRIx64, v->index, gpa);
+		pr_info("vCPU %u: memory error (AR) at guest address 0x%" PRIx64, vcpu, gpa);
 	}
-	ret = deliver_sync(r, v, gpa);
+	ret = ras_deliver(r, ghes_source_sea(vcpu), vcpu, gpa);
 	if (ret == 1) {
 		if (rv->retry_gpa != gpa)
 			stat_add(r, &r->st.records_retried, 1);
@@ -371,16 +429,16 @@ static int handle_ar(struct ras *r, struct vcpu *v, const struct sigbus_event *e
 	return ret;
 }
 
-int ras_vcpu_after_run(struct ras *r, struct vcpu *v)
+int ras_vcpu_after_run(struct ras *r, unsigned vcpu)
 {
-	struct ras_vcpu *rv = &r->v[v->index];
+	struct ras_vcpu *rv = &r->v[vcpu];
 	struct sigbus_event ev;
 
 	if (!__atomic_load_n(&rv->slot.pending, __ATOMIC_ACQUIRE))
 		return 0;
 	ev = rv->slot.ev;
 	__atomic_store_n(&rv->slot.pending, 0, __ATOMIC_RELEASE);
-	return handle_ar(r, v, &ev);
+	return handle_ar(r, vcpu, &ev);
 }
 
 static void lat_record(struct ras *r, uint64_t us)
@@ -391,12 +449,12 @@ static void lat_record(struct ras *r, uint64_t us)
 	pthread_mutex_unlock(&r->lock);
 }
 
-void ras_vcpu_before_run(struct ras *r, struct vcpu *v)
+void ras_vcpu_before_run(struct ras *r, unsigned vcpu, volatile int *in_run)
 {
-	struct ras_vcpu *rv = &r->v[v->index];
+	struct ras_vcpu *rv = &r->v[vcpu];
 	struct timespec now;
 
-	sigbus_register_vcpu_thread(&rv->slot, &v->in_run);
+	sigbus_register_vcpu_thread(&rv->slot, in_run);
 	if (!rv->lat_open)
 		return;
 	rv->lat_open = 0;
@@ -407,32 +465,47 @@ void ras_vcpu_before_run(struct ras *r, struct vcpu *v)
 
 /* ---- injection through the control socket ---- */
 
-static int inject_cper_ar_fn(struct vcpu *v, void *arg)
+struct inject_req {
+	struct ras *r;
+	unsigned source;
+	unsigned vcpu;
+	uint64_t gpa;
+};
+
+static int inject_on_vcpu_fn(void *arg)
 {
-	struct ras *r = v->vm->ras;
-	uint64_t gpa = *(uint64_t *)arg;
-	int ret = deliver_sync(r, v, gpa);
+	const struct inject_req *q = arg;
+	int ret = ras_deliver(q->r, q->source, q->vcpu, q->gpa);
 
 	return ret == 1 ? -EBUSY : ret;
+}
+
+/* A record only, memory stays good: synchronous types are delivered on the
+ * vCPU's thread (-EBUSY while the source is busy), the others queue. */
+static int inject_cper(struct ras *r, unsigned source, unsigned vcpu, uint64_t gpa)
+{
+	const struct ras_notify_ops *ops = notify_ops(r, source);
+	struct inject_req q = { r, source, vcpu, gpa };
+
+	if (ops && ops->on_vcpu)
+		return r->d.run_on_vcpu(r->d.opaque, vcpu, inject_on_vcpu_fn, &q);
+	ras_deliver(r, source, vcpu, gpa);
+	return 0;
 }
 
 int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 	       enum ras_kind kind, unsigned vcpu)
 {
 	uint64_t page = ALIGN_DOWN(gpa, SZ_4K);
-	uint8_t *hva = mem_gpa_to_hva(r->vm->mem, page, SZ_4K);
+	uint8_t *hva = mem_gpa_to_hva(r->d.mem, page, SZ_4K);
 	int ret;
 
-	if (!hva || vcpu >= r->vm->ncpus)
+	if (!hva || vcpu >= r->d.ncpus)
 		return -EINVAL;
 	stat_add(r, &r->st.errors_injected, 1);
-	if (mode == RAS_INJECT_CPER) {
-		if (kind == RAS_KIND_AO) {
-			submit_async(r, page);
-			return 0;
-		}
-		return vcpu_run_on(&r->vm->vcpus[vcpu], inject_cper_ar_fn, &page);
-	}
+	if (mode == RAS_INJECT_CPER)
+		return inject_cper(r, kind == RAS_KIND_AO ? r->async_source : ghes_source_sea(vcpu),
+				   vcpu, page);
 	/* Real poisoning. The page must be backed by its own frame first
 	 * (never the shared zero page): an atomic add of 0 forces that
 	 * without changing a byte the guest may be writing. */
@@ -447,7 +520,6 @@ int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 	}
 	return 0;
 }
-
 void ras_get_stats(struct ras *r, struct ras_stats *st)
 {
 	struct ghes_stats gs;
@@ -508,7 +580,7 @@ int ras_reset(struct ras *r)
 	unsigned c;
 
 	ghes_reset(r->ghes);
-	for (c = 0; c < r->vm->ncpus; c++) {
+	for (c = 0; c < r->d.ncpus; c++) {
 		r->v[c].retry_gpa = 0;
 		r->v[c].lat_open = 0;
 		r->v[c].slot.pending = 0;
@@ -516,7 +588,7 @@ int ras_reset(struct ras *r)
 	free(poison_take_all(r->ar_only, &n));
 	pages = poison_take_all(r->poison, &n);
 	for (i = 0; i < n; i++) {
-		int err = mem_replace(r->vm->mem, pages[i], SZ_4K);
+		int err = mem_replace(r->d.mem, pages[i], SZ_4K);
 
 		if (err) {
 			pr_err("cannot replace poisoned guest page 0x%" PRIx64 ": %s", pages[i],
@@ -532,24 +604,31 @@ int ras_reset(struct ras *r)
 	return ret;
 }
 
-struct ras *ras_create(struct vm *vm)
+struct ras *ras_create(const struct ras_deps *d)
 {
-	const struct ghes_layout *lay = &vm->acpi->ghes;
+	const struct ghes_layout *lay = d->layout;
 	struct ras *r;
 	int ret;
 
+	if (!d->mem || !lay || !d->watch_fd || !d->run_on_vcpu || !d->get_reg ||
+	    !d->set_reg || !d->ncpus || d->ncpus != lay->ncpus) {
+		pr_err("cannot set up RAS state: incomplete dependencies");
+		return NULL;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_mutex_init(&r->sea_lock, NULL);
-	r->vm = vm;
+	r->d = *d;
+	r->layout = *lay;
+	r->d.layout = &r->layout;
 	r->wake_fd = r->timer_fd = -1;
-	r->async_source = ghes_source_async(lay);
-	r->v = calloc(vm->ncpus, sizeof(*r->v));
+	r->async_source = ghes_source_async(&r->layout);
+	r->v = calloc(d->ncpus, sizeof(*r->v));
 	r->poison = poison_create();
 	r->ar_only = poison_create();
-	r->ghes = ghes_create(&vm->mem->gm, lay, CONFIG_RAS_MAX_QUEUE);
+	r->ghes = ghes_create(&d->mem->gm, lay, CONFIG_RAS_MAX_QUEUE);
 	if (!r->v || !r->poison || !r->ar_only || !r->ghes) {
 		pr_err("cannot set up RAS state: out of memory");
 		goto err;
@@ -560,9 +639,9 @@ struct ras *ras_create(struct vm *vm)
 		pr_err("cannot create RAS event fds: %m");
 		goto err;
 	}
-	ret = loop_add_fd(vm->loop, r->wake_fd, ras_wake_cb, r);
+	ret = d->watch_fd(d->opaque, r->wake_fd, ras_wake_cb, r);
 	if (!ret)
-		ret = loop_add_fd(vm->loop, r->timer_fd, ras_timer_cb, r);
+		ret = d->watch_fd(d->opaque, r->timer_fd, ras_timer_cb, r);
 	if (!ret)
 		ret = sigbus_install(r->wake_fd);
 	if (ret) {

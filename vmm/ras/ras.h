@@ -1,7 +1,8 @@
 /* Guest memory-error recovery glue (DESIGN.md sections 6-8): SIGBUS records
  * -> poisoned-page set -> CPER into the right GHES source -> notification
  * (SEA on the faulting vCPU, or the GED interrupt for asynchronous errors).
- * Created by vm.c when --ras is given; all entry points are thread-safe. */
+ * Created when --ras is given from a struct ras_deps (what it needs and
+ * nothing more, so tests can fake it); all entry points are thread-safe. */
 #ifndef MVR_RAS_H
 #define MVR_RAS_H
 
@@ -9,10 +10,54 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <string.h>
 
-struct vm;
-struct vcpu;
+#include "irq.h"
+#include "loop.h"
+
+struct mem;
+struct ghes_layout;
 struct ras;
+
+/* The vCPU registers SEA injection reads or writes (the VM maps them to
+ * KVM_{GET,SET}_ONE_REG ids; tests to a fake register file). */
+enum ras_reg {
+	RAS_REG_PC,
+	RAS_REG_PSTATE,
+	RAS_REG_VBAR_EL1,
+	RAS_REG_SCTLR_EL1,
+	RAS_REG_ESR_EL1,
+	RAS_REG_FAR_EL1,
+	RAS_REG_ELR_EL1,
+	RAS_REG_SPSR_EL1,
+	RAS_REG_ID_AA64MMFR1_EL1, /* read once per vCPU: PAN */
+	RAS_REG_ID_AA64PFR1_EL1,  /* read once per vCPU: SSBS, MTE, NMI */
+	RAS_REG_COUNT,
+};
+
+/* Everything ras_create() needs; copied, the pointers must outlive the
+ * struct ras. The callbacks get 'opaque'. */
+struct ras_deps {
+	unsigned ncpus;
+	/* Guest RAM: hva<->gpa, guarded copies (its guest_mem feeds the GHES
+	 * writer) and page replacement on reset. */
+	struct mem *mem;
+	/* Error sources and their notification types (acpi/hest.h). */
+	const struct ghes_layout *layout;
+	/* The interrupt pulsed (1 then 0) for GPIO-signal sources. */
+	struct irq_line notify_irq;
+	/* Event loop: call cb(cb_opaque, fd) on the main thread whenever fd
+	 * is readable. Returns 0 or -errno. */
+	int (*watch_fd)(void *opaque, int fd, loop_cb_t cb, void *cb_opaque);
+	/* Run fn(arg) on vCPU 'vcpu's thread and return its result (as
+	 * vcpu_run_on(): from any thread but that vCPU's own). */
+	int (*run_on_vcpu)(void *opaque, unsigned vcpu, int (*fn)(void *arg), void *arg);
+	/* Read / write one register of vCPU 'vcpu', on that vCPU's thread.
+	 * Return 0 or -errno. */
+	int (*get_reg)(void *opaque, unsigned vcpu, enum ras_reg reg, uint64_t *val);
+	int (*set_reg)(void *opaque, unsigned vcpu, enum ras_reg reg, uint64_t val);
+	void *opaque;
+};
 
 enum ras_kind {
 	RAS_KIND_AR,  /* action required: synchronous, SEA on a vCPU */
@@ -44,19 +89,22 @@ struct ras_stats {
 
 #ifdef CONFIG_RAS
 
-/* Create for 'vm' (needs vm->mem, vm->acpi with ghes layout, vm->gic, the
- * loop). Installs the SIGBUS handler. Returns NULL after logging. */
-struct ras *ras_create(struct vm *vm);
+/* Create from 'd' (copied; the layout is copied too). Watches two fds of
+ * its own through d->watch_fd and installs the SIGBUS handler. Returns NULL
+ * after logging. */
+struct ras *ras_create(const struct ras_deps *d);
 void ras_destroy(struct ras *r);
 
-/* vCPU thread, after KVM_RUN returned: handle a recorded SIGBUS (AR). Also
- * runs queued requests for this vCPU. Returns 0, or -errno when the VM must
- * stop (the error was logged). */
-int ras_vcpu_after_run(struct ras *r, struct vcpu *v);
+/* Thread of vCPU 'vcpu', after KVM_RUN returned: handle a recorded SIGBUS
+ * (AR): write the record and inject the SEA, or wait briefly and return so
+ * that the access faults again while the source is busy. Returns 0, or
+ * -errno when the VM must stop (the error was logged). */
+int ras_vcpu_after_run(struct ras *r, unsigned vcpu);
 
-/* vCPU thread, before KVM_RUN: arm the SIGBUS slot, and record the end of
+/* Thread of vCPU 'vcpu', before KVM_RUN: arm the SIGBUS slot (ARs taken
+ * while *in_run is set are recorded for this vCPU), and record the end of
  * the SIGBUS-to-resume interval if one is open. */
-void ras_vcpu_before_run(struct ras *r, struct vcpu *v);
+void ras_vcpu_before_run(struct ras *r, unsigned vcpu, volatile int *in_run);
 
 /* Inject an error at guest physical address 'gpa' (page granular) on vCPU
  * 'vcpu' (AR) or the asynchronous source (AO). Returns 0, -EINVAL (gpa not
@@ -77,13 +125,16 @@ int ras_reset(struct ras *r);
 
 #else /* !CONFIG_RAS: --ras is refused at start-up; these are never reached */
 
-static inline struct ras *ras_create(struct vm *vm) { return NULL; }
+static inline struct ras *ras_create(const struct ras_deps *d) { return NULL; }
 static inline void ras_destroy(struct ras *r) { }
-static inline int ras_vcpu_after_run(struct ras *r, struct vcpu *v) { return 0; }
-static inline void ras_vcpu_before_run(struct ras *r, struct vcpu *v) { }
+static inline int ras_vcpu_after_run(struct ras *r, unsigned vcpu) { return 0; }
+static inline void ras_vcpu_before_run(struct ras *r, unsigned vcpu, volatile int *in_run) { }
 static inline int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 			     enum ras_kind kind, unsigned vcpu) { return -ENOTSUP; }
-static inline void ras_get_stats(struct ras *r, struct ras_stats *st) { }
+static inline void ras_get_stats(struct ras *r, struct ras_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+}
 static inline size_t ras_get_poisoned(struct ras *r, uint64_t *out, size_t max) { return 0; }
 static inline void ras_set_base(struct ras *r, uint64_t gpa) { }
 static inline int ras_reset(struct ras *r) { return 0; }

@@ -1,0 +1,572 @@
+/* Unit tests for vmm/ras/ras.c with fakes for everything it depends on:
+ * RAM from mem.c without KVM (vm_fd < 0), the etc/hardware_errors blob laid
+ * out in it as the firmware leaves it, a recorded irq line, a fake register
+ * file, a run-on-vCPU that calls directly, and a watch_fd that remembers the
+ * callbacks. SIGBUS events are real signals sent to ourselves, as in
+ * test_sigbus.c, so the AR slot and the AO ring paths run for real. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ras/ghes_layout.h"
+#include "arch/arm64/memmap.h"
+#include "arch/arm64/sea.h"
+#include "irq_recorder.h"
+#include "mem.h"
+#include "ras/cper.h"
+#include "ras/ras.h"
+#include "util.h"
+
+#define NCPUS     2u
+#define RAM_BASE  0x40000000ULL
+#define RAM_SIZE  0x100000ULL
+#define BLOB_GPA  (RAM_BASE + 0x10000ULL)   /* where "firmware" put the blob */
+#define PAGE(n)   (RAM_BASE + 0x80000ULL + (n) * SZ_4K)
+
+/* vCPU state before the abort: EL0 user code. */
+#define USER_PC     0x400123ULL
+#define USER_PSTATE PSR_MODE_EL0t
+#define GUEST_VBAR  0xffff800010010000ULL
+
+struct watch {
+	int fd;
+	loop_cb_t cb;
+	void *opaque;
+};
+
+struct fixture {
+	struct mem *mem;
+	struct ghes_layout lay;
+	struct irq_recorder irq;
+	struct watch watch[4];
+	unsigned nwatch;
+	uint64_t regs[NCPUS][RAS_REG_COUNT];
+	unsigned reg_writes[NCPUS];
+	unsigned run_on_calls;
+	unsigned run_on_vcpu;
+	volatile int in_run;
+	struct ras *r;
+};
+
+/* ---- fakes ---- */
+
+static int fake_watch_fd(void *opaque, int fd, loop_cb_t cb, void *cb_opaque)
+{
+	struct fixture *fx = opaque;
+
+	if (fx->nwatch >= ARRAY_SIZE(fx->watch))
+		return -ENOSPC;
+	fx->watch[fx->nwatch].fd = fd;
+	fx->watch[fx->nwatch].cb = cb;
+	fx->watch[fx->nwatch].opaque = cb_opaque;
+	fx->nwatch++;
+	return 0;
+}
+
+static int fake_run_on(void *opaque, unsigned vcpu, int (*fn)(void *arg), void *arg)
+{
+	struct fixture *fx = opaque;
+
+	fx->run_on_calls++;
+	fx->run_on_vcpu = vcpu;
+	return fn(arg);
+}
+
+static int fake_get_reg(void *opaque, unsigned vcpu, enum ras_reg reg, uint64_t *val)
+{
+	struct fixture *fx = opaque;
+
+	if (vcpu >= NCPUS || (unsigned)reg >= RAS_REG_COUNT)
+		return -EINVAL;
+	*val = fx->regs[vcpu][reg];
+	return 0;
+}
+
+static int fake_set_reg(void *opaque, unsigned vcpu, enum ras_reg reg, uint64_t val)
+{
+	struct fixture *fx = opaque;
+
+	if (vcpu >= NCPUS || (unsigned)reg >= RAS_REG_COUNT)
+		return -EINVAL;
+	fx->regs[vcpu][reg] = val;
+	fx->reg_writes[vcpu]++;
+	return 0;
+}
+
+/* ---- guest RAM and the blob ---- */
+
+static uint8_t *at(struct fixture *fx, uint64_t gpa)
+{
+	uint8_t *p = mem_gpa_to_hva(fx->mem, gpa, 1);
+
+	assert_non_null(p);
+	return p;
+}
+
+static uint64_t block_gpa(struct fixture *fx, unsigned src)
+{
+	return BLOB_GPA + ghes_block_offset(&fx->lay, src);
+}
+
+static uint64_t ack_gpa(struct fixture *fx, unsigned src)
+{
+	return BLOB_GPA + ghes_ack_offset(&fx->lay, src);
+}
+
+/* The guest's side: the PA in source src's record (0 if the block is
+ * empty); then clear Block Status and set the read-ack. */
+static uint64_t block_pa(struct fixture *fx, unsigned src)
+{
+	uint8_t *blk = at(fx, block_gpa(fx, src));
+
+	if (!get_le32(blk + CPER_OFF_BLOCK_STATUS))
+		return 0;
+	return get_le64(blk + CPER_OFF_SECTION_PA);
+}
+
+static void guest_ack(struct fixture *fx, unsigned src)
+{
+	put_le32(at(fx, block_gpa(fx, src)) + CPER_OFF_BLOCK_STATUS, 0);
+	put_le64(at(fx, ack_gpa(fx, src)), 1);
+}
+
+static uint64_t ack_value(struct fixture *fx, unsigned src)
+{
+	return get_le64(at(fx, ack_gpa(fx, src)));
+}
+
+/* What the firmware leaves: block address slots patched, every read-ack 1. */
+static void firmware_blob(struct fixture *fx)
+{
+	unsigned i;
+
+	for (i = 0; i < fx->lay.nsources; i++) {
+		put_le64(at(fx, BLOB_GPA + ghes_addr_offset(&fx->lay, i)), block_gpa(fx, i));
+		put_le64(at(fx, ack_gpa(fx, i)), 1);
+	}
+}
+
+static void init_regs(struct fixture *fx)
+{
+	unsigned c;
+
+	memset(fx->regs, 0, sizeof(fx->regs));
+	memset(fx->reg_writes, 0, sizeof(fx->reg_writes));
+	for (c = 0; c < NCPUS; c++) {
+		fx->regs[c][RAS_REG_PC] = USER_PC + c * 0x100;
+		fx->regs[c][RAS_REG_PSTATE] = USER_PSTATE;
+		fx->regs[c][RAS_REG_VBAR_EL1] = GUEST_VBAR;
+		fx->regs[c][RAS_REG_SCTLR_EL1] = SCTLR_EL1_SPAN;
+	}
+}
+
+static struct ras_deps make_deps(struct fixture *fx)
+{
+	struct ras_deps d = {
+		.ncpus = NCPUS,
+		.mem = fx->mem,
+		.layout = &fx->lay,
+		.notify_irq = irq_recorder_line(&fx->irq, IRQ_SPI_GED),
+		.watch_fd = fake_watch_fd,
+		.run_on_vcpu = fake_run_on,
+		.get_reg = fake_get_reg,
+		.set_reg = fake_set_reg,
+		.opaque = fx,
+	};
+
+	return d;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	fx->mem = mem_create(-1, RAM_BASE, RAM_SIZE);
+	if (!fx->mem || ghes_layout_init(&fx->lay, NCPUS)) {
+		mem_destroy(fx->mem);
+		free(fx);
+		return -1;
+	}
+	firmware_blob(fx);
+	init_regs(fx);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	ras_destroy(fx->r);
+	mem_destroy(fx->mem);
+	free(fx);
+	return 0;
+}
+
+/* Create the RAS state inside the test body: cmocka puts its own SIGBUS
+ * handler back around each setup and test, and ras_create installs ours. */
+static struct ras *start(struct fixture *fx)
+{
+	struct ras_deps d = make_deps(fx);
+
+	fx->r = ras_create(&d);
+	assert_non_null(fx->r);
+	assert_int_equal(fx->nwatch, 2);   /* the SIGBUS eventfd and the poll timer */
+	ras_set_base(fx->r, BLOB_GPA);
+	return fx->r;
+}
+
+/* ---- SIGBUS delivery ---- */
+
+static void send_mce(int code, void *addr, short lsb)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGBUS;
+	si.si_code = code;
+	si.si_addr = addr;
+	si.si_addr_lsb = lsb;
+	assert_int_equal(syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid),
+				 SIGBUS, &si), 0);
+}
+
+/* One KVM_RUN of vCPU 'vcpu' interrupted by an AR at host address hva, as
+ * vcpu.c's hooks see it. Returns what ras_vcpu_after_run() returns. */
+static int run_with_ar_hva(struct fixture *fx, unsigned vcpu, void *hva)
+{
+	ras_vcpu_before_run(fx->r, vcpu, &fx->in_run);
+	fx->in_run = 1;
+	send_mce(BUS_MCEERR_AR, hva, 12);
+	fx->in_run = 0;
+	return ras_vcpu_after_run(fx->r, vcpu);
+}
+
+static int run_with_ar(struct fixture *fx, unsigned vcpu, uint64_t gpa)
+{
+	return run_with_ar_hva(fx, vcpu, at(fx, gpa) + 0x123);
+}
+
+/* An AO reported by the kernel, then the event loop's turn. */
+static void ao_via_ring(struct fixture *fx, void *hva)
+{
+	send_mce(BUS_MCEERR_AO, hva, 12);
+	assert_int_equal(fx->watch[0].cb(fx->watch[0].opaque, fx->watch[0].fd), 0);
+}
+
+static void poll_tick(struct fixture *fx)
+{
+	assert_int_equal(fx->watch[1].cb(fx->watch[1].opaque, fx->watch[1].fd), 0);
+}
+
+/* Compare every counter (latency: only the sample count). */
+static void expect_stats(struct fixture *fx, const struct ras_stats *want)
+{
+	struct ras_stats st;
+
+	ras_get_stats(fx->r, &st);
+	assert_int_equal(st.errors_ar, want->errors_ar);
+	assert_int_equal(st.errors_ao, want->errors_ao);
+	assert_int_equal(st.errors_injected, want->errors_injected);
+	assert_int_equal(st.errors_ignored, want->errors_ignored);
+	assert_int_equal(st.records_written, want->records_written);
+	assert_int_equal(st.records_queued, want->records_queued);
+	assert_int_equal(st.records_max_queue, want->records_max_queue);
+	assert_int_equal(st.records_retried, want->records_retried);
+	assert_int_equal(st.records_dropped, want->records_dropped);
+	assert_int_equal(st.sea_injected, want->sea_injected);
+	assert_int_equal(st.irqs_raised, want->irqs_raised);
+	assert_int_equal(st.poisoned_pages, want->poisoned_pages);
+	assert_int_equal(st.pages_replaced, want->pages_replaced);
+	assert_int_equal(st.lat_samples, want->lat_samples);
+}
+
+/* The registers vCPU 'vcpu' must hold after an SEA from init_regs(). */
+static void expect_sea_regs(struct fixture *fx, unsigned vcpu)
+{
+	struct sea_cpu cpu = {
+		.pstate = USER_PSTATE,
+		.pc = USER_PC + vcpu * 0x100,
+		.vbar_el1 = GUEST_VBAR,
+		.sctlr_el1 = SCTLR_EL1_SPAN,
+		.features = 0,
+	};
+	struct sea_fault fault = { 0 };
+	struct sea_entry e;
+
+	assert_int_equal(sea_compute_entry(&cpu, &fault, &e), 0);
+	assert_int_equal(fx->regs[vcpu][RAS_REG_ESR_EL1], e.esr_el1);
+	assert_int_equal(fx->regs[vcpu][RAS_REG_FAR_EL1], e.far_el1);
+	assert_int_equal(fx->regs[vcpu][RAS_REG_ELR_EL1], e.elr_el1);
+	assert_int_equal(fx->regs[vcpu][RAS_REG_SPSR_EL1], e.spsr_el1);
+	assert_int_equal(fx->regs[vcpu][RAS_REG_PSTATE], e.pstate);
+	assert_int_equal(fx->regs[vcpu][RAS_REG_PC], e.pc);
+	/* And concretely: data abort from EL0, FnV, lower-EL AArch64 vector. */
+	assert_int_equal(e.esr_el1, 0x92000410);
+	assert_int_equal(e.elr_el1, USER_PC + vcpu * 0x100);
+	assert_int_equal(e.pc, GUEST_VBAR + VECTOR_LOW_A64);
+	assert_int_equal(fx->reg_writes[vcpu], 6);
+}
+
+/* ---- tests ---- */
+
+static void test_ar_on_vcpu0_writes_record_and_enters_sea(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t poisoned[4];
+
+	start(fx);
+	assert_int_equal(run_with_ar(fx, 0, PAGE(1)), 0);
+	/* The record is in source 0's block, its read-ack taken. */
+	assert_int_equal(block_pa(fx, ghes_source_sea(0)), PAGE(1));
+	assert_int_equal(get_le32(at(fx, block_gpa(fx, 0)) + CPER_OFF_DATA_LENGTH),
+			 CPER_DATA_ENTRY_LEN + CPER_MEM_SECTION_LEN);
+	assert_int_equal(ack_value(fx, 0), 0);
+	/* Nothing anywhere else. */
+	assert_int_equal(block_pa(fx, 1), 0);
+	assert_int_equal(block_pa(fx, ghes_source_async(&fx->lay)), 0);
+	assert_int_equal(fx->reg_writes[1], 0);
+	assert_int_equal(fx->irq.n, 0);
+	expect_sea_regs(fx, 0);
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 1);
+	assert_int_equal(poisoned[0], PAGE(1));
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 1, .records_written = 1,
+					     .sea_injected = 1, .poisoned_pages = 1 });
+	/* The next guest entry closes the latency interval. */
+	ras_vcpu_before_run(fx->r, 0, &fx->in_run);
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 1, .records_written = 1,
+					     .sea_injected = 1, .poisoned_pages = 1,
+					     .lat_samples = 1 });
+}
+
+static void test_ar_waits_for_ack_then_delivers(void **state)
+{
+	struct fixture *fx = *state;
+
+	start(fx);
+	assert_int_equal(run_with_ar(fx, 0, PAGE(1)), 0);
+	guest_ack(fx, 0);
+	assert_int_equal(run_with_ar(fx, 0, PAGE(2)), 0);
+	assert_int_equal(block_pa(fx, 0), PAGE(2));
+	init_regs(fx);
+
+	/* Not acked: no record, no abort; the access will fault again. */
+	assert_int_equal(run_with_ar(fx, 0, PAGE(3)), 0);
+	assert_int_equal(block_pa(fx, 0), PAGE(2));
+	assert_int_equal(fx->reg_writes[0], 0);
+	assert_int_equal(run_with_ar(fx, 0, PAGE(3)), 0);    /* the repeat: still busy */
+	assert_int_equal(fx->reg_writes[0], 0);
+	/* Each run's before-run hook closed the previous delivery's latency. */
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 3, .records_written = 2,
+					     .records_retried = 1, .sea_injected = 2,
+					     .poisoned_pages = 3, .lat_samples = 2 });
+
+	/* The guest acks: the repeat is delivered, counted once. */
+	guest_ack(fx, 0);
+	assert_int_equal(run_with_ar(fx, 0, PAGE(3)), 0);
+	assert_int_equal(block_pa(fx, 0), PAGE(3));
+	expect_sea_regs(fx, 0);
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 3, .records_written = 3,
+					     .records_retried = 1, .sea_injected = 3,
+					     .poisoned_pages = 3, .lat_samples = 2 });
+}
+
+static void test_ar_outside_ram_stops(void **state)
+{
+	struct fixture *fx = *state;
+	static uint8_t not_ram[64];
+
+	start(fx);
+	assert_int_equal(run_with_ar_hva(fx, 1, not_ram), -EFAULT);
+	assert_int_equal(fx->reg_writes[1], 0);
+	expect_stats(fx, &(struct ras_stats){ 0 });
+	/* No SIGBUS recorded: after_run has nothing to do. */
+	assert_int_equal(ras_vcpu_after_run(fx->r, 1), 0);
+}
+
+static void test_inject_cper_ar_runs_on_the_vcpu(void **state)
+{
+	struct fixture *fx = *state;
+
+	start(fx);
+	assert_int_equal(ras_inject(fx->r, PAGE(4) + 0x10, RAS_INJECT_CPER, RAS_KIND_AR, 1), 0);
+	assert_int_equal(fx->run_on_calls, 1);
+	assert_int_equal(fx->run_on_vcpu, 1);
+	assert_int_equal(block_pa(fx, ghes_source_sea(1)), PAGE(4));
+	assert_int_equal(block_pa(fx, 0), 0);
+	assert_int_equal(fx->reg_writes[0], 0);
+	expect_sea_regs(fx, 1);
+	/* A second one before the ack is refused, not queued. */
+	assert_int_equal(ras_inject(fx->r, PAGE(5), RAS_INJECT_CPER, RAS_KIND_AR, 1), -EBUSY);
+	assert_int_equal(block_pa(fx, 1), PAGE(4));
+	/* CPER-only injections poison nothing. */
+	expect_stats(fx, &(struct ras_stats){ .errors_injected = 2, .records_written = 1,
+					     .sea_injected = 1 });
+}
+
+static void test_inject_rejects_bad_arguments(void **state)
+{
+	struct fixture *fx = *state;
+
+	start(fx);
+	assert_int_equal(ras_inject(fx->r, RAM_BASE + RAM_SIZE, RAS_INJECT_CPER, RAS_KIND_AO, 0),
+			 -EINVAL);
+	assert_int_equal(ras_inject(fx->r, PAGE(0), RAS_INJECT_CPER, RAS_KIND_AR, NCPUS), -EINVAL);
+	assert_int_equal(fx->run_on_calls, 0);
+	expect_stats(fx, &(struct ras_stats){ 0 });
+}
+
+static void test_ao_from_sigbus_ring_pulses_once(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned async;
+
+	start(fx);
+	async = ghes_source_async(&fx->lay);
+	ao_via_ring(fx, at(fx, PAGE(6)) + 0x800);
+	assert_int_equal(block_pa(fx, async), PAGE(6));
+	assert_int_equal(ack_value(fx, async), 0);
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+	assert_int_equal(fx->irq.n, 2);
+	assert_int_equal(fx->reg_writes[0] + fx->reg_writes[1], 0);
+	assert_int_equal(fx->run_on_calls, 0);
+	expect_stats(fx, &(struct ras_stats){ .errors_ao = 1, .records_written = 1,
+					     .irqs_raised = 1, .poisoned_pages = 1 });
+
+	/* An AO outside guest RAM is counted and ignored. */
+	ao_via_ring(fx, (void *)&fx->nwatch);
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+	expect_stats(fx, &(struct ras_stats){ .errors_ao = 1, .errors_ignored = 1,
+					     .records_written = 1, .irqs_raised = 1,
+					     .poisoned_pages = 1 });
+}
+
+static void test_ao_queue_delivers_in_order_after_acks(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned async, i;
+
+	start(fx);
+	async = ghes_source_async(&fx->lay);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ras_inject(fx->r, PAGE(10 + i), RAS_INJECT_CPER, RAS_KIND_AO, 0), 0);
+	assert_int_equal(block_pa(fx, async), PAGE(10));
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+	expect_stats(fx, &(struct ras_stats){ .errors_injected = 3, .records_written = 1,
+					     .records_queued = 2, .records_max_queue = 2,
+					     .irqs_raised = 1 });
+
+	/* Polling before the guest acks changes nothing. */
+	poll_tick(fx);
+	assert_int_equal(block_pa(fx, async), PAGE(10));
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+
+	for (i = 1; i < 3; i++) {
+		guest_ack(fx, async);
+		poll_tick(fx);
+		assert_int_equal(block_pa(fx, async), PAGE(10 + i));
+		assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1 + i);
+	}
+	expect_stats(fx, &(struct ras_stats){ .errors_injected = 3, .records_written = 3,
+					     .records_queued = 0, .records_max_queue = 2,
+					     .irqs_raised = 3 });
+	/* Queue empty: another tick writes and pulses nothing. */
+	guest_ack(fx, async);
+	poll_tick(fx);
+	assert_int_equal(block_pa(fx, async), 0);
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 3);
+}
+
+static void test_records_wait_for_the_base(void **state)
+{
+	struct fixture *fx = *state;
+	struct ras_deps d = make_deps(fx);
+	unsigned async = ghes_source_async(&fx->lay);
+
+	/* Before the firmware reports the blob's address everything queues. */
+	fx->r = ras_create(&d);
+	assert_non_null(fx->r);
+	assert_int_equal(ras_inject(fx->r, PAGE(7), RAS_INJECT_CPER, RAS_KIND_AO, 0), 0);
+	assert_int_equal(block_pa(fx, async), 0);
+	assert_int_equal(fx->irq.n, 0);
+	ras_set_base(fx->r, BLOB_GPA);
+	poll_tick(fx);
+	assert_int_equal(block_pa(fx, async), PAGE(7));
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+	expect_stats(fx, &(struct ras_stats){ .errors_injected = 1, .records_written = 1,
+					     .records_max_queue = 1, .irqs_raised = 1 });
+}
+
+static void test_reset_replaces_poisoned_pages(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t poisoned[4];
+
+	start(fx);
+	memset(at(fx, PAGE(20)), 0xab, SZ_4K);
+	memset(at(fx, PAGE(21)), 0xcd, SZ_4K);
+	memset(at(fx, PAGE(22)), 0xef, SZ_4K);
+	ao_via_ring(fx, at(fx, PAGE(20)));
+	assert_int_equal(run_with_ar(fx, 0, PAGE(21)), 0);
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 2);
+	assert_int_equal(poisoned[0], PAGE(20));
+	assert_int_equal(poisoned[1], PAGE(21));
+
+	assert_int_equal(ras_reset(fx->r), 0);
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 0);
+	/* Fresh zeroed pages where the poisoned ones were; others untouched. */
+	assert_int_equal(at(fx, PAGE(20))[0], 0);
+	assert_int_equal(at(fx, PAGE(20))[SZ_4K - 1], 0);
+	assert_int_equal(at(fx, PAGE(21))[100], 0);
+	assert_int_equal(at(fx, PAGE(22))[100], 0xef);
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 1, .errors_ao = 1,
+					     .records_written = 2, .sea_injected = 1,
+					     .irqs_raised = 1, .poisoned_pages = 2,
+					     .pages_replaced = 2 });
+	/* The guest must report the blob again: records wait until then. */
+	assert_int_equal(ras_inject(fx->r, PAGE(23), RAS_INJECT_CPER, RAS_KIND_AO, 0), 0);
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+}
+
+static void test_create_rejects_inconsistent_deps(void **state)
+{
+	struct fixture *fx = *state;
+	struct ras_deps d = make_deps(fx);
+
+	d.ncpus = NCPUS + 1;   /* layout built for NCPUS */
+	assert_null(ras_create(&d));
+	d = make_deps(fx);
+	d.get_reg = NULL;
+	assert_null(ras_create(&d));
+	assert_int_equal(fx->nwatch, 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_ar_on_vcpu0_writes_record_and_enters_sea),
+		T(test_ar_waits_for_ack_then_delivers),
+		T(test_ar_outside_ram_stops),
+		T(test_inject_cper_ar_runs_on_the_vcpu),
+		T(test_inject_rejects_bad_arguments),
+		T(test_ao_from_sigbus_ring_pulses_once),
+		T(test_ao_queue_delivers_in_order_after_acks),
+		T(test_records_wait_for_the_base),
+		T(test_reset_replaces_poisoned_pages),
+		T(test_create_rejects_inconsistent_deps),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

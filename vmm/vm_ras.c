@@ -1,0 +1,153 @@
+/* The VM side of RAS (see vm_ras.h): KVM_{GET,SET}_ONE_REG for SEA
+ * injection, vcpu_run_on() for work on a vCPU's thread, the GED SPI as the
+ * notification interrupt, the main loop for the RAS fds, and the vCPU
+ * hooks that feed ras_vcpu_before_run()/ras_vcpu_after_run(). */
+#include <errno.h>
+#include <string.h>
+#include <linux/kvm.h>
+
+#include "acpi/tables.h"
+#include "arch/arm64/gic.h"
+#include "arch/arm64/regs.h"
+#include "devices/ged.h"
+#include "log.h"
+#include "loop.h"
+#include "ras/ras.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "vm_ras.h"
+
+/* The ONE_REG id of each register SEA injection touches. */
+static uint64_t ras_reg_id(enum ras_reg reg)
+{
+	switch (reg) {
+	case RAS_REG_PC:
+		return ARM64_REG_PC;
+	case RAS_REG_PSTATE:
+		return ARM64_REG_PSTATE;
+	case RAS_REG_VBAR_EL1:
+		return ARM64_REG_VBAR_EL1;
+	case RAS_REG_SCTLR_EL1:
+		return ARM64_REG_SCTLR_EL1;
+	case RAS_REG_ESR_EL1:
+		return ARM64_REG_ESR_EL1;
+	case RAS_REG_FAR_EL1:
+		return ARM64_REG_FAR_EL1;
+	case RAS_REG_ELR_EL1:
+		return ARM64_REG_ELR_EL1;
+	case RAS_REG_SPSR_EL1:
+		return ARM64_REG_SPSR_EL1;
+	case RAS_REG_ID_AA64MMFR1_EL1:
+		return ARM64_SYS_REG(3, 0, 0, 7, 1);
+	case RAS_REG_ID_AA64PFR1_EL1:
+		return ARM64_SYS_REG(3, 0, 0, 4, 1);
+	default:
+		return 0;
+	}
+}
+
+static int vm_ras_get_reg(void *opaque, unsigned vcpu, enum ras_reg reg, uint64_t *val)
+{
+	struct vm *vm = opaque;
+	uint64_t id = ras_reg_id(reg);
+
+	if (!id || vcpu >= vm->ncpus)
+		return -EINVAL;
+	return arm64_get_reg(vm->vcpus[vcpu].fd, id, val);
+}
+
+static int vm_ras_set_reg(void *opaque, unsigned vcpu, enum ras_reg reg, uint64_t val)
+{
+	struct vm *vm = opaque;
+	uint64_t id = ras_reg_id(reg);
+
+	if (!id || vcpu >= vm->ncpus)
+		return -EINVAL;
+	return arm64_set_reg(vm->vcpus[vcpu].fd, id, val);
+}
+
+struct ras_call {
+	int (*fn)(void *arg);
+	void *arg;
+};
+
+static int ras_call_on_vcpu(struct vcpu *v, void *arg)
+{
+	const struct ras_call *c = arg;
+
+	return c->fn(c->arg);
+}
+
+static int vm_ras_run_on(void *opaque, unsigned vcpu, int (*fn)(void *arg), void *arg)
+{
+	struct vm *vm = opaque;
+	struct ras_call c = { fn, arg };
+
+	if (vcpu >= vm->ncpus)
+		return -EINVAL;
+	return vcpu_run_on(&vm->vcpus[vcpu], ras_call_on_vcpu, &c);
+}
+
+static int vm_ras_watch_fd(void *opaque, int fd, loop_cb_t cb, void *cb_opaque)
+{
+	struct vm *vm = opaque;
+
+	return loop_add_fd(vm->loop, fd, cb, cb_opaque);
+}
+
+/* The GED SPI, driven straight through the vGIC. */
+static void vm_ras_irq_set(void *opaque, unsigned spi, int level)
+{
+	struct vm *vm = opaque;
+	int ret = gic_set_spi(vm->gic, spi, level);
+
+	if (ret)
+		pr_warn_rl("cannot raise the RAS notification interrupt: %s", strerror(-ret));
+}
+
+static void vm_ras_before_run(void *opaque, struct vcpu *v)
+{
+	ras_vcpu_before_run(opaque, v->index, &v->in_run);
+}
+
+static int vm_ras_after_run(void *opaque, struct vcpu *v)
+{
+	return ras_vcpu_after_run(opaque, v->index);
+}
+
+int vm_ras_create(struct vm *vm)
+{
+	/* The asynchronous source's notification: the board's GED interrupt. */
+	const struct device *ged = devlist_find(&vm->devs, &ged_class);
+	const struct ras_deps deps = {
+		.ncpus = vm->ncpus,
+		.mem = vm->mem,
+		.layout = &vm->acpi->ghes,
+		.notify_irq = { vm_ras_irq_set, vm, ged ? (unsigned)ged->spi : 0 },
+		.watch_fd = vm_ras_watch_fd,
+		.run_on_vcpu = vm_ras_run_on,
+		.get_reg = vm_ras_get_reg,
+		.set_reg = vm_ras_set_reg,
+		.opaque = vm,
+	};
+	struct vcpu_hooks hooks = { vm_ras_before_run, vm_ras_after_run, NULL };
+	unsigned i;
+	int ret;
+
+	if (!ged) {
+		pr_err("--ras: the board has no GED for RAS notifications");
+		return -ENODEV;
+	}
+	vm->ras = ras_create(&deps);
+	if (!vm->ras)
+		return -ENOMEM;
+	hooks.opaque = vm->ras;
+	for (i = 0; i < vm->ncpus; i++) {
+		ret = vcpu_add_hooks(&vm->vcpus[i], &hooks);
+		if (ret) {
+			pr_err("cannot hook RAS into vCPU %u: %s", i, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}

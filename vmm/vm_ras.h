@@ -1,0 +1,15 @@
+/* Wiring of the RAS module into the VM: builds struct ras_deps from the
+ * VM's RAM, GHES layout, event loop, vGIC and vCPUs, and registers the RAS
+ * before/after-run hooks on every vCPU. Keeps vm.c and vcpu.c free of RAS
+ * internals. */
+#ifndef MVR_VM_RAS_H
+#define MVR_VM_RAS_H
+
+struct vm;
+
+/* Create vm->ras (firmware boot: needs vm->mem, vm->acpi, vm->gic,
+ * vm->loop and the vCPUs) and hook it into the vCPU loops. Returns 0 or
+ * -errno after logging. */
+int vm_ras_create(struct vm *vm);
+
+#endif
