@@ -344,6 +344,143 @@ static int vm_create_loop(struct vm *vm)
 	return ret;
 }
 
+/* ---- what the control socket may see and do (struct control_env) ---- */
+
+static int vm_ctl_inject_memory_error(void *opaque, uint64_t gpa, enum ras_inject_mode mode,
+				      enum ras_kind kind, unsigned vcpu)
+{
+	struct vm *vm = opaque;
+
+	return ras_inject(vm->ras, gpa, mode, kind, vcpu);
+}
+
+static void vm_ctl_ras_stats(void *opaque, struct ras_stats *st)
+{
+	struct vm *vm = opaque;
+
+	ras_get_stats(vm->ras, st);
+}
+
+static size_t vm_ctl_ras_poisoned(void *opaque, uint64_t *out, size_t max)
+{
+	struct vm *vm = opaque;
+
+	return ras_get_poisoned(vm->ras, out, max);
+}
+
+struct vm_serror_req {
+	uint32_t esr;
+	bool has_esr;
+};
+
+/* Runs on the target vCPU's thread (vcpu_run_on): make an SError pending. */
+static int vm_serror_on_vcpu(struct vcpu *v, void *arg)
+{
+	const struct vm_serror_req *req = arg;
+	struct kvm_vcpu_events ev;
+
+	/* Reserved fields must be zero; nothing else is changed by a zeroed
+	 * field (pending events are only ever added). */
+	memset(&ev, 0, sizeof(ev));
+	ev.exception.serror_pending = 1;
+	ev.exception.serror_has_esr = req->has_esr;
+	ev.exception.serror_esr = req->esr;
+	if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+/* control_env.inject_serror; to be replaced by vcpu_inject_serror(). */
+static int vm_ctl_inject_serror(void *opaque, unsigned vcpu, uint64_t esr)
+{
+	struct vm *vm = opaque;
+	struct vm_serror_req req = {
+		.esr = (uint32_t)esr,
+		.has_esr = esr != CONTROL_SERROR_NO_ESR,
+	};
+
+	if (vcpu >= vm->ncpus)
+		return -EINVAL;
+	if (req.has_esr &&
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_INJECT_SERROR_ESR) <= 0)
+		return -ENOTSUP;
+	return vcpu_run_on(&vm->vcpus[vcpu], vm_serror_on_vcpu, &req);
+}
+
+static bool vm_ctl_running(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	return __atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING;
+}
+
+static unsigned vm_ctl_boots(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	return vm->boots;
+}
+
+static uint64_t vm_ctl_hw_errors_gpa(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	return __atomic_load_n(&vm->hw_errors_gpa, __ATOMIC_ACQUIRE);
+}
+
+static void vm_ctl_vcpu_exits(void *opaque, unsigned vcpu, uint64_t *exits,
+			      uint64_t *mmio_exits)
+{
+	struct vm *vm = opaque;
+
+	/* Written by the vCPU threads; a relaxed snapshot is enough. */
+	*exits = __atomic_load_n(&vm->vcpus[vcpu].exits, __ATOMIC_RELAXED);
+	*mmio_exits = __atomic_load_n(&vm->vcpus[vcpu].mmio_exits, __ATOMIC_RELAXED);
+}
+
+static void vm_ctl_request_stop(void *opaque)
+{
+	vm_request_stop(opaque, VM_STOP_SIGNAL);
+}
+
+static int vm_ctl_watch(void *opaque, int fd, loop_cb_t cb, void *cb_opaque)
+{
+	return loop_add_fd(opaque, fd, cb, cb_opaque);
+}
+
+static void vm_ctl_unwatch(void *opaque, int fd)
+{
+	loop_remove_fd(opaque, fd);
+}
+
+/* The control socket on vm->loop, seeing the VM through a control_env. */
+static struct control *vm_create_control(struct vm *vm)
+{
+	const struct control_env env = {
+		.opaque = vm,
+		.ncpus = vm->ncpus,
+		.ram_base = vm->mem->ram_base,
+		.ram_size = vm->mem->ram_size,
+		.firmware = vm->cfg->firmware != NULL,
+		.inject_memory_error = vm->ras ? vm_ctl_inject_memory_error : NULL,
+		.ras_stats = vm->ras ? vm_ctl_ras_stats : NULL,
+		.ras_poisoned = vm->ras ? vm_ctl_ras_poisoned : NULL,
+		.inject_serror = vm_ctl_inject_serror,
+		.running = vm_ctl_running,
+		.boots = vm_ctl_boots,
+		.hw_errors_gpa = vm_ctl_hw_errors_gpa,
+		.vcpu_exits = vm_ctl_vcpu_exits,
+		.request_stop = vm_ctl_request_stop,
+	};
+	const struct control_watch watch = {
+		.opaque = vm->loop,
+		.add = vm_ctl_watch,
+		.remove = vm_ctl_unwatch,
+	};
+
+	return control_create(&env, &watch, vm->cfg->api_socket);
+}
+
 struct vm *vm_create(const struct vm_config *cfg)
 {
 	struct vm *vm;
@@ -407,7 +544,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 	}
 	/* 9. Control socket, last: it can reach everything above. */
 	if (!ret && cfg->api_socket) {
-		vm->control = control_create(vm, cfg->api_socket);
+		vm->control = vm_create_control(vm);
 		if (!vm->control)
 			ret = -EINVAL;
 	}
