@@ -35,10 +35,10 @@ PURE_SRCS += vmm/mem.c vmm/vcpu_exit.c
 PURE_SRCS += $(if $(CONFIG_ACPI),$(wildcard vmm/acpi/*.c))
 PURE_SRCS += $(if $(CONFIG_FWCFG),$(wildcard vmm/fwcfg/*.c))
 PURE_SRCS += $(if $(CONFIG_RAS),vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c vmm/ras/sigbus.c vmm/ras/ras.c)
-PURE_SRCS += $(if $(CONFIG_CONTROL_API),vmm/control_proto.c)
+PURE_SRCS += $(if $(CONFIG_CONTROL_API),vmm/control_proto.c vmm/control_cmds.c vmm/control.c)
 PURE_SRCS := $(wildcard $(PURE_SRCS))
 
-CONTROL_SRCS := vmm/control.c vmm/ctl.c vmm/control_proto.c
+CONTROL_SRCS := vmm/control.c vmm/control_cmds.c vmm/ctl.c vmm/control_proto.c
 VMM_SRCS := $(filter-out $(PURE_SRCS) $(CONTROL_SRCS) $(if $(CONFIG_SECCOMP),,vmm/seccomp.c),$(wildcard vmm/*.c vmm/devices/*.c vmm/arch/arm64/*.c))
 VMM_SRCS += $(if $(CONFIG_RAS),$(filter-out $(PURE_SRCS),$(wildcard vmm/ras/*.c)))
 VMM_SRCS += $(if $(CONFIG_CONTROL_API),$(filter-out $(PURE_SRCS),$(wildcard $(CONTROL_SRCS))))
@@ -48,12 +48,13 @@ ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64/%.o)
 
 # Tests of modules a configuration leaves out are left out with them.
 TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus test_ras)
-TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto)
+TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server)
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl)
 TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl)
 TEST_SRCS := $(filter-out $(TEST_OFF:%=tests/unit/%.c),$(wildcard tests/unit/test_*.c))
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(B)/test/%)
 TESTS_SAN := $(TEST_SRCS:tests/unit/%.c=$(B)/test-san/%)
+TEST_LIBS := -lcmocka $(if $(CONFIG_CONTROL_API),-ljson-c)
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 PHONY_EXTRA := host-check
@@ -73,11 +74,11 @@ $(B)/microvm-ras: $(ARM_OBJS)
 # Every unit test links all pure modules; each test only calls what it covers.
 $(B)/test/%: tests/unit/%.c $(PURE_SRCS) $(B)/config.h $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(COMMON) -Itests/unit -O1 -g -o $@ $< $(PURE_SRCS) -lcmocka
+	$(HOSTCC) $(COMMON) -Itests/unit -O1 -g -o $@ $< $(PURE_SRCS) $(TEST_LIBS)
 
 $(B)/test-san/%: tests/unit/%.c $(PURE_SRCS) $(B)/config.h $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(COMMON) -Itests/unit -O1 -g $(SANFLAGS) -o $@ $< $(PURE_SRCS) -lcmocka
+	$(HOSTCC) $(COMMON) -Itests/unit -O1 -g $(SANFLAGS) -o $@ $< $(PURE_SRCS) $(TEST_LIBS)
 
 unit: $(TESTS)
 	@scripts/run-unit.sh $(TESTS)

@@ -5,26 +5,87 @@
 #ifndef MVR_CONTROL_H
 #define MVR_CONTROL_H
 
-#include "log.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
-struct vm;
+#include "log.h"
+#include "loop.h"
+#include "ras/ras.h"
+
 struct control;
+
+/* inject_serror() 'esr' meaning "pend an SError without a syndrome". */
+#define CONTROL_SERROR_NO_ESR UINT64_MAX
+
+/* The VM as the control commands see it (control_cmds.c), and nothing more.
+ * Filled by the VM's owner; every callback gets 'opaque' and runs on the
+ * main thread. The three RAS callbacks are all NULL when RAS is absent. */
+struct control_env {
+	void *opaque;
+
+	/* Facts fixed for the VM's lifetime. */
+	unsigned ncpus;
+	uint64_t ram_base, ram_size;
+	bool firmware;                 /* booted through UEFI firmware */
+
+	/* Inject a memory error at 'gpa' (page granular) on vCPU 'vcpu' (AR)
+	 * or the asynchronous source (AO). Returns 0, -EINVAL (gpa or vcpu
+	 * refused), -EPERM (MADV_HWPOISON refused) or another -errno. */
+	int (*inject_memory_error)(void *opaque, uint64_t gpa, enum ras_inject_mode mode,
+				   enum ras_kind kind, unsigned vcpu);
+	/* Fill every field of *st. */
+	void (*ras_stats)(void *opaque, struct ras_stats *st);
+	/* Copy up to 'max' poisoned GPAs (sorted); return how many exist. */
+	size_t (*ras_poisoned)(void *opaque, uint64_t *out, size_t max);
+
+	/* Make an SError pending on vCPU 'vcpu' (< ncpus), with syndrome ISS
+	 * 'esr' (bits [24:0]) or CONTROL_SERROR_NO_ESR for none. Returns 0,
+	 * -ENOTSUP when a syndrome is given and KVM cannot set one
+	 * (no KVM_CAP_ARM_INJECT_SERROR_ESR), or another -errno. */
+	int (*inject_serror)(void *opaque, unsigned vcpu, uint64_t esr);
+
+	/* Snapshots of state that changes while the VM runs. */
+	bool (*running)(void *opaque);             /* no stop requested yet */
+	unsigned (*boots)(void *opaque);           /* guest starts so far */
+	uint64_t (*hw_errors_gpa)(void *opaque);   /* etc/hardware_errors, 0: none */
+	/* Exit counters of vCPU 'vcpu' (< ncpus). */
+	void (*vcpu_exits)(void *opaque, unsigned vcpu, uint64_t *exits,
+			   uint64_t *mmio_exits);
+
+	/* Ask the VM to stop (as SIGTERM would); called after the reply to
+	 * 'quit' was sent. */
+	void (*request_stop)(void *opaque);
+};
+
+/* How the server watches its sockets: the main event loop's
+ * loop_add_fd()/loop_remove_fd() with 'opaque' as the loop. */
+struct control_watch {
+	void *opaque;
+	/* Returns 0 or -errno; 'cb' then runs whenever 'fd' is readable. */
+	int (*add)(void *opaque, int fd, loop_cb_t cb, void *cb_opaque);
+	/* No callback runs for 'fd' afterwards. */
+	void (*remove)(void *opaque, int fd);
+};
 
 #ifdef CONFIG_CONTROL_API
 
-/* Listen on a UNIX stream socket at 'path' (mode 0600) and serve it from
- * vm->loop. An existing socket at 'path' is replaced; any other existing
- * file is refused. Needs vm->loop, vm->mem, vm->vcpus/ncpus; vm->ras may be
- * NULL. Returns NULL after one pr_err() line. Main thread only. */
-struct control *control_create(struct vm *vm, const char *path);
+/* Listen on a UNIX stream socket at 'path' (mode 0600) and serve commands
+ * against 'env' (copied) from the sockets 'watch' (copied) reports readable.
+ * An existing socket at 'path' is replaced; any other existing file is
+ * refused. Returns NULL after one pr_err() line. Main thread only. */
+struct control *control_create(const struct control_env *env,
+			       const struct control_watch *watch, const char *path);
 
 /* Disconnect all clients, stop listening and unlink the socket. Must run
- * before loop_destroy(vm->loop). NULL is a no-op. Main thread only. */
+ * before the event loop is destroyed. NULL is a no-op. Main thread only. */
 void control_destroy(struct control *c);
 
 #else
 
-static inline struct control *control_create(struct vm *vm, const char *path)
+static inline struct control *control_create(const struct control_env *env,
+					     const struct control_watch *watch,
+					     const char *path)
 {
 	pr_err("--api-socket: this build has no control socket (CONFIG_CONTROL_API)");
 	return NULL;

@@ -27,6 +27,7 @@
 #include "util.h"
 #include "vcpu.h"
 #include "vm.h"
+#include "vm_control.h"
 #include "vm_firmware.h"
 #include "vm_ras.h"
 
@@ -422,7 +423,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 		ret = vm_ras_create(vm);
 	/* 10. Control socket, last: it can reach everything above. */
 	if (!ret && cfg->api_socket) {
-		vm->control = control_create(vm, cfg->api_socket);
+		vm->control = vm_create_control(vm);
 		if (!vm->control)
 			ret = -EINVAL;
 	}

@@ -1,0 +1,535 @@
+/* Unit tests for vmm/control_cmds.c: every command driven through the table
+ * by request lines against a fake control_env, checking the exact reply
+ * bytes (the e2e tests and ctl parse them), argument checking, RAS absent,
+ * errors from the env mapped to their messages, and quit's stop request. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "control.h"
+#include "control_cmds.h"
+
+#define RAM_BASE 0x40000000ULL
+#define RAM_SIZE 0x10000000ULL   /* 256 MiB */
+#define MAX_POISONED 4096        /* what query-ras lists at most */
+
+/* Records what the commands asked of the VM and answers with canned values. */
+struct fake_vm {
+	int mem_calls, mem_ret;
+	uint64_t mem_gpa;
+	enum ras_inject_mode mem_mode;
+	enum ras_kind mem_kind;
+	unsigned mem_vcpu;
+
+	int serror_calls, serror_ret;
+	unsigned serror_vcpu;
+	uint64_t serror_esr;
+
+	struct ras_stats stats;
+	size_t npoisoned;        /* reported count; the list is 0x40000000 + i pages */
+
+	bool running;
+	unsigned boots;
+	uint64_t hw_errors_gpa;
+	int stops;
+};
+
+static int fake_inject_mem(void *opaque, uint64_t gpa, enum ras_inject_mode mode,
+			   enum ras_kind kind, unsigned vcpu)
+{
+	struct fake_vm *f = opaque;
+
+	f->mem_calls++;
+	f->mem_gpa = gpa;
+	f->mem_mode = mode;
+	f->mem_kind = kind;
+	f->mem_vcpu = vcpu;
+	return f->mem_ret;
+}
+
+static void fake_ras_stats(void *opaque, struct ras_stats *st)
+{
+	struct fake_vm *f = opaque;
+
+	*st = f->stats;
+}
+
+static size_t fake_ras_poisoned(void *opaque, uint64_t *out, size_t max)
+{
+	struct fake_vm *f = opaque;
+	size_t i;
+
+	for (i = 0; i < f->npoisoned && i < max; i++)
+		out[i] = RAM_BASE + i * 0x1000;
+	return f->npoisoned;
+}
+
+static int fake_inject_serror(void *opaque, unsigned vcpu, uint64_t esr)
+{
+	struct fake_vm *f = opaque;
+
+	f->serror_calls++;
+	f->serror_vcpu = vcpu;
+	f->serror_esr = esr;
+	return f->serror_ret;
+}
+
+static bool fake_running(void *opaque)
+{
+	return ((struct fake_vm *)opaque)->running;
+}
+
+static unsigned fake_boots(void *opaque)
+{
+	return ((struct fake_vm *)opaque)->boots;
+}
+
+static uint64_t fake_hw_errors_gpa(void *opaque)
+{
+	return ((struct fake_vm *)opaque)->hw_errors_gpa;
+}
+
+static void fake_vcpu_exits(void *opaque, unsigned vcpu, uint64_t *exits, uint64_t *mmio)
+{
+	*exits = 100 + vcpu;
+	*mmio = 10 + vcpu;
+}
+
+static void fake_request_stop(void *opaque)
+{
+	((struct fake_vm *)opaque)->stops++;
+}
+
+struct fixture {
+	struct fake_vm vm;
+	struct control_env env;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	fx->vm.running = true;
+	fx->vm.boots = 1;
+	fx->vm.hw_errors_gpa = 0x7fff0000;
+	fx->env = (struct control_env){
+		.opaque = &fx->vm,
+		.ncpus = 2,
+		.ram_base = RAM_BASE,
+		.ram_size = RAM_SIZE,
+		.firmware = true,
+		.inject_memory_error = fake_inject_mem,
+		.ras_stats = fake_ras_stats,
+		.ras_poisoned = fake_ras_poisoned,
+		.inject_serror = fake_inject_serror,
+		.running = fake_running,
+		.boots = fake_boots,
+		.hw_errors_gpa = fake_hw_errors_gpa,
+		.vcpu_exits = fake_vcpu_exits,
+		.request_stop = fake_request_stop,
+	};
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+/* Run 'req' and check the reply line is exactly 'want' + "\n"; no command
+ * but quit may leave work for after the reply. */
+static void expect_reply(const struct control_env *env, const char *req, const char *want)
+{
+	struct control_reply r;
+
+	assert_int_equal(control_cmds_handle_line(env, req, strlen(req), &r), 0);
+	assert_non_null(r.line);
+	assert_int_equal(r.len, strlen(want) + 1);
+	assert_int_equal(r.line[r.len - 1], '\n');
+	r.line[r.len - 1] = '\0';
+	assert_string_equal(r.line, want);
+	assert_null(r.after);
+	control_reply_free(&r);
+	control_reply_free(&r);   /* idempotent */
+}
+
+#define GENERIC(desc) "{\"error\":{\"class\":\"GenericError\",\"desc\":\"" desc "\"}}"
+
+/* ---- inject-memory-error ------------------------------------------------ */
+
+static void test_inject_mem_ok(void **state)
+{
+	struct fixture *fx = *state;
+
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-memory-error\",\"arguments\":{\"gpa\":\"0x40001000\","
+		     "\"mode\":\"hwpoison\",\"kind\":\"ar\",\"vcpu\":1},\"id\":7}",
+		     "{\"return\":{\"gpa\":\"0x40001000\",\"mode\":\"hwpoison\",\"kind\":\"ar\","
+		     "\"vcpu\":1},\"id\":7}");
+	assert_int_equal(fx->vm.mem_calls, 1);
+	assert_int_equal(fx->vm.mem_gpa, 0x40001000);
+	assert_int_equal(fx->vm.mem_mode, RAS_INJECT_HWPOISON);
+	assert_int_equal(fx->vm.mem_kind, RAS_KIND_AR);
+	assert_int_equal(fx->vm.mem_vcpu, 1);
+}
+
+static void test_inject_mem_defaults_and_ao(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* Decimal integer gpa; mode cper, kind ar and vcpu 0 by default. */
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-memory-error\",\"arguments\":{\"gpa\":1073745920}}",
+		     "{\"return\":{\"gpa\":\"0x40001000\",\"mode\":\"cper\",\"kind\":\"ar\","
+		     "\"vcpu\":0}}");
+	assert_int_equal(fx->vm.mem_mode, RAS_INJECT_CPER);
+	assert_int_equal(fx->vm.mem_kind, RAS_KIND_AR);
+	assert_int_equal(fx->vm.mem_vcpu, 0);
+
+	/* AO has no vCPU in the reply; "command" is accepted for "execute";
+	 * the last byte of RAM is in range. */
+	expect_reply(&fx->env,
+		     "{\"command\":\"inject-memory-error\",\"arguments\":{\"gpa\":\"0x4fffffff\","
+		     "\"kind\":\"ao\"},\"id\":\"x\"}",
+		     "{\"return\":{\"gpa\":\"0x4fffffff\",\"mode\":\"cper\",\"kind\":\"ao\"},"
+		     "\"id\":\"x\"}");
+	assert_int_equal(fx->vm.mem_kind, RAS_KIND_AO);
+	assert_int_equal(fx->vm.mem_calls, 2);
+}
+
+static void test_inject_mem_bad_args(void **state)
+{
+	static const struct {
+		const char *args, *desc;
+	} cases[] = {
+		{ "{}", "missing argument 'gpa'" },
+		{ "{\"gpa\":-1}", "argument 'gpa' must not be negative" },
+		{ "{\"gpa\":true}", "argument 'gpa' must be an integer" },
+		{ "{\"gpa\":1.5}", "argument 'gpa' must be an integer" },
+		{ "{\"gpa\":\"0xzz\"}",
+		  "argument 'gpa' must be an unsigned integer (decimal or 0x hex)" },
+		{ "{\"gpa\":\"0x40000000\",\"mode\":\"bogus\"}",
+		  "'mode' must be \\\"cper\\\" or \\\"hwpoison\\\"" },
+		{ "{\"gpa\":\"0x40000000\",\"mode\":3}", "argument 'mode' must be a string" },
+		{ "{\"gpa\":\"0x40000000\",\"kind\":\"sync\"}",
+		  "'kind' must be \\\"ar\\\" or \\\"ao\\\"" },
+		{ "{\"gpa\":\"0x40000000\",\"vcpu\":2}", "vcpu 2 out of range (the VM has 2 vCPUs)" },
+		{ "{\"gpa\":\"0x40000000\",\"vcpu\":\"0x10000000000000000\"}",
+		  "argument 'vcpu' must be an unsigned integer (decimal or 0x hex)" },
+		{ "{\"gpa\":\"0x10\"}",
+		  "gpa 0x10 is outside guest RAM [0x40000000, 0x50000000)" },
+		{ "{\"gpa\":\"0x50000000\"}",
+		  "gpa 0x50000000 is outside guest RAM [0x40000000, 0x50000000)" },
+		{ "{\"gpa\":\"0x40000000\",\"size\":1}", "unexpected argument 'size'" },
+	};
+	struct fixture *fx = *state;
+	char req[256], want[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(req, sizeof(req),
+			 "{\"execute\":\"inject-memory-error\",\"arguments\":%s,\"id\":%zu}",
+			 cases[i].args, i);
+		snprintf(want, sizeof(want),
+			 "{\"error\":{\"class\":\"GenericError\",\"desc\":\"%s\"},\"id\":%zu}",
+			 cases[i].desc, i);
+		expect_reply(&fx->env, req, want);
+	}
+	/* Nothing reached the VM. */
+	assert_int_equal(fx->vm.mem_calls, 0);
+}
+
+static void test_inject_mem_env_errors(void **state)
+{
+	static const char req[] =
+		"{\"execute\":\"inject-memory-error\",\"arguments\":{\"gpa\":\"0x40002000\","
+		"\"vcpu\":1}}";
+	struct fixture *fx = *state;
+
+	fx->vm.mem_ret = -EINVAL;
+	expect_reply(&fx->env, req, GENERIC("gpa 0x40002000 or vcpu 1 rejected"));
+	fx->vm.mem_ret = -EPERM;
+	expect_reply(&fx->env, req,
+		     GENERIC("MADV_HWPOISON refused (needs CAP_SYS_ADMIN and a kernel with "
+			     "CONFIG_MEMORY_FAILURE); try mode \\\"cper\\\""));
+	fx->vm.mem_ret = -EIO;
+	expect_reply(&fx->env, req, GENERIC("injection failed: Input/output error"));
+	assert_int_equal(fx->vm.mem_calls, 3);
+}
+
+/* ---- RAS absent ------------------------------------------------------------- */
+
+static void test_ras_absent(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->env.inject_memory_error = NULL;
+	fx->env.ras_stats = NULL;
+	fx->env.ras_poisoned = NULL;
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-memory-error\",\"arguments\":{\"gpa\":\"0x40000000\"}}",
+		     GENERIC("RAS is not enabled (--ras)"));
+	expect_reply(&fx->env, "{\"execute\":\"query-ras\"}", GENERIC("RAS is not enabled (--ras)"));
+	expect_reply(&fx->env, "{\"execute\":\"query-vm\"}",
+		     "{\"return\":{\"status\":\"running\",\"vcpus\":2,\"memory\":268435456,"
+		     "\"memory-base\":1073741824,\"firmware\":true,\"ras\":false,\"boots\":1,"
+		     "\"hardware-errors-gpa\":2147418112,\"vcpu-exits\":[{\"vcpu\":0,"
+		     "\"exits\":100,\"mmio-exits\":10},{\"vcpu\":1,\"exits\":101,"
+		     "\"mmio-exits\":11}]}}");
+	/* SError injection does not need RAS. */
+	expect_reply(&fx->env, "{\"execute\":\"inject-serror\"}", "{\"return\":{\"vcpu\":0}}");
+}
+
+/* ---- inject-serror -------------------------------------------------------- */
+
+static void test_inject_serror_ok(void **state)
+{
+	struct fixture *fx = *state;
+
+	expect_reply(&fx->env, "{\"execute\":\"inject-serror\",\"arguments\":{\"vcpu\":1}}",
+		     "{\"return\":{\"vcpu\":1}}");
+	assert_int_equal(fx->vm.serror_vcpu, 1);
+	assert_true(fx->vm.serror_esr == CONTROL_SERROR_NO_ESR);
+
+	/* A whole SError ESR (the seeds' form): KVM gets its ISS, the reply
+	 * echoes what was given. */
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-serror\",\"arguments\":{\"vcpu\":0,\"esr\":\"0xbe000011\"}}",
+		     "{\"return\":{\"vcpu\":0,\"esr\":\"0xbe000011\"}}");
+	assert_int_equal(fx->vm.serror_vcpu, 0);
+	assert_int_equal(fx->vm.serror_esr, 0x11);
+
+	/* An ISS of 0 is a syndrome too, not "none". */
+	expect_reply(&fx->env, "{\"execute\":\"inject-serror\",\"arguments\":{\"esr\":0}}",
+		     "{\"return\":{\"vcpu\":0,\"esr\":\"0x0\"}}");
+	assert_int_equal(fx->vm.serror_esr, 0);
+	assert_int_equal(fx->vm.serror_calls, 3);
+}
+
+static void test_inject_serror_bad_args(void **state)
+{
+	struct fixture *fx = *state;
+
+	expect_reply(&fx->env, "{\"execute\":\"inject-serror\",\"arguments\":{\"vcpu\":5}}",
+		     GENERIC("vcpu 5 out of range (the VM has 2 vCPUs)"));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-serror\",\"arguments\":{\"esr\":\"0x2000000\"}}",
+		     GENERIC("esr 0x2000000 is neither an ISS (bits [24:0], max 0x1ffffff) "
+			     "nor an SError ESR (EC 0x2f)"));
+	expect_reply(&fx->env, "{\"execute\":\"inject-serror\",\"arguments\":{\"esr\":null}}",
+		     "{\"return\":{\"vcpu\":0}}");
+	expect_reply(&fx->env, "{\"execute\":\"inject-serror\",\"arguments\":{\"esr\":[1]}}",
+		     GENERIC("argument 'esr' must be an integer"));
+	expect_reply(&fx->env, "{\"execute\":\"inject-serror\",\"arguments\":{\"gpa\":0}}",
+		     GENERIC("unexpected argument 'gpa'"));
+	/* Only the null esr got through. */
+	assert_int_equal(fx->vm.serror_calls, 1);
+	assert_true(fx->vm.serror_esr == CONTROL_SERROR_NO_ESR);
+}
+
+static void test_inject_serror_env_errors(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->vm.serror_ret = -ENOTSUP;
+	expect_reply(&fx->env, "{\"execute\":\"inject-serror\",\"arguments\":{\"esr\":\"0x11\"}}",
+		     GENERIC("KVM cannot set an SError syndrome on this host "
+			     "(no KVM_CAP_ARM_INJECT_SERROR_ESR: CPU without RAS extension); "
+			     "omit 'esr' to inject an SError without one"));
+	/* Without a syndrome -ENOTSUP is just a failure. */
+	expect_reply(&fx->env, "{\"execute\":\"inject-serror\",\"arguments\":{\"vcpu\":1}}",
+		     GENERIC("KVM_SET_VCPU_EVENTS on vCPU 1 failed: Operation not supported"));
+	fx->vm.serror_ret = -EINVAL;
+	expect_reply(&fx->env, "{\"execute\":\"inject-serror\",\"arguments\":{\"esr\":\"0x11\"}}",
+		     GENERIC("KVM_SET_VCPU_EVENTS on vCPU 0 failed: Invalid argument"));
+	assert_int_equal(fx->vm.serror_calls, 3);
+}
+
+/* ---- queries and quit --------------------------------------------------------- */
+
+static void test_query_ras(void **state)
+{
+	struct fixture *fx = *state;
+	struct ras_stats *st = &fx->vm.stats;
+
+	st->errors_ar = 1;
+	st->errors_ao = 2;
+	st->errors_injected = 3;
+	st->errors_ignored = 4;
+	st->records_written = 5;
+	st->records_queued = 6;
+	st->records_max_queue = 7;
+	st->records_retried = 8;
+	st->records_dropped = 9;
+	st->sea_injected = 10;
+	st->irqs_raised = 11;
+	st->poisoned_pages = 12;
+	st->pages_replaced = 13;
+	st->lat_samples = 14;
+	st->lat_min_us = 15;
+	st->lat_median_us = 16;
+	st->lat_max_us = UINT64_MAX;
+	fx->vm.npoisoned = 2;
+	expect_reply(&fx->env, "{\"execute\":\"query-ras\",\"id\":[1,2]}",
+		     "{\"return\":{\"errors_ar\":1,\"errors_ao\":2,\"errors_injected\":3,"
+		     "\"errors_ignored\":4,\"records_written\":5,\"records_queued\":6,"
+		     "\"records_max_queue\":7,\"records_retried\":8,\"records_dropped\":9,"
+		     "\"sea_injected\":10,\"irqs_raised\":11,\"poisoned_pages\":12,"
+		     "\"pages_replaced\":13,\"lat_samples\":14,\"lat_min_us\":15,"
+		     "\"lat_median_us\":16,\"lat_max_us\":18446744073709551615,"
+		     "\"poisoned\":[\"0x40000000\",\"0x40001000\"],\"poisoned-truncated\":false},"
+		     "\"id\":[1,2]}");
+}
+
+static void test_query_ras_truncated(void **state)
+{
+	struct fixture *fx = *state;
+	struct control_reply r;
+	const char *p;
+	size_t n = 0;
+
+	fx->vm.npoisoned = MAX_POISONED + 1;
+	assert_int_equal(control_cmds_handle_line(&fx->env, "{\"execute\":\"query-ras\"}", 23,
+						  &r), 0);
+	for (p = strstr(r.line, "\"poisoned\":["); p && *p != ']'; p++)
+		n += *p == ',';
+	/* 4096 entries: 4095 commas inside the list. */
+	assert_int_equal(n, MAX_POISONED - 1);
+	assert_non_null(strstr(r.line, "\"0x40fff000\"]"));
+	assert_non_null(strstr(r.line, ",\"poisoned-truncated\":true}}\n"));
+	control_reply_free(&r);
+
+	fx->vm.npoisoned = MAX_POISONED;
+	assert_int_equal(control_cmds_handle_line(&fx->env, "{\"execute\":\"query-ras\"}", 23,
+						  &r), 0);
+	assert_non_null(strstr(r.line, ",\"poisoned-truncated\":false}}\n"));
+	control_reply_free(&r);
+}
+
+static void test_query_vm(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->vm.running = false;
+	fx->vm.boots = 3;
+	fx->vm.hw_errors_gpa = 0;
+	fx->env.firmware = false;
+	fx->env.ncpus = 1;
+	expect_reply(&fx->env, "{\"execute\":\"query-vm\",\"arguments\":{}}",
+		     "{\"return\":{\"status\":\"stopping\",\"vcpus\":1,\"memory\":268435456,"
+		     "\"memory-base\":1073741824,\"firmware\":false,\"ras\":true,\"boots\":3,"
+		     "\"hardware-errors-gpa\":0,\"vcpu-exits\":[{\"vcpu\":0,\"exits\":100,"
+		     "\"mmio-exits\":10}]}}");
+	expect_reply(&fx->env, "{\"execute\":\"query-vm\",\"arguments\":{\"extra\":1}}",
+		     GENERIC("unexpected argument 'extra'"));
+}
+
+static void test_quit(void **state)
+{
+	static const char req[] = "{\"execute\":\"quit\",\"id\":null}";
+	struct fixture *fx = *state;
+	struct control_reply r;
+
+	assert_int_equal(control_cmds_handle_line(&fx->env, req, strlen(req), &r), 0);
+	assert_string_equal(r.line, "{\"return\":{}}\n");
+	/* The stop waits until the server sent the reply. */
+	assert_int_equal(fx->vm.stops, 0);
+	assert_non_null(r.after);
+	r.after(&fx->env);
+	assert_int_equal(fx->vm.stops, 1);
+	control_reply_free(&r);
+
+	/* A refused quit stops nothing. */
+	expect_reply(&fx->env, "{\"execute\":\"quit\",\"arguments\":{\"now\":true}}",
+		     GENERIC("unexpected argument 'now'"));
+	assert_int_equal(fx->vm.stops, 1);
+}
+
+/* ---- the request envelope ----------------------------------------------------- */
+
+static void test_envelope_errors(void **state)
+{
+	static const char *const bad[] = {
+		"{notjson", "{\"execute\":\"quit\"} x", "{\"execute\":\"quit\"}{}", "{\"a\":}",
+	};
+	struct fixture *fx = *state;
+	struct control_reply r;
+	size_t i;
+
+	expect_reply(&fx->env, "{\"execute\":\"frobnicate\",\"id\":3}",
+		     "{\"error\":{\"class\":\"CommandNotFound\",\"desc\":\"unknown command "
+		     "'frobnicate'\"},\"id\":3}");
+	expect_reply(&fx->env, "[1,2]", GENERIC("a request must be a JSON object"));
+	expect_reply(&fx->env, "{\"execute\":\"quit\"", GENERIC("invalid JSON: incomplete input"));
+	expect_reply(&fx->env, "{\"execute\":\"quit\",\"command\":\"quit\"}",
+		     GENERIC("give only one of 'execute' and 'command'"));
+	expect_reply(&fx->env, "{\"id\":1}",
+		     "{\"error\":{\"class\":\"GenericError\",\"desc\":\"the request needs "
+		     "\\\"execute\\\": \\\"<command>\\\"\"},\"id\":1}");
+	expect_reply(&fx->env, "{\"execute\":7}",
+		     GENERIC("the request needs \\\"execute\\\": \\\"<command>\\\""));
+	expect_reply(&fx->env, "{\"execute\":\"quit\",\"arguments\":[]}",
+		     GENERIC("'arguments' must be an object"));
+	expect_reply(&fx->env, "{\"execute\":\"quit\",\"token\":\"x\"}",
+		     GENERIC("unexpected member 'token' in the request"));
+
+	/* json-c's own wording is not ours to pin; the prefix is. */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(control_cmds_handle_line(&fx->env, bad[i], strlen(bad[i]), &r), 0);
+		assert_ptr_equal(strstr(r.line, "{\"error\":{\"class\":\"GenericError\","
+					"\"desc\":\"invalid JSON: "), r.line);
+		assert_null(r.after);
+		control_reply_free(&r);
+	}
+
+	/* An embedded NUL is not whitespace after the object. */
+	assert_int_equal(control_cmds_handle_line(&fx->env, "{\"execute\":\"quit\"}\0", 19, &r), 0);
+	assert_string_equal(r.line,
+			    GENERIC("invalid JSON: trailing characters after the object") "\n");
+	control_reply_free(&r);
+	assert_int_equal(fx->vm.stops, 0);
+}
+
+static void test_error_line(void **state)
+{
+	struct control_reply r;
+
+	assert_int_equal(control_cmds_error_line("too many clients (at most 8)", &r), 0);
+	assert_string_equal(r.line, GENERIC("too many clients (at most 8)") "\n");
+	assert_int_equal(r.len, strlen(r.line));
+	assert_null(r.after);
+	control_reply_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_inject_mem_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inject_mem_defaults_and_ao, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inject_mem_bad_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inject_mem_env_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ras_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inject_serror_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inject_serror_bad_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inject_serror_env_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_ras, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_ras_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_envelope_errors, setup, teardown),
+		cmocka_unit_test(test_error_line),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,382 @@
+/* Unit tests for the control socket server (vmm/control.c) over a real UNIX
+ * socket in a temporary directory, with a fake event loop that runs the
+ * callbacks when told: line framing across reads, several requests in one
+ * read, the line cap, end of input, the client limit and socket file care. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "control.h"
+
+#define MAX_WATCHED 16
+#define LINE_MAX_BYTES (64 * 1024)   /* the server's CONTROL_LINE_MAX */
+
+/* The fake loop: what is watched, and a way to run one callback. */
+struct fake_loop {
+	struct {
+		int fd;
+		loop_cb_t cb;
+		void *opaque;
+	} w[MAX_WATCHED];
+	int nwatched;
+};
+
+static int fake_add(void *opaque, int fd, loop_cb_t cb, void *cb_opaque)
+{
+	struct fake_loop *l = opaque;
+	int i;
+
+	for (i = 0; i < MAX_WATCHED; i++) {
+		if (!l->w[i].cb) {
+			l->w[i].fd = fd;
+			l->w[i].cb = cb;
+			l->w[i].opaque = cb_opaque;
+			l->nwatched++;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static void fake_remove(void *opaque, int fd)
+{
+	struct fake_loop *l = opaque;
+	int i;
+
+	for (i = 0; i < MAX_WATCHED; i++) {
+		if (l->w[i].cb && l->w[i].fd == fd) {
+			l->w[i].cb = NULL;
+			l->nwatched--;
+		}
+	}
+}
+
+/* Run fd's callback once as the loop would (a negative return ends the
+ * watch). Returns the callback's result. */
+static int fake_fire(struct fake_loop *l, int fd)
+{
+	int i, r;
+
+	for (i = 0; i < MAX_WATCHED; i++) {
+		if (l->w[i].cb && l->w[i].fd == fd) {
+			r = l->w[i].cb(l->w[i].opaque, fd);
+			if (r < 0)
+				fake_remove(l, fd);
+			return r;
+		}
+	}
+	fail_msg("fd %d is not watched", fd);
+	return -1;
+}
+
+static bool fake_watches(struct fake_loop *l, int fd)
+{
+	int i;
+
+	for (i = 0; i < MAX_WATCHED; i++)
+		if (l->w[i].cb && l->w[i].fd == fd)
+			return true;
+	return false;
+}
+
+static int stops;
+
+static void env_stop(void *opaque)
+{
+	stops++;
+}
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	struct fake_loop loop;
+	struct control_env env;
+	struct control_watch watch;
+	struct control *ctl;
+	int listen_fd;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	strcpy(fx->dir, "/tmp/mvr-ctl-XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/api.sock", fx->dir);
+	/* Only quit's stop is used here; test_control_cmds covers the rest. */
+	fx->env = (struct control_env){ .ncpus = 1, .request_stop = env_stop };
+	fx->watch = (struct control_watch){
+		.opaque = &fx->loop, .add = fake_add, .remove = fake_remove,
+	};
+	stops = 0;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	control_destroy(fx->ctl);
+	unlink(fx->path);
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* Create the server; its listening socket is the one watched fd. */
+static void start(struct fixture *fx)
+{
+	struct stat st;
+
+	fx->ctl = control_create(&fx->env, &fx->watch, fx->path);
+	assert_non_null(fx->ctl);
+	assert_int_equal(fx->loop.nwatched, 1);
+	fx->listen_fd = fx->loop.w[0].fd;
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+/* Connect a client and let the server accept it; returns the client's
+ * end and sets *server_fd to the server's end (now watched). */
+static int connect_client(struct fixture *fx, int *server_fd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	bool was_watched[MAX_WATCHED];
+	int fd, before = fx->loop.nwatched, i;
+
+	for (i = 0; i < MAX_WATCHED; i++)
+		was_watched[i] = fx->loop.w[i].cb != NULL;
+	strcpy(sa.sun_path, fx->path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(fake_fire(&fx->loop, fx->listen_fd), 0);
+	if (server_fd) {
+		/* The accepted connection is the one newly watched slot. */
+		assert_int_equal(fx->loop.nwatched, before + 1);
+		*server_fd = -1;
+		for (i = 0; i < MAX_WATCHED; i++)
+			if (fx->loop.w[i].cb && !was_watched[i])
+				*server_fd = fx->loop.w[i].fd;
+		assert_true(*server_fd >= 0);
+	}
+	return fd;
+}
+
+static void send_str(int fd, const char *s)
+{
+	assert_int_equal(send(fd, s, strlen(s), MSG_NOSIGNAL), (ssize_t)strlen(s));
+}
+
+/* What the server has sent so far (no waiting: the server runs in this
+ * thread, so everything it sent is already queued). */
+static char *recv_all(int fd, char *buf, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < size - 1) {
+		n = recv(fd, buf + got, size - 1 - got, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	return buf;
+}
+
+#define QUIT_OK "{\"return\":{}}\n"
+#define GENERIC(desc) "{\"error\":{\"class\":\"GenericError\",\"desc\":\"" desc "\"}}\n"
+
+static void test_partial_and_several_lines(void **state)
+{
+	struct fixture *fx = *state;
+	char buf[1024];
+	int c, s;
+
+	start(fx);
+	c = connect_client(fx, &s);
+
+	/* Half a request: nothing is answered yet. */
+	send_str(c, "{\"execute\":\"qu");
+	assert_int_equal(fake_fire(&fx->loop, s), 0);
+	assert_string_equal(recv_all(c, buf, sizeof(buf)), "");
+
+	/* Its end, an empty line, a CRLF line and a bad one, in one read. */
+	send_str(c, "it\",\"id\":1}\n\n{\"execute\":\"quit\"}\r\n{\"execute\":\"nope\"}\n");
+	assert_int_equal(fake_fire(&fx->loop, s), 0);
+	assert_string_equal(recv_all(c, buf, sizeof(buf)),
+			    "{\"return\":{},\"id\":1}\n" QUIT_OK
+			    "{\"error\":{\"class\":\"CommandNotFound\",\"desc\":\"unknown command "
+			    "'nope'\"}}\n");
+	assert_int_equal(stops, 2);
+	/* Still connected and watched. */
+	assert_true(fake_watches(&fx->loop, s));
+	close(c);
+	assert_int_equal(fake_fire(&fx->loop, s), -1);
+	assert_false(fake_watches(&fx->loop, s));
+}
+
+static void test_last_line_without_newline(void **state)
+{
+	struct fixture *fx = *state;
+	char buf[256];
+	int c, s, r, rounds = 0;
+
+	start(fx);
+	c = connect_client(fx, &s);
+	send_str(c, "{\"execute\":\"quit\"}");
+	shutdown(c, SHUT_WR);
+	/* One read takes the bytes, the next sees the end and answers. */
+	while ((r = fake_fire(&fx->loop, s)) == 0)
+		assert_true(++rounds < 4);
+	assert_int_equal(r, -1);
+	assert_string_equal(recv_all(c, buf, sizeof(buf)), QUIT_OK);
+	assert_int_equal(stops, 1);
+	close(c);
+}
+
+static void test_overlong_line(void **state)
+{
+	struct fixture *fx = *state;
+	char chunk[4096], buf[512];
+	size_t sent = 0;
+	int c, s, r = 0;
+
+	start(fx);
+	c = connect_client(fx, &s);
+	memset(chunk, 'x', sizeof(chunk));
+	/* A line of exactly the cap (with its '\n') would fit; send more,
+	 * without a newline, feeding the server as it reads. */
+	while (sent < LINE_MAX_BYTES + sizeof(chunk) && r == 0) {
+		assert_int_equal(send(c, chunk, sizeof(chunk), MSG_NOSIGNAL), sizeof(chunk));
+		sent += sizeof(chunk);
+		r = fake_fire(&fx->loop, s);
+	}
+	assert_int_equal(r, -1);
+	/* Given up once the buffer held a whole cap's worth without '\n'. */
+	assert_int_equal(sent, LINE_MAX_BYTES);
+	assert_false(fake_watches(&fx->loop, s));
+	assert_string_equal(recv_all(c, buf, sizeof(buf)),
+			    GENERIC("request line longer than 65535 bytes; closing"));
+	/* The server closed its end. */
+	assert_int_equal(recv(c, buf, sizeof(buf), MSG_DONTWAIT), 0);
+	close(c);
+}
+
+static void test_long_line_within_cap(void **state)
+{
+	struct fixture *fx = *state;
+	static char req[LINE_MAX_BYTES];
+	char buf[512];
+	size_t n;
+	int c, s, r = 0, rounds = 0;
+
+	start(fx);
+	c = connect_client(fx, &s);
+	/* 65535 bytes + '\n': padding spaces after the object are allowed. */
+	n = (size_t)snprintf(req, sizeof(req), "{\"execute\":\"quit\"}");
+	memset(req + n, ' ', sizeof(req) - 1 - n);
+	req[sizeof(req) - 1] = '\n';
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	for (n = 0; n < sizeof(req) && r == 0;) {
+		ssize_t k = send(c, req + n, sizeof(req) - n, MSG_NOSIGNAL);
+
+		if (k > 0)
+			n += (size_t)k;
+		r = fake_fire(&fx->loop, s);
+	}
+	while (r == 0 && !stops && ++rounds < 100)
+		r = fake_fire(&fx->loop, s);
+	assert_int_equal(r, 0);
+	assert_string_equal(recv_all(c, buf, sizeof(buf)), QUIT_OK);
+	close(c);
+}
+
+static void test_too_many_clients(void **state)
+{
+	struct fixture *fx = *state;
+	int c[9], s, i;
+	char buf[256];
+
+	start(fx);
+	for (i = 0; i < 8; i++)
+		c[i] = connect_client(fx, &s);
+	assert_int_equal(fx->loop.nwatched, 9);
+	/* The ninth gets one error line and is closed. */
+	c[8] = connect_client(fx, NULL);
+	assert_int_equal(fx->loop.nwatched, 9);
+	assert_string_equal(recv_all(c[8], buf, sizeof(buf)),
+			    GENERIC("too many clients (at most 8)"));
+	assert_int_equal(recv(c[8], buf, sizeof(buf), MSG_DONTWAIT), 0);
+	/* Destroy stops watching everything and removes the socket. */
+	control_destroy(fx->ctl);
+	fx->ctl = NULL;
+	assert_int_equal(fx->loop.nwatched, 0);
+	assert_int_equal(access(fx->path, F_OK), -1);
+	for (i = 0; i < 9; i++)
+		close(c[i]);
+}
+
+static void test_socket_path(void **state)
+{
+	struct fixture *fx = *state;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	/* A regular file is never replaced. */
+	fd = open(fx->path, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_null(control_create(&fx->env, &fx->watch, fx->path));
+	assert_int_equal(fx->loop.nwatched, 0);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	unlink(fx->path);
+
+	/* A stale socket (nobody listening) is. */
+	strcpy(sa.sun_path, fx->path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	start(fx);
+
+	/* A live one is not: a second server on the same path fails. */
+	assert_null(control_create(&fx->env, &fx->watch, fx->path));
+	assert_int_equal(fx->loop.nwatched, 1);
+
+	/* Paths that do not fit sockaddr_un are refused. */
+	assert_null(control_create(&fx->env, &fx->watch, ""));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_partial_and_several_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_line_without_newline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlong_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_line_within_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_path, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

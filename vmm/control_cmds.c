@@ -1,0 +1,526 @@
+/* Control socket commands (DESIGN.md section 9): request parsing, the
+ * command table and one handler per command, against the VM seen through
+ * struct control_env (control.h) only. Requests are untrusted: every bad one
+ * gets an error reply. Adding a command: one handler and one table entry. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "control.h"
+#include "control_cmds.h"
+#include "control_proto.h"
+#include "util.h"
+
+#define CONTROL_MAX_POISONED 4096         /* GPAs listed by query-ras */
+
+/* Error reply under construction: QMP-like class and one-line text. */
+struct cmd_error {
+	const char *cls;
+	char desc[256];
+};
+
+#define ERR_GENERIC   "GenericError"
+#define ERR_NOT_FOUND "CommandNotFound"
+
+static int cmd_fail(struct cmd_error *e, const char *cls, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Fill 'e' and return -1, for 'return cmd_fail(...)' in handlers. */
+static int cmd_fail(struct cmd_error *e, const char *cls, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->cls = cls;
+	va_start(ap, fmt);
+	vsnprintf(e->desc, sizeof(e->desc), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- arguments ---------------------------------------------------------- */
+
+/* Unsigned integer argument 'key': a JSON integer >= 0 or a string ctlp_parse_u64()
+ * accepts ("0x40001000"). Absent: *out = def, or an error when required. */
+static int arg_u64(struct json_object *args, const char *key, bool required,
+		   uint64_t def, uint64_t *out, struct cmd_error *e)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(args, key, &v) || !v) {
+		if (required)
+			return cmd_fail(e, ERR_GENERIC, "missing argument '%s'", key);
+		*out = def;
+		return 0;
+	}
+	switch (json_object_get_type(v)) {
+	case json_type_int:
+		/* json-c holds big values as uint64 and negatives as int64. */
+		if (json_object_get_int64(v) < 0)
+			return cmd_fail(e, ERR_GENERIC, "argument '%s' must not be negative", key);
+		*out = json_object_get_uint64(v);
+		return 0;
+	case json_type_string:
+		if (ctlp_parse_u64(json_object_get_string(v), out))
+			return cmd_fail(e, ERR_GENERIC,
+					"argument '%s' must be an unsigned integer (decimal or 0x hex)",
+					key);
+		return 0;
+	default:
+		return cmd_fail(e, ERR_GENERIC, "argument '%s' must be an integer", key);
+	}
+}
+
+/* String argument 'key'; absent: *out = def. */
+static int arg_str(struct json_object *args, const char *key, const char *def,
+		   const char **out, struct cmd_error *e)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(args, key, &v) || !v) {
+		*out = def;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return cmd_fail(e, ERR_GENERIC, "argument '%s' must be a string", key);
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+/* Reject argument names the command does not know ('known' ends with NULL). */
+static int args_check_known(struct json_object *args, const char *const *known,
+			    struct cmd_error *e)
+{
+	struct json_object_iterator it, end;
+	const char *name;
+	size_t k;
+
+	if (!args)
+		return 0;
+	it = json_object_iter_begin(args);
+	end = json_object_iter_end(args);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		name = json_object_iter_peek_name(&it);
+		for (k = 0; known[k]; k++)
+			if (!strcmp(known[k], name))
+				break;
+		if (!known[k])
+			return cmd_fail(e, ERR_GENERIC, "unexpected argument '%.64s'", name);
+	}
+	return 0;
+}
+
+static void add_u64(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+static void add_hex(struct json_object *o, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	json_object_object_add(o, key, json_object_new_string(buf));
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+/* RAS is there when the VM's owner gave all of its callbacks. */
+static bool has_ras(const struct control_env *env)
+{
+	return env->inject_memory_error && env->ras_stats && env->ras_poisoned;
+}
+
+static int check_vcpu(const struct control_env *env, uint64_t vcpu, struct cmd_error *e)
+{
+	if (vcpu >= env->ncpus)
+		return cmd_fail(e, ERR_GENERIC, "vcpu %llu out of range (the VM has %u vCPUs)",
+				(unsigned long long)vcpu, env->ncpus);
+	return 0;
+}
+
+static int cmd_inject_memory_error(const struct control_env *env, struct json_object *args,
+				   struct json_object *ret, struct cmd_error *e)
+{
+	const char *mode_s, *kind_s;
+	enum ras_inject_mode mode;
+	enum ras_kind kind;
+	uint64_t gpa, vcpu;
+	int r;
+
+	if (!has_ras(env))
+		return cmd_fail(e, ERR_GENERIC, "RAS is not enabled (--ras)");
+	if (arg_u64(args, "gpa", true, 0, &gpa, e) ||
+	    arg_str(args, "mode", "cper", &mode_s, e) ||
+	    arg_str(args, "kind", "ar", &kind_s, e) ||
+	    arg_u64(args, "vcpu", false, 0, &vcpu, e))
+		return -1;
+	if (ctlp_parse_inject_mode(mode_s, &mode))
+		return cmd_fail(e, ERR_GENERIC, "'mode' must be \"cper\" or \"hwpoison\"");
+	if (ctlp_parse_kind(kind_s, &kind))
+		return cmd_fail(e, ERR_GENERIC, "'kind' must be \"ar\" or \"ao\"");
+	if (check_vcpu(env, vcpu, e))
+		return -1;
+	if (!range_within(gpa, 1, env->ram_base, env->ram_size))
+		return cmd_fail(e, ERR_GENERIC, "gpa 0x%llx is outside guest RAM [0x%llx, 0x%llx)",
+				(unsigned long long)gpa, (unsigned long long)env->ram_base,
+				(unsigned long long)(env->ram_base + env->ram_size));
+
+	r = env->inject_memory_error(env->opaque, gpa, mode, kind, (unsigned)vcpu);
+	if (r == -EINVAL)
+		return cmd_fail(e, ERR_GENERIC, "gpa 0x%llx or vcpu %llu rejected",
+				(unsigned long long)gpa, (unsigned long long)vcpu);
+	if (r == -EPERM)
+		return cmd_fail(e, ERR_GENERIC,
+				"MADV_HWPOISON refused (needs CAP_SYS_ADMIN and a kernel with "
+				"CONFIG_MEMORY_FAILURE); try mode \"cper\"");
+	if (r < 0)
+		return cmd_fail(e, ERR_GENERIC, "injection failed: %s", strerror(-r));
+
+	add_hex(ret, "gpa", gpa);
+	json_object_object_add(ret, "mode", json_object_new_string(ctlp_inject_mode_name(mode)));
+	json_object_object_add(ret, "kind", json_object_new_string(ctlp_kind_name(kind)));
+	if (kind == RAS_KIND_AR)
+		add_u64(ret, "vcpu", vcpu);
+	return 0;
+}
+
+static int cmd_inject_serror(const struct control_env *env, struct json_object *args,
+			     struct json_object *ret, struct cmd_error *e)
+{
+	struct json_object *v;
+	uint64_t vcpu, esr = 0;
+	uint32_t iss = 0;
+	bool has_esr;
+	int r;
+
+	if (arg_u64(args, "vcpu", false, 0, &vcpu, e) || check_vcpu(env, vcpu, e))
+		return -1;
+	has_esr = json_object_object_get_ex(args, "esr", &v) && v;
+	if (has_esr) {
+		if (arg_u64(args, "esr", true, 0, &esr, e))
+			return -1;
+		if (ctlp_serror_iss(esr, &iss))
+			return cmd_fail(e, ERR_GENERIC,
+					"esr 0x%llx is neither an ISS (bits [24:0], max 0x%llx) nor an SError ESR (EC 0x2f)",
+					(unsigned long long)esr, CTLP_SERROR_ISS_MASK);
+	}
+	r = env->inject_serror(env->opaque, (unsigned)vcpu,
+			       has_esr ? iss : CONTROL_SERROR_NO_ESR);
+	if (r == -ENOTSUP && has_esr)
+		return cmd_fail(e, ERR_GENERIC,
+				"KVM cannot set an SError syndrome on this host "
+				"(no KVM_CAP_ARM_INJECT_SERROR_ESR: CPU without RAS extension); "
+				"omit 'esr' to inject an SError without one");
+	if (r < 0)
+		return cmd_fail(e, ERR_GENERIC, "KVM_SET_VCPU_EVENTS on vCPU %llu failed: %s",
+				(unsigned long long)vcpu, strerror(-r));
+	add_u64(ret, "vcpu", vcpu);
+	if (has_esr)
+		add_hex(ret, "esr", esr);
+	return 0;
+}
+
+static int cmd_query_ras(const struct control_env *env, struct json_object *args,
+			 struct json_object *ret, struct cmd_error *e)
+{
+	struct json_object *list;
+	struct ras_stats st;
+	uint64_t *gpas;
+	size_t n, i;
+
+	if (!has_ras(env))
+		return cmd_fail(e, ERR_GENERIC, "RAS is not enabled (--ras)");
+	env->ras_stats(env->opaque, &st);
+#define STAT(f) add_u64(ret, #f, st.f)
+	STAT(errors_ar);
+	STAT(errors_ao);
+	STAT(errors_injected);
+	STAT(errors_ignored);
+	STAT(records_written);
+	STAT(records_queued);
+	STAT(records_max_queue);
+	STAT(records_retried);
+	STAT(records_dropped);
+	STAT(sea_injected);
+	STAT(irqs_raised);
+	STAT(poisoned_pages);
+	STAT(pages_replaced);
+	STAT(lat_samples);
+	STAT(lat_min_us);
+	STAT(lat_median_us);
+	STAT(lat_max_us);
+#undef STAT
+
+	gpas = calloc(CONTROL_MAX_POISONED, sizeof(*gpas));
+	if (!gpas)
+		return cmd_fail(e, ERR_GENERIC, "out of memory");
+	n = env->ras_poisoned(env->opaque, gpas, CONTROL_MAX_POISONED);
+	list = json_object_new_array();
+	for (i = 0; i < MIN(n, (size_t)CONTROL_MAX_POISONED); i++) {
+		char buf[24];
+
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)gpas[i]);
+		json_object_array_add(list, json_object_new_string(buf));
+	}
+	free(gpas);
+	json_object_object_add(ret, "poisoned", list);
+	/* The list is capped; say so rather than silently dropping entries. */
+	json_object_object_add(ret, "poisoned-truncated",
+			       json_object_new_boolean(n > CONTROL_MAX_POISONED));
+	return 0;
+}
+
+static int cmd_query_vm(const struct control_env *env, struct json_object *args,
+			struct json_object *ret, struct cmd_error *e)
+{
+	struct json_object *list, *o;
+	uint64_t exits, mmio_exits;
+	unsigned i;
+	bool running = env->running(env->opaque);
+
+	json_object_object_add(ret, "status", json_object_new_string(running ? "running" : "stopping"));
+	add_u64(ret, "vcpus", env->ncpus);
+	add_u64(ret, "memory", env->ram_size);
+	add_u64(ret, "memory-base", env->ram_base);
+	json_object_object_add(ret, "firmware", json_object_new_boolean(env->firmware));
+	json_object_object_add(ret, "ras", json_object_new_boolean(has_ras(env)));
+	add_u64(ret, "boots", env->boots(env->opaque));
+	add_u64(ret, "hardware-errors-gpa", env->hw_errors_gpa(env->opaque));
+
+	list = json_object_new_array();
+	for (i = 0; i < env->ncpus; i++) {
+		env->vcpu_exits(env->opaque, i, &exits, &mmio_exits);
+		o = json_object_new_object();
+		add_u64(o, "vcpu", i);
+		add_u64(o, "exits", exits);
+		add_u64(o, "mmio-exits", mmio_exits);
+		json_object_array_add(list, o);
+	}
+	json_object_object_add(ret, "vcpu-exits", list);
+	return 0;
+}
+
+static int cmd_quit(const struct control_env *env, struct json_object *args,
+		    struct json_object *ret, struct cmd_error *e)
+{
+	return 0;
+}
+
+/* Runs after the reply to 'quit' was sent. */
+static void after_quit(const struct control_env *env)
+{
+	env->request_stop(env->opaque);
+}
+
+/* One command: its name, the argument names it accepts and its handler,
+ * which fills 'ret' (the "return" object) and returns 0, or fills 'e' and
+ * returns -1 (cmd_fail). Arguments are checked against 'args' before. */
+struct command {
+	const char *name;
+	const char *const *args;     /* accepted argument names, NULL-terminated */
+	int (*fn)(const struct control_env *env, struct json_object *args,
+		  struct json_object *ret, struct cmd_error *e);
+	void (*after_reply)(const struct control_env *env);
+};
+
+static const char *const args_none[] = { NULL };
+static const char *const args_inject_mem[] = { "gpa", "mode", "kind", "vcpu", NULL };
+static const char *const args_inject_serror[] = { "vcpu", "esr", NULL };
+
+static const struct command commands[] = {
+	{ "inject-memory-error", args_inject_mem, cmd_inject_memory_error, NULL },
+	{ "inject-serror", args_inject_serror, cmd_inject_serror, NULL },
+	{ "query-ras", args_none, cmd_query_ras, NULL },
+	{ "query-vm", args_none, cmd_query_vm, NULL },
+	{ "quit", args_none, cmd_quit, after_quit },
+};
+
+/* ---- requests and replies ----------------------------------------------- */
+
+/* Parse one line into a JSON object. Returns NULL after filling 'e'. */
+static struct json_object *parse_request(const char *line, size_t len, struct cmd_error *e)
+{
+	struct json_tokener *tok;
+	struct json_object *req;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	if (len > INT32_MAX) {
+		cmd_fail(e, ERR_GENERIC, "request too long");
+		return NULL;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		cmd_fail(e, ERR_GENERIC, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	req = json_tokener_parse_ex(tok, line, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+
+	if (jerr != json_tokener_success || !req) {
+		json_object_put(req);
+		cmd_fail(e, ERR_GENERIC, "invalid JSON: %s",
+			 jerr == json_tokener_continue ? "incomplete input"
+						       : json_tokener_error_desc(jerr));
+		return NULL;
+	}
+	for (; end < len; end++) {
+		if (!strchr(" \t\r", line[end]) || !line[end]) {
+			json_object_put(req);
+			cmd_fail(e, ERR_GENERIC, "invalid JSON: trailing characters after the object");
+			return NULL;
+		}
+	}
+	if (!json_object_is_type(req, json_type_object)) {
+		json_object_put(req);
+		cmd_fail(e, ERR_GENERIC, "a request must be a JSON object");
+		return NULL;
+	}
+	return req;
+}
+
+/* Validate the request envelope and run the command. Returns the command
+ * (for its after_reply hook) or NULL after filling 'e'. */
+static const struct command *run_request(const struct control_env *env,
+					 struct json_object *req, struct json_object *ret,
+					 struct cmd_error *e)
+{
+	struct json_object_iterator it, end;
+	struct json_object *exec = NULL, *args = NULL;
+	const struct command *cmd = NULL;
+	const char *key, *name;
+	size_t i;
+
+	it = json_object_iter_begin(req);
+	end = json_object_iter_end(req);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		key = json_object_iter_peek_name(&it);
+		if (!strcmp(key, "execute") || !strcmp(key, "command")) {
+			if (exec) {
+				cmd_fail(e, ERR_GENERIC, "give only one of 'execute' and 'command'");
+				return NULL;
+			}
+			exec = json_object_iter_peek_value(&it);
+		} else if (!strcmp(key, "arguments")) {
+			args = json_object_iter_peek_value(&it);
+		} else if (strcmp(key, "id")) {
+			cmd_fail(e, ERR_GENERIC, "unexpected member '%.64s' in the request", key);
+			return NULL;
+		}
+	}
+	if (!exec || !json_object_is_type(exec, json_type_string)) {
+		cmd_fail(e, ERR_GENERIC, "the request needs \"execute\": \"<command>\"");
+		return NULL;
+	}
+	if (args && !json_object_is_type(args, json_type_object)) {
+		cmd_fail(e, ERR_GENERIC, "'arguments' must be an object");
+		return NULL;
+	}
+	name = json_object_get_string(exec);
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			cmd = &commands[i];
+	if (!cmd) {
+		cmd_fail(e, ERR_NOT_FOUND, "unknown command '%.64s'", name);
+		return NULL;
+	}
+	if (args_check_known(args, cmd->args, e) || cmd->fn(env, args, ret, e))
+		return NULL;
+	return cmd;
+}
+
+/* ---- replies ------------------------------------------------------------ */
+
+/* Serialise 'reply' as one line into r->line. Returns 0 or -ENOMEM. */
+static int reply_format(struct json_object *reply, struct control_reply *r)
+{
+	const char *s;
+	size_t len;
+
+	s = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s)
+		return -ENOMEM;
+	len = strlen(s);
+	r->line = malloc(len + 2);
+	if (!r->line)
+		return -ENOMEM;
+	memcpy(r->line, s, len);
+	r->line[len] = '\n';
+	r->line[len + 1] = '\0';
+	r->len = len + 1;
+	return 0;
+}
+
+/* {"error": {"class": cls, "desc": desc}} (+ "id" when given) into r. */
+static int error_reply(const struct cmd_error *e, struct json_object *id,
+		       struct control_reply *r)
+{
+	struct json_object *reply = json_object_new_object();
+	struct json_object *err = json_object_new_object();
+	int ret;
+
+	json_object_object_add(err, "class", json_object_new_string(e->cls));
+	json_object_object_add(err, "desc", json_object_new_string(e->desc));
+	json_object_object_add(reply, "error", err);
+	if (id)
+		json_object_object_add(reply, "id", json_object_get(id));
+	ret = reply_format(reply, r);
+	json_object_put(reply);
+	return ret;
+}
+
+int control_cmds_handle_line(const struct control_env *env, const char *line, size_t len,
+			     struct control_reply *r)
+{
+	struct cmd_error e = { .cls = ERR_GENERIC };
+	struct json_object *req, *ret, *reply, *id = NULL;
+	const struct command *cmd;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	req = parse_request(line, len, &e);
+	if (!req)
+		return error_reply(&e, NULL, r);
+	json_object_object_get_ex(req, "id", &id);
+	ret = json_object_new_object();
+	cmd = run_request(env, req, ret, &e);
+	if (!cmd) {
+		json_object_put(ret);
+		err = error_reply(&e, id, r);
+		json_object_put(req);
+		return err;
+	}
+	reply = json_object_new_object();
+	json_object_object_add(reply, "return", ret);
+	if (id)
+		json_object_object_add(reply, "id", json_object_get(id));
+	err = reply_format(reply, r);
+	json_object_put(reply);
+	json_object_put(req);
+	r->after = cmd->after_reply;
+	return err;
+}
+
+int control_cmds_error_line(const char *desc, struct control_reply *r)
+{
+	struct cmd_error e = { .cls = ERR_GENERIC };
+
+	memset(r, 0, sizeof(*r));
+	snprintf(e.desc, sizeof(e.desc), "%s", desc);
+	return error_reply(&e, NULL, r);
+}
+
+void control_reply_free(struct control_reply *r)
+{
+	free(r->line);
+	r->line = NULL;
+	r->len = 0;
+}
