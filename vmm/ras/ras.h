@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <string.h>
 
 struct vm;
 struct vcpu;
@@ -83,7 +84,10 @@ static inline int ras_vcpu_after_run(struct ras *r, struct vcpu *v) { return 0; 
 static inline void ras_vcpu_before_run(struct ras *r, struct vcpu *v) { }
 static inline int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 			     enum ras_kind kind, unsigned vcpu) { return -ENOTSUP; }
-static inline void ras_get_stats(struct ras *r, struct ras_stats *st) { }
+static inline void ras_get_stats(struct ras *r, struct ras_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+}
 static inline size_t ras_get_poisoned(struct ras *r, uint64_t *out, size_t max) { return 0; }
 static inline void ras_set_base(struct ras *r, uint64_t gpa) { }
 static inline int ras_reset(struct ras *r) { return 0; }
