@@ -283,6 +283,10 @@ static int cmd_dump_acpi(const char *dir)
 	size_t len;
 	int ret;
 
+	if (!ACPI_ENABLED) {
+		pr_err("dump-acpi is not available: this build has CONFIG_ACPI disabled");
+		return EXIT_USAGE;
+	}
 	ret = acpi_build(&ac, &b);
 	if (!ret)
 		ret = acpi_build_link(&b, &lk);
