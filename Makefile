@@ -71,8 +71,20 @@ SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 	config-matrix compile_commands.json
 all: $(B)/microvm-ras
 
-$(B)/config.h $(B)/config.mk &: Kconfig $(KCONFIG_CONFIG) scripts/genconfig.py
-	$(PYTHON) scripts/genconfig.py Kconfig $(KCONFIG_CONFIG) $(B)/config.h $(B)/config.mk
+# genconfig.py rewrites config.h and config.mk only when their contents
+# change, so a stamp records that they were checked; config.src names the
+# configuration file and changes when another one is chosen (even an older
+# one, which its timestamp alone would not reveal).
+GENCONFIG := $(PYTHON) scripts/genconfig.py Kconfig $(KCONFIG_CONFIG) $(B)/config.h $(B)/config.mk
+$(shell mkdir -p $(B) && echo '$(KCONFIG_CONFIG)' | cmp -s - $(B)/config.src || \
+	echo '$(KCONFIG_CONFIG)' >$(B)/config.src)
+
+$(B)/config.stamp: Kconfig $(KCONFIG_CONFIG) $(B)/config.src scripts/genconfig.py
+	$(GENCONFIG)
+	@touch $@
+
+$(B)/config.h $(B)/config.mk &: $(B)/config.stamp
+	@[ -f $(B)/config.h ] && [ -f $(B)/config.mk ] || $(GENCONFIG)
 
 $(B)/arm64/%.o: %.c $(B)/config.h
 	@mkdir -p $(dir $@)
