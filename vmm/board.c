@@ -1,6 +1,8 @@
 /* The device list of the QEMU-virt-compatible platform, in the order the
  * guest sees them (FDT nodes, DSDT devices): console UART, RTC, then with
  * firmware boot fw_cfg and the two flash banks, then with RAS the GED. */
+#include <stdbool.h>
+
 #include "arch/arm64/memmap.h"
 #include "board.h"
 #include "devices/cfi_flash.h"
@@ -12,6 +14,7 @@
 
 int board_describe(const struct vm_config *cfg, struct devlist *l)
 {
+	bool firmware;
 	int uart, r;
 
 	devlist_init(l);
@@ -22,11 +25,13 @@ int board_describe(const struct vm_config *cfg, struct devlist *l)
 	if (r < 0)
 		return r;
 	r = devlist_add(l, &pl031_class, MEMMAP_RTC_BASE, MEMMAP_RTC_SIZE, IRQ_SPI_RTC);
-	if (r >= 0 && cfg->firmware)
-		r = devlist_add(l, &fwcfg_class, MEMMAP_FWCFG_BASE, MEMMAP_FWCFG_SIZE, -1);
-	if (r >= 0 && cfg->firmware)
+	/* Firmware boot only, and only in a build that has fw_cfg. */
+	firmware = cfg->firmware && fwcfg_dev_class();
+	if (r >= 0 && firmware)
+		r = devlist_add(l, fwcfg_dev_class(), MEMMAP_FWCFG_BASE, MEMMAP_FWCFG_SIZE, -1);
+	if (r >= 0 && firmware)
 		r = devlist_add(l, &rom_class, MEMMAP_FLASH0_BASE, MEMMAP_FLASH0_SIZE, -1);
-	if (r >= 0 && cfg->firmware)
+	if (r >= 0 && firmware)
 		r = devlist_add(l, &cfi_flash_class, MEMMAP_FLASH1_BASE, MEMMAP_FLASH1_SIZE, -1);
 	if (r >= 0 && cfg->ras)
 		r = devlist_add(l, &ged_class, 0, 0, IRQ_SPI_GED);

@@ -291,6 +291,10 @@ static int cmd_dump_acpi(const char *dir)
 	size_t len;
 	int ret;
 
+	if (!ACPI_ENABLED) {
+		pr_err("dump-acpi is not available: this build has CONFIG_ACPI disabled");
+		return EXIT_USAGE;
+	}
 	if (!fw.firmware)
 		fw.firmware = DEFAULT_FIRMWARE;
 	ret = board_describe(&fw, &devs);

@@ -1,8 +1,7 @@
 /* Unit tests for the device framework: the device list (vmm/devices/
  * device.c), the board's list per configuration (vmm/board.c), each
  * device's own FDT node through a recording fdt_writer and its DSDT entry,
- * the firmware ROM device (vmm/devices/rom.c), and the offline
- * linker/loader interpreter (vmm/fwcfg/loader_exec.c). */
+ * and the firmware ROM device (vmm/devices/rom.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,8 +25,6 @@
 #include "devices/rom.h"
 #include "fdt_writer.h"
 #include "fwcfg/fwcfg.h"
-#include "fwcfg/loader.h"
-#include "fwcfg/loader_exec.h"
 #include "util.h"
 
 /* ---- a recording fdt_writer: "name{" "prop=hex" "}" lines ---- */
@@ -315,7 +312,7 @@ static void test_board_direct(void **state)
 	assert_ptr_equal(l.dev[1].cls, &pl031_class);
 	assert_int_equal(l.dev[1].base, MEMMAP_RTC_BASE);
 	assert_int_equal(l.dev[1].spi, IRQ_SPI_RTC);
-	assert_null(devlist_find(&l, &fwcfg_class));
+	assert_int_equal(l.n, 2);
 	assert_null(devlist_find(&l, &ged_class));
 }
 
@@ -326,8 +323,14 @@ static void test_board_firmware_ras(void **state)
 	struct devlist l;
 
 	assert_int_equal(board_describe(&cfg, &l), 0);
+	if (!fwcfg_dev_class()) {
+		/* A build without fw_cfg has no firmware devices. */
+		assert_int_equal(l.n, 3);
+		assert_non_null(devlist_find(&l, &ged_class));
+		return;
+	}
 	assert_int_equal(l.n, 6);
-	d = devlist_find(&l, &fwcfg_class);
+	d = devlist_find(&l, fwcfg_dev_class());
 	assert_non_null(d);
 	assert_int_equal(d->base, MEMMAP_FWCFG_BASE);
 	/* edk2 uses DMA only with a window of at least 0x18 bytes. */
@@ -353,6 +356,8 @@ static void test_board_fdt_nodes(void **state)
 	struct fdt_writer w = rec_writer(&r);
 
 	assert_int_equal(board_describe(&cfg, &l), 0);
+	if (!fwcfg_dev_class())
+		skip();
 	assert_int_equal(devlist_write_fdt(&l, &w), 0);
 	assert_int_equal(r.depth, 0);
 	/* pl011: reg = <0 0x09000000 0 0x1000>, SPI 1 level-high, both clocks. */
@@ -430,63 +435,6 @@ static void test_rom(void **state)
 	assert_int_equal(img[0], 1);
 }
 
-/* ---- the offline loader interpreter ---- */
-
-static void test_loader_exec(void **state)
-{
-	struct loader *l = loader_create();
-	uint8_t a[32] = { 0 }, t[16] = { 0 };
-	struct loader_file f[] = {
-		{ "a", a, sizeof(a), 0x1000, false },
-		{ "t", t, sizeof(t), 0x8000, false },
-		{ "wp", NULL, 8, 0, false },
-	};
-	const uint8_t *s;
-	uint64_t wp = 1;
-	size_t len;
-	uint8_t sum = 0;
-	unsigned i;
-
-	assert_non_null(l);
-	put_le32(a + 4, 8);	/* pointer field: offset 8 into t */
-	a[20] = 0x55;
-	assert_int_equal(loader_allocate(l, "a", 16, LOADER_ZONE_HIGH), 0);
-	assert_int_equal(loader_allocate(l, "t", 16, LOADER_ZONE_HIGH), 0);
-	assert_int_equal(loader_add_pointer(l, "a", "t", 4, 4), 0);
-	assert_int_equal(loader_add_checksum(l, "a", 0, 0, sizeof(a)), 0);
-	assert_int_equal(loader_write_pointer(l, "wp", "t", 0, 4, 8), 0);
-	s = loader_bytes(l, &len);
-	assert_int_equal(loader_exec(s, len, f, ARRAY_SIZE(f), &wp), 0);
-	assert_int_equal(get_le32(a + 4), 0x8008);
-	for (i = 0; i < sizeof(a); i++)
-		sum = (uint8_t)(sum + a[i]);
-	assert_int_equal(sum, 0);
-	assert_int_equal(wp, 0x8004);
-	assert_true(f[0].allocated && f[1].allocated);
-
-	/* A partial entry, an unknown file, a second ALLOCATE. */
-	assert_int_equal(loader_exec(s, len - 1, f, ARRAY_SIZE(f), &wp), -EINVAL);
-	f[0].allocated = f[1].allocated = false;
-	assert_int_equal(loader_exec(s, len, f, 1, &wp), -EINVAL);
-	f[0].allocated = f[1].allocated = false;
-	assert_int_equal(loader_exec(s, LOADER_ENTRY_SIZE, f, ARRAY_SIZE(f), &wp), 0);
-	assert_int_equal(loader_exec(s, LOADER_ENTRY_SIZE, f, ARRAY_SIZE(f), &wp), -EINVAL);
-	loader_destroy(l);
-
-	/* A pointer value past its source blob is refused. */
-	l = loader_create();
-	assert_non_null(l);
-	memset(a, 0, sizeof(a));
-	put_le32(a, sizeof(t));
-	f[0].allocated = f[1].allocated = false;
-	assert_int_equal(loader_allocate(l, "a", 16, LOADER_ZONE_HIGH), 0);
-	assert_int_equal(loader_allocate(l, "t", 16, LOADER_ZONE_HIGH), 0);
-	assert_int_equal(loader_add_pointer(l, "a", "t", 0, 4), 0);
-	s = loader_bytes(l, &len);
-	assert_int_equal(loader_exec(s, len, f, ARRAY_SIZE(f), &wp), -EINVAL);
-	loader_destroy(l);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,7 +448,6 @@ int main(void)
 		cmocka_unit_test(test_board_fdt_nodes),
 		cmocka_unit_test(test_device_describes_own_window),
 		cmocka_unit_test(test_rom),
-		cmocka_unit_test(test_loader_exec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

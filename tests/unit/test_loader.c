@@ -1,6 +1,7 @@
 /* Unit tests for the linker/loader builder (vmm/fwcfg/loader.c): exact
  * 128-byte encodings of each command, against the layout edk2's
- * QemuFwCfgAcpi.c reads, and rejection of arguments edk2 would refuse. */
+ * QemuFwCfgAcpi.c reads, and rejection of arguments edk2 would refuse;
+ * and for the offline interpreter (vmm/fwcfg/loader_exec.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "fwcfg/loader.h"
+#include "fwcfg/loader_exec.h"
 #include "util.h"
 
 /* Expected entry, built by hand field by field. */
@@ -168,6 +170,63 @@ static void test_rejects_bad_args(void **state)
 	loader_destroy(l);
 }
 
+/* ---- the offline loader interpreter ---- */
+
+static void test_loader_exec(void **state)
+{
+	struct loader *l = loader_create();
+	uint8_t a[32] = { 0 }, t[16] = { 0 };
+	struct loader_file f[] = {
+		{ "a", a, sizeof(a), 0x1000, false },
+		{ "t", t, sizeof(t), 0x8000, false },
+		{ "wp", NULL, 8, 0, false },
+	};
+	const uint8_t *s;
+	uint64_t wp = 1;
+	size_t len;
+	uint8_t sum = 0;
+	unsigned i;
+
+	assert_non_null(l);
+	put_le32(a + 4, 8);	/* pointer field: offset 8 into t */
+	a[20] = 0x55;
+	assert_int_equal(loader_allocate(l, "a", 16, LOADER_ZONE_HIGH), 0);
+	assert_int_equal(loader_allocate(l, "t", 16, LOADER_ZONE_HIGH), 0);
+	assert_int_equal(loader_add_pointer(l, "a", "t", 4, 4), 0);
+	assert_int_equal(loader_add_checksum(l, "a", 0, 0, sizeof(a)), 0);
+	assert_int_equal(loader_write_pointer(l, "wp", "t", 0, 4, 8), 0);
+	s = loader_bytes(l, &len);
+	assert_int_equal(loader_exec(s, len, f, ARRAY_SIZE(f), &wp), 0);
+	assert_int_equal(get_le32(a + 4), 0x8008);
+	for (i = 0; i < sizeof(a); i++)
+		sum = (uint8_t)(sum + a[i]);
+	assert_int_equal(sum, 0);
+	assert_int_equal(wp, 0x8004);
+	assert_true(f[0].allocated && f[1].allocated);
+
+	/* A partial entry, an unknown file, a second ALLOCATE. */
+	assert_int_equal(loader_exec(s, len - 1, f, ARRAY_SIZE(f), &wp), -EINVAL);
+	f[0].allocated = f[1].allocated = false;
+	assert_int_equal(loader_exec(s, len, f, 1, &wp), -EINVAL);
+	f[0].allocated = f[1].allocated = false;
+	assert_int_equal(loader_exec(s, LOADER_ENTRY_SIZE, f, ARRAY_SIZE(f), &wp), 0);
+	assert_int_equal(loader_exec(s, LOADER_ENTRY_SIZE, f, ARRAY_SIZE(f), &wp), -EINVAL);
+	loader_destroy(l);
+
+	/* A pointer value past its source blob is refused. */
+	l = loader_create();
+	assert_non_null(l);
+	memset(a, 0, sizeof(a));
+	put_le32(a, sizeof(t));
+	f[0].allocated = f[1].allocated = false;
+	assert_int_equal(loader_allocate(l, "a", 16, LOADER_ZONE_HIGH), 0);
+	assert_int_equal(loader_allocate(l, "t", 16, LOADER_ZONE_HIGH), 0);
+	assert_int_equal(loader_add_pointer(l, "a", "t", 0, 4), 0);
+	s = loader_bytes(l, &len);
+	assert_int_equal(loader_exec(s, len, f, ARRAY_SIZE(f), &wp), -EINVAL);
+	loader_destroy(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_write_pointer_encoding),
 		cmocka_unit_test(test_many_entries_in_order),
 		cmocka_unit_test(test_rejects_bad_args),
+		cmocka_unit_test(test_loader_exec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,9 +6,11 @@
 #ifndef MVR_ACPI_TABLES_H
 #define MVR_ACPI_TABLES_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "acpi/table.h"
 #include "acpi/hest.h"
@@ -51,6 +53,19 @@ struct acpi_build {
 	unsigned ntables;
 };
 
+/* Addresses at which acpi_build_link() pretends the firmware put each blob. */
+struct acpi_link {
+	uint64_t rsdp_addr;
+	uint64_t tables_addr;
+	uint64_t hw_errors_addr;
+	uint64_t hw_errors_addr_written; /* out: what WRITE_POINTER stored */
+};
+
+#ifdef CONFIG_ACPI
+
+/* True when this build has ACPI tables (CONFIG_ACPI). */
+#define ACPI_ENABLED true
+
 /* Build every blob for 'cfg' into 'out' (fully overwritten). Returns 0, or
  * -EINVAL (bad ncpus) / -ENOMEM with 'out' left empty. Free with
  * acpi_build_free(). */
@@ -65,19 +80,39 @@ const struct acpi_table_ref *acpi_build_find(const struct acpi_build *b, const c
 const uint8_t *acpi_build_table(const struct acpi_build *b, unsigned i,
 				const char **sig, size_t *len);
 
-/* Addresses at which acpi_build_link() pretends the firmware put each blob. */
-struct acpi_link {
-	uint64_t rsdp_addr;
-	uint64_t tables_addr;
-	uint64_t hw_errors_addr;
-	uint64_t hw_errors_addr_written; /* out: what WRITE_POINTER stored */
-};
-
 /* Execute b->loader against b's own blobs, in place, as the firmware would
  * (strictly: unknown files, out-of-range offsets or pointer values fail
  * with -EINVAL). Afterwards the tables carry absolute addresses and valid
  * checksums, ready for `dump-acpi` and iasl. The blobs must not then be
  * given to fw_cfg. */
 int acpi_build_link(struct acpi_build *b, struct acpi_link *lk);
+
+#else /* !CONFIG_ACPI: no tables; edk2 finds no etc/table-loader in fw_cfg
+       * and hands the guest our device tree instead. */
+
+#define ACPI_ENABLED false
+
+static inline int acpi_build(const struct acpi_config *cfg, struct acpi_build *out)
+{
+	memset(out, 0, sizeof(*out));
+	return -ENOTSUP;
+}
+static inline void acpi_build_free(struct acpi_build *b) { }
+static inline const struct acpi_table_ref *acpi_build_find(const struct acpi_build *b,
+							   const char *sig)
+{
+	return NULL;
+}
+static inline const uint8_t *acpi_build_table(const struct acpi_build *b, unsigned i,
+					      const char **sig, size_t *len)
+{
+	return NULL;
+}
+static inline int acpi_build_link(struct acpi_build *b, struct acpi_link *lk)
+{
+	return -ENOTSUP;
+}
+
+#endif /* CONFIG_ACPI */
 
 #endif

@@ -116,4 +116,18 @@ extern const struct bus_dev_ops fwcfg_bus_ops;
  * DMA-coherent) and the DSDT's FWCF (QEMU0002). */
 extern const struct dev_class fwcfg_class;
 
+/* The fw_cfg device class for the board, or NULL in a build without fw_cfg
+ * (CONFIG_FWCFG off: no firmware boot, so no firmware devices). */
+#ifdef CONFIG_FWCFG
+static inline const struct dev_class *fwcfg_dev_class(void)
+{
+	return &fwcfg_class;
+}
+#else
+static inline const struct dev_class *fwcfg_dev_class(void)
+{
+	return NULL;
+}
+#endif
+
 #endif
