@@ -18,6 +18,7 @@
 #include "vm_config.h"
 #include "ctl.h"
 #include "log.h"
+#include "ras/ras.h"
 #include "seccomp.h"
 #include "util.h"
 #include "vm.h"
@@ -195,12 +196,10 @@ static int check_config(bool need_kernel)
 		       (unsigned long long)config.ram_size);
 		return EXIT_USAGE;
 	}
-#ifndef CONFIG_RAS
-	if (config.ras) {
+	if (config.ras && !RAS_ENABLED) {
 		pr_err("--ras is not available: this build has CONFIG_RAS disabled");
 		return EXIT_USAGE;
 	}
-#endif
 	if (config.ras && !config.firmware) {
 		pr_err("--ras needs firmware boot (ACPI/HEST); drop --no-firmware");
 		return EXIT_USAGE;

@@ -89,6 +89,9 @@ struct ras_stats {
 
 #ifdef CONFIG_RAS
 
+/* True when this build has memory-error recovery (CONFIG_RAS). */
+#define RAS_ENABLED true
+
 /* Create from 'd' (copied; the layout is copied too). Watches two fds of
  * its own through d->watch_fd and installs the SIGBUS handler. Returns NULL
  * after logging. */
@@ -124,6 +127,8 @@ void ras_set_base(struct ras *r, uint64_t gpa);
 int ras_reset(struct ras *r);
 
 #else /* !CONFIG_RAS: --ras is refused at start-up; these are never reached */
+
+#define RAS_ENABLED false
 
 static inline struct ras *ras_create(const struct ras_deps *d) { return NULL; }
 static inline void ras_destroy(struct ras *r) { }
