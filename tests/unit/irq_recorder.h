@@ -1,5 +1,6 @@
-/* Test double for struct irq_line (vmm/irq.h): records every level change
- * a device or module makes, so tests can assert exact pulses. */
+/* Test double for struct irq_line (vmm/irq.h): records every set() a device
+ * or module makes as (spi, level), so tests can assert exact pulses and
+ * level changes. Header-only; single-threaded use. */
 #ifndef MVR_TEST_IRQ_RECORDER_H
 #define MVR_TEST_IRQ_RECORDER_H
 
@@ -57,6 +58,35 @@ static inline int irq_recorder_pulses(const struct irq_recorder *rec, unsigned s
 		pulses++;
 	}
 	return pulses;
+}
+
+/* The line's level after the last recorded set(): 0 before any, or -1 if
+ * events were lost (the level is then unknown). */
+static inline int irq_recorder_level(const struct irq_recorder *rec)
+{
+	if (rec->lost)
+		return -1;
+	return rec->n ? rec->ev[rec->n - 1].level : 0;
+}
+
+/* Rising edges of a level-driven line: set() calls with a non-zero level
+ * after a zero one (the line starts low); a device may repeat a level, which
+ * is no edge. Returns -1 if an event is on another SPI or was lost. */
+static inline int irq_recorder_rises(const struct irq_recorder *rec, unsigned spi)
+{
+	unsigned i;
+	int rises = 0, prev = 0;
+
+	if (rec->lost)
+		return -1;
+	for (i = 0; i < rec->n; i++) {
+		if (rec->ev[i].spi != spi)
+			return -1;
+		if (rec->ev[i].level && !prev)
+			rises++;
+		prev = rec->ev[i].level;
+	}
+	return rises;
 }
 
 #endif
