@@ -135,6 +135,11 @@ host-check: $(B)/microvm-ras
 
 test: unit unit-san host-check
 
+# Rewrite the golden ACPI tables (tests/data/acpi) after an intended change.
+.PHONY: update-golden
+update-golden: $(B)/microvm-ras
+	tests/host/acpi-golden.sh --update
+
 e2e: $(B)/microvm-ras
 	tests/e2e/run.sh
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Host-side checks of the real arm64 binary under qemu-aarch64-static (no
 # KVM needed): the device tree and ACPI tables it emits decompile cleanly
-# with dtc and iasl, and bad command lines fail with one clear error line.
+# with dtc and iasl and match the golden tables (acpi-golden.sh), and bad
+# command lines fail with one clear error line.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 VMM="qemu-aarch64-static $ROOT/build/microvm-ras"
@@ -120,6 +121,18 @@ for cpus in 1 2 8; do
 		ok "acpi-$cpus"
 	fi
 done
+
+# --- golden ACPI tables: no byte differs from tests/data/acpi ---
+"$ROOT/tests/host/acpi-golden.sh" >"$T/golden" 2>&1
+grc=$?
+cat "$T/golden"
+gpass=$(grep -c '^PASS ' "$T/golden")
+gfail=$(grep -c '^FAIL ' "$T/golden")
+pass=$((pass + gpass))
+fail=$((fail + gfail))
+if [ "$grc" -ne 0 ] && [ "$gfail" -eq 0 ]; then
+	ko acpi-golden "acpi-golden.sh exited with status $grc"
+fi
 
 echo "host: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
