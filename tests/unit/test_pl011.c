@@ -45,7 +45,7 @@
 #define TXIM 0x20
 #define RTIM 0x40
 
-#define LCR_FEN  0x10
+#define LCR_FEN   0x10
 #define LCR_WLEN8 0x60
 
 #define TEST_SPI 1
