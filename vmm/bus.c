@@ -105,7 +105,8 @@ bad:
 	pr_warn_rl("guest %s of %u bytes at 0x%" PRIx64 " %s%s: %s",
 		   is_write ? "write" : "read", size, addr,
 		   r ? "to " : "hits no device", r ? r->ops->name : "", strerror(-ret));
+	/* KVM's data buffer holds 8 bytes: never clear more than that. */
 	if (!is_write)
-		memset(data, 0, size);
+		memset(data, 0, MIN(size, 8u));
 	return ret;
 }
