@@ -16,13 +16,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "ras/ghes_layout.h"
 #include "arch/arm64/memmap.h"
 #include "arch/arm64/sea.h"
 #include "irq_recorder.h"
 #include "mem.h"
 #include "ras/cper.h"
+#include "ras/ghes_layout.h"
 #include "ras/ras.h"
+#include "sigbus_inject.h"
 #include "util.h"
 
 #define NCPUS     2u
@@ -227,19 +228,6 @@ static struct ras *start(struct fixture *fx)
 }
 
 /* ---- SIGBUS delivery ---- */
-
-static void send_mce(int code, void *addr, short lsb)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof(si));
-	si.si_signo = SIGBUS;
-	si.si_code = code;
-	si.si_addr = addr;
-	si.si_addr_lsb = lsb;
-	assert_int_equal(syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid),
-				 SIGBUS, &si), 0);
-}
 
 /* One KVM_RUN of vCPU 'vcpu' interrupted by an AR at host address hva, as
  * vcpu.c's hooks see it. Returns what ras_vcpu_after_run() returns. */

@@ -20,6 +20,7 @@
 
 #include "guard.h"
 #include "ras/sigbus.h"
+#include "sigbus_inject.h"
 
 static int efd = -1;
 
@@ -32,19 +33,6 @@ static int setup(void **state)
 /* cmocka installs its own SIGBUS handler around each test: each test takes
  * it back first. */
 #define INSTALL() assert_int_equal(sigbus_install(efd), 0)
-
-static void send_mce(int code, void *addr, short lsb)
-{
-	siginfo_t si;
-
-	memset(&si, 0, sizeof(si));
-	si.si_signo = SIGBUS;
-	si.si_code = code;
-	si.si_addr = addr;
-	si.si_addr_lsb = lsb;
-	assert_int_equal(syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid),
-				 SIGBUS, &si), 0);
-}
 
 static void test_guarded_copy_survives_sigbus(void **state)
 {
