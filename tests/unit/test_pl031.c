@@ -16,6 +16,7 @@
 #include "bus.h"
 #include "devices/pl031.h"
 #include "irq_recorder.h"
+#include "mmio_access.h"
 #include "util.h"
 
 #define DR   0x00
@@ -58,16 +59,12 @@ static int teardown(void **state)
 
 static uint32_t rd(struct ctx *c, uint64_t off)
 {
-	uint64_t v = 0xdeadbeefdeadbeefULL;
-
-	assert_int_equal(pl031_bus_ops.read(c->r, off, 4, &v), 0);
-	assert_true(v <= UINT32_MAX);
-	return (uint32_t)v;
+	return mmio_rd32(&pl031_bus_ops, c->r, off);
 }
 
 static void wr(struct ctx *c, uint64_t off, uint32_t v)
 {
-	assert_int_equal(pl031_bus_ops.write(c->r, off, 4, v), 0);
+	mmio_wr32(&pl031_bus_ops, c->r, off, v);
 }
 
 static uint32_t host_seconds(void)
