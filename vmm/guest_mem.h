@@ -14,6 +14,11 @@ struct guest_mem {
 	int (*read)(void *opaque, uint64_t gpa, void *buf, size_t len);
 	int (*write)(void *opaque, uint64_t gpa, const void *buf, size_t len);
 	void *opaque;
+	/* Optional: the host mapping of [gpa, gpa+len) when it lies wholly in
+	 * guest RAM, else NULL (zero-copy I/O into guest buffers; an access
+	 * through it to a poisoned page is the caller's to survive, e.g. by
+	 * letting the kernel fail the I/O with EFAULT/EIO). */
+	void *(*map)(void *opaque, uint64_t gpa, size_t len);
 };
 
 static inline int guest_mem_read(const struct guest_mem *gm, uint64_t gpa, void *buf, size_t len)
@@ -24,6 +29,13 @@ static inline int guest_mem_read(const struct guest_mem *gm, uint64_t gpa, void 
 static inline int guest_mem_write(const struct guest_mem *gm, uint64_t gpa, const void *buf, size_t len)
 {
 	return gm->write(gm->opaque, gpa, buf, len);
+}
+
+/* Host pointer for [gpa, gpa+len) in guest RAM, or NULL (outside RAM,
+ * wrapping, or no map() in this guest_mem). */
+static inline void *guest_mem_map(const struct guest_mem *gm, uint64_t gpa, size_t len)
+{
+	return gm->map ? gm->map(gm->opaque, gpa, len) : NULL;
 }
 
 #endif

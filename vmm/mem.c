@@ -43,6 +43,11 @@ static int gm_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
 	return mem_write(opaque, gpa, buf, len);
 }
 
+static void *gm_map(void *opaque, uint64_t gpa, size_t len)
+{
+	return mem_gpa_to_hva(opaque, gpa, len);
+}
+
 struct mem *mem_create(int vm_fd, uint64_t base, uint64_t size)
 {
 	struct mem *m;
@@ -68,6 +73,7 @@ struct mem *mem_create(int vm_fd, uint64_t base, uint64_t size)
 		goto err_unmap;
 	m->next_slot = SLOT_RAM + 1;
 	m->gm.read = gm_read;
+	m->gm.map = gm_map;
 	m->gm.write = gm_write;
 	m->gm.opaque = m;
 	return m;

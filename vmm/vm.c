@@ -141,13 +141,27 @@ static void vm_irq_set(void *opaque, unsigned spi, int level)
 		pr_warn_rl("cannot set SPI %u to %d: %s", spi, level, strerror(-ret));
 }
 
+static int vm_watch_fd(void *opaque, int fd, loop_cb_t cb, void *cb_opaque)
+{
+	return loop_add_fd(opaque, fd, cb, cb_opaque);
+}
+
+static void vm_unwatch_fd(void *opaque, int fd)
+{
+	loop_remove_fd(opaque, fd);
+}
+
 /* State for every device that creates its own (devices/device.h); the
  * firmware devices get theirs from vm_firmware.c. */
 static int vm_create_devices(struct vm *vm)
 {
 	const struct dev_env env = {
+		.cfg = vm->cfg,
 		.gm = &vm->mem->gm,
 		.console_fd = STDOUT_FILENO,
+		.watch_fd = vm_watch_fd,
+		.unwatch_fd = vm_unwatch_fd,
+		.loop_opaque = vm->loop,
 		.irq_set = vm_irq_set,
 		.irq_opaque = vm,
 	};
@@ -390,7 +404,13 @@ struct vm *vm_create(const struct vm_config *cfg)
 		vm->gic = gic_create(vm->vm_fd, vm->ncpus);
 		ret = vm->gic ? gic_finalize(vm->gic) : -ENODEV;
 	}
-	/* 5. The board's devices: one list (board.c) that the MMIO bus, the
+	/* 5. The main thread's event loop (devices watch their fds on it). */
+	if (!ret) {
+		ret = vm_create_loop(vm);
+		if (ret)
+			pr_err("cannot set up the event loop: %s", strerror(-ret));
+	}
+	/* 6. The board's devices: one list (board.c) that the MMIO bus, the
 	 *    device tree and the DSDT walk; then each device's state. */
 	if (!ret) {
 		ret = board_describe(cfg, &vm->devs);
@@ -402,21 +422,15 @@ struct vm *vm_create(const struct vm_config *cfg)
 		if (ret)
 			pr_err("cannot create devices: %s", strerror(-ret));
 	}
-	/* 6. Firmware, flash, fw_cfg and ACPI (firmware boot only). */
+	/* 7. Firmware, flash, fw_cfg and ACPI (firmware boot only). */
 	if (!ret && cfg->firmware)
 		ret = vm_firmware_create(vm);
-	/* 7. Every device with an MMIO window on the bus. */
+	/* 8. Every device with an MMIO window on the bus. */
 	if (!ret) {
 		vm->bus = bus_create();
 		ret = vm->bus ? devlist_register(&vm->devs, vm->bus) : -ENOMEM;
 		if (ret)
 			pr_err("cannot register devices on the MMIO bus: %s", strerror(-ret));
-	}
-	/* 8. The main thread's event loop. */
-	if (!ret) {
-		ret = vm_create_loop(vm);
-		if (ret)
-			pr_err("cannot set up the event loop: %s", strerror(-ret));
 	}
 	/* 9. Memory-error recovery: SIGBUS handler, GHES sources. */
 	if (!ret && cfg->ras)
@@ -449,8 +463,8 @@ void vm_destroy(struct vm *vm)
 	control_destroy(vm->control);
 	ras_destroy(vm->ras);
 	vm_firmware_destroy(vm);
+	devlist_destroy(&vm->devs);	/* devices may unwatch their fds */
 	loop_destroy(vm->loop);
-	devlist_destroy(&vm->devs);
 	bus_destroy(vm->bus);
 	gic_destroy(vm->gic);
 	mem_destroy(vm->mem);

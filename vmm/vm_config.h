@@ -10,6 +10,16 @@
 #define DEFAULT_VARS_TEMPLATE "/usr/share/AAVMF/AAVMF_VARS.fd"
 #define DEFAULT_MEMORY (512ULL << 20)
 
+#define MAX_DISKS 8
+
+/* One --disk PATH[,ro][,serial=ID][,direct]. */
+struct disk_config {
+	const char *path;
+	bool readonly;            /* ro: opened O_RDONLY, guest sees VIRTIO_BLK_F_RO */
+	const char *serial;       /* GET_ID string (<= 20 bytes), or NULL */
+	bool direct;              /* O_DIRECT: bypass the host page cache */
+};
+
 struct vm_config {
 	const char *kernel;
 	const char *initrd;
@@ -21,6 +31,9 @@ struct vm_config {
 	unsigned ncpus;
 	bool ras;
 	bool no_reboot;
+	struct disk_config disks[MAX_DISKS]; /* vda, vdb, ... in order */
+	unsigned ndisks;
+	bool rng;                 /* --rng: virtio-rng from getrandom() */
 };
 
 #endif

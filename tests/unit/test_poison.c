@@ -77,7 +77,7 @@ static int ram_write(void *o, uint64_t gpa, const void *buf, size_t len)
 	return 0;
 }
 
-static const struct guest_mem gm = { ram_read, ram_write, NULL };
+static const struct guest_mem gm = { ram_read, ram_write, NULL, NULL };
 
 static void test_try_write(void **state)
 {

@@ -14,17 +14,24 @@
 #include "bus_dev.h"
 #include "guest_mem.h"
 #include "irq.h"
+#include "loop.h"
 
 struct acpi_buf;
 struct bus;
+struct vm_config;
 struct fdt_writer;
 struct device;
 struct devlist;
 
 /* What a device's create hook may use; filled once by vm_create. */
 struct dev_env {
+	const struct vm_config *cfg;	/* the parsed configuration */
 	const struct guest_mem *gm;	/* checked, poison-safe guest RAM access */
 	int console_fd;			/* where the console UART writes */
+	/* Watch an fd from the main event loop (loop.h semantics). */
+	int (*watch_fd)(void *opaque, int fd, loop_cb_t cb, void *cb_opaque);
+	void (*unwatch_fd)(void *opaque, int fd);
+	void *loop_opaque;
 	/* Drive SPI 'spi' to 'level' (the vGIC); see dev_irq_line(). */
 	void (*irq_set)(void *opaque, unsigned spi, int level);
 	void *irq_opaque;
@@ -56,6 +63,10 @@ struct device {
 	uint64_t base;			/* guest physical window (memmap.h) */
 	uint64_t size;			/* 0: no window */
 	int spi;			/* SPI (INTID - 32, memmap.h), -1: none */
+	unsigned index;			/* instance number within its class family
+					 * (e.g. the virtio window n), from board.c */
+	const void *param;		/* board-given parameters (e.g. the
+					 * struct disk_config of this disk) */
 	void *opaque;			/* instance state for cls->mmio */
 };
 

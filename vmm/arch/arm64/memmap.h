@@ -14,6 +14,7 @@
  *   0x0901_0000 | PL031 RTC      (SPI 2)   |
  *   0x0902_0000 | fw_cfg (0x18 bytes, DMA) |
  *               | (GED: SPI 3, no MMIO)    |  RAS notification (DSDT only)
+ *   0x0A00_0000 | virtio-mmio 32 x 0x200   |  window n: SPI 16 + n
  *               :                          :
  *   0x4000_0000 +--------------------------+
  *               | RAM (--memory)           |  DTB at the start in firmware mode
@@ -37,6 +38,11 @@
 #define MEMMAP_RTC_SIZE      0x00001000ULL
 #define MEMMAP_FWCFG_BASE    0x09020000ULL
 #define MEMMAP_FWCFG_SIZE    0x00000018ULL
+/* virtio-mmio windows, as QEMU virt: window n at BASE + n * STRIDE, SPI
+ * IRQ_SPI_VIRTIO_BASE + n. */
+#define MEMMAP_VIRTIO_BASE   0x0a000000ULL
+#define MEMMAP_VIRTIO_STRIDE 0x00000200ULL
+#define MEMMAP_VIRTIO_COUNT  32
 #define MEMMAP_RAM_BASE      0x40000000ULL
 
 /* Interrupts: SPI numbers (GIC INTID = 32 + SPI). ACPI names an SPI by its
@@ -44,6 +50,7 @@
 #define IRQ_SPI_UART 1
 #define IRQ_SPI_RTC  2
 #define IRQ_SPI_GED  3
+#define IRQ_SPI_VIRTIO_BASE 16	/* + window n */
 #define IRQ_SPI_TO_GSI(spi) (32u + (spi))
 
 /* Architected timer PPIs (INTIDs), as on QEMU virt. */
