@@ -46,6 +46,7 @@ PURE_SRCS += $(wildcard vmm/acpi/*.c)
 PURE_SRCS += $(wildcard vmm/fwcfg/*.c)
 PURE_SRCS += vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c vmm/ras/sigbus.c vmm/ras/ras.c
 PURE_SRCS += vmm/control_proto.c vmm/control_cmds.c vmm/control.c
+PURE_SRCS += vmm/virtio/virtqueue.c vmm/virtio/mmio.c
 PURE_SRCS := $(wildcard $(PURE_SRCS))
 
 # Sources a configuration leaves out (a pattern per symbol); their headers
@@ -56,6 +57,7 @@ SRCS_OFF += $(if $(CONFIG_FWCFG),,vmm/fwcfg/% vmm/vm_firmware.c)
 SRCS_OFF += $(if $(CONFIG_RAS),,vmm/ras/%)
 SRCS_OFF += $(if $(CONFIG_CONTROL_API),,vmm/control.c vmm/control_cmds.c vmm/ctl.c vmm/control_proto.c)
 SRCS_OFF += $(if $(CONFIG_SECCOMP),,vmm/seccomp.c)
+SRCS_OFF += $(if $(CONFIG_VIRTIO),,vmm/virtio/%)
 PURE_SRCS := $(filter-out $(SRCS_OFF),$(PURE_SRCS))
 
 VMM_SRCS := $(filter-out $(SRCS_OFF),$(sort $(wildcard vmm/*.c vmm/*/*.c vmm/arch/arm64/*.c)))
@@ -67,6 +69,7 @@ TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus tes
 TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server)
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl)
 TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl)
+TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtqueue test_virtio_mmio)
 TEST_SRCS := $(filter-out $(TEST_OFF:%=tests/unit/%.c),$(wildcard tests/unit/test_*.c))
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(B)/test/%)
 TESTS_SAN := $(TEST_SRCS:tests/unit/%.c=$(B)/test-san/%)

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdbool.h>
 
+/* Copy n bytes; 0, or -EIO when a poisoned page was hit. A naturally
+ * aligned 2-, 4- or 8-byte copy is a single load and store (no tearing). */
 int guarded_memcpy(void *dst, const void *src, size_t n);
 
 /* From the SIGBUS handler only: if this thread is in a guarded copy, jump

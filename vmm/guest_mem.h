@@ -3,7 +3,9 @@
  * poison-guarded copies into guest RAM; unit tests back it with a byte array.
  * Both calls return 0 or a negative errno (-EFAULT for an address range that
  * is not wholly guest RAM, -EIO for a poisoned page) and never touch memory
- * outside the range. */
+ * outside the range. A read or write of 2, 4 or 8 bytes whose guest address
+ * and host buffer are both naturally aligned is one access (a ring index
+ * the guest updates concurrently is never seen torn). */
 #ifndef MVR_GUEST_MEM_H
 #define MVR_GUEST_MEM_H
 

@@ -63,6 +63,7 @@ struct virtqueue {
 	bool event_idx;			/* VIRTIO_F_EVENT_IDX negotiated */
 	bool indirect;			/* VIRTIO_F_INDIRECT_DESC negotiated */
 	bool broken;			/* malformed guest input seen */
+	bool notify_off;		/* vq_set_notify(false) in effect */
 	uint16_t last_avail;		/* next avail ring index to consume */
 	uint16_t used_idx;		/* next used ring index to publish */
 	uint16_t signalled_used;	/* used_idx at the last notification */
@@ -101,6 +102,13 @@ int vq_push(struct virtqueue *vq, uint16_t head, uint32_t written);
  * (avail->flags NO_INTERRUPT, or used_event with EVENT_IDX, section
  * 2.7.10). Records the notification when it returns true. */
 bool vq_should_notify(struct virtqueue *vq);
+
+/* The event-index test of section 2.7.10: with the index moved from 'old'
+ * to 'new_idx', has it passed 'event' (i.e. event is in [old, new_idx))? */
+static inline bool vq_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
+}
 
 /* Tell the driver whether the device wants QueueNotify writes (used->flags
  * NO_NOTIFY, or avail_event = last_avail with EVENT_IDX). A device that
