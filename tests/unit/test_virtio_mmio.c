@@ -530,6 +530,9 @@ static void test_needs_reset(void **state)
 	/* The driver cannot clear it; a reset does. */
 	wr(c, STATUS, S_ACK | S_DRV | S_FOK);
 	assert_true(rd(c, STATUS) & S_NRST);
+	/* Nor is the device started. */
+	set_status(c, S_DOK);
+	assert_int_equal(c->dev.activated, 0);
 	wr(c, STATUS, 0);
 	assert_int_equal(rd(c, STATUS), 0);
 

@@ -325,7 +325,9 @@ static void vmio_write_status(struct virtio_mmio *t, uint32_t val)
 		vmio_set_needs_reset(t);
 	}
 	t->status |= set;
-	if (set & VIRTIO_STATUS_DRIVER_OK) {
+	/* A device that already needs a reset is not started. */
+	if ((set & VIRTIO_STATUS_DRIVER_OK) &&
+	    !(t->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)) {
 		r = t->ops->activate ? t->ops->activate(t->dev, t->features) : 0;
 		if (r)
 			vmio_set_needs_reset(t);

@@ -76,7 +76,8 @@ void virtio_mmio_unlock(struct virtio_mmio *t);
 struct virtqueue *virtio_mmio_queue(struct virtio_mmio *t, unsigned q);
 
 /* Lock held. After vq_push()es on queue q: raise the used-buffer interrupt
- * if the driver wants one (vq_should_notify). */
+ * if the driver wants one (vq_should_notify). A queue vq_pop() found
+ * broken sets DEVICE_NEEDS_RESET here instead. */
 void virtio_mmio_notify_used(struct virtio_mmio *t, unsigned q);
 /* Lock held. The device's config space changed (ConfigGeneration++ and
  * the configuration-change interrupt). */
@@ -95,7 +96,9 @@ extern const struct bus_dev_ops virtio_mmio_bus_ops;
  * virtio device): FDT node "virtio_mmio@BASE" (compatible "virtio,mmio",
  * reg, edge-rising SPI, dma-coherent), DSDT Device "VRnn" (_HID LNRO0005,
  * _UID n, _CCA 1, Memory32Fixed window, edge interrupt), n = the window's
- * index from MEMMAP_VIRTIO_BASE. */
+ * index from MEMMAP_VIRTIO_BASE (d->index for a window elsewhere). The
+ * transport drives the line high while InterruptStatus is non-zero and
+ * gives a new rising edge for every cause the driver may not have seen. */
 int virtio_mmio_fdt(const struct device *d, const struct devlist *all, struct fdt_writer *w);
 void virtio_mmio_dsdt(const struct device *d, struct acpi_buf *b);
 

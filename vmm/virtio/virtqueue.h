@@ -38,7 +38,8 @@ struct vq_buf {
 
 /* A popped chain: readable buffers first, then writable ones (2.7.4.2:
  * a driver must not put readable after writable; such a chain is
- * malformed). */
+ * malformed). Zero-length descriptors are accepted but not listed in
+ * buf[] (every buffer a device sees has len >= 1 and a mapping). */
 struct vq_chain {
 	uint16_t head;			/* id to give back to vq_push() */
 	unsigned n;			/* buffers in buf[] */
@@ -66,7 +67,7 @@ struct virtqueue {
 	bool notify_off;		/* vq_set_notify(false) in effect */
 	uint16_t last_avail;		/* next avail ring index to consume */
 	uint16_t used_idx;		/* next used ring index to publish */
-	uint16_t signalled_used;	/* used_idx at the last notification */
+	uint16_t signalled_used;	/* used_idx at the last vq_should_notify() */
 	bool signalled_valid;		/* signalled_used means something */
 	struct vq_stats st;
 };
