@@ -45,6 +45,7 @@ PURE_SRCS += vmm/mem.c vmm/vcpu_exit.c
 PURE_SRCS += $(wildcard vmm/acpi/*.c)
 PURE_SRCS += $(wildcard vmm/fwcfg/*.c)
 PURE_SRCS += vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c vmm/ras/sigbus.c vmm/ras/ras.c
+PURE_SRCS += vmm/ras/pagemap.c
 PURE_SRCS += vmm/control_proto.c vmm/control_cmds.c vmm/control.c
 PURE_SRCS := $(wildcard $(PURE_SRCS))
 
@@ -63,7 +64,7 @@ VMM_SRCS := $(filter-out $(SRCS_OFF),$(sort $(wildcard vmm/*.c vmm/*/*.c vmm/arc
 ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64/%.o)
 
 # Tests of modules a configuration leaves out are left out with them.
-TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus test_ras)
+TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus test_ras test_pagemap)
 TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server)
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl)
 TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl)
