@@ -3,7 +3,8 @@
 #   make            build/microvm-ras (static aarch64 ELF)
 #   make test       cmocka unit tests, native and with ASan+UBSan
 #   make e2e        nested end-to-end tests (qemu-system-aarch64 -> KVM)
-#   make bench      nested benchmarks, figures printed
+#   make bench      native pagemap-scan cost, then nested benchmarks, figures printed
+#   make bench-scan native pagemap-scan cost only
 #   make menuconfig edit .config (default: configs/defconfig)
 #   make config-matrix  cross-build (and unit-test) default, all-off and
 #                   each-symbol-off configurations, each in build/cfg-NAME
@@ -74,7 +75,7 @@ TESTS_SAN := $(TEST_SRCS:tests/unit/%.c=$(B)/test-san/%)
 TEST_LIBS := -lcmocka $(if $(CONFIG_CONTROL_API),-ljson-c)
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all test unit unit-san host-check e2e bench demo clean menuconfig images \
+.PHONY: all test unit unit-san host-check e2e bench bench-scan demo clean menuconfig images \
 	config-matrix compile_commands.json
 all: $(B)/microvm-ras
 
@@ -144,8 +145,16 @@ update-golden: $(B)/microvm-ras
 e2e: $(B)/microvm-ras
 	tests/e2e/run.sh
 
-bench: $(B)/microvm-ras
+bench: bench-scan $(B)/microvm-ras
 	tests/e2e/run.sh --bench
+
+# Native: the cost of a poisoned-page scan of 512 MiB .. 64 GiB of guest RAM.
+bench-scan: $(B)/bench/pagemap_bench
+	$<
+
+$(B)/bench/pagemap_bench: $(B)/host/tests/bench/pagemap_bench.o $(B)/host/vmm/ras/pagemap.o
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -o $@ $^
 
 demo: $(B)/microvm-ras
 	tests/e2e/run.sh --demo

@@ -185,6 +185,12 @@ static void test_learn_type(void **state)
 	assert_int_equal(pagemap_learn_type(s, VA(4)), 0);
 	assert_int_equal(pagemap_type(s), HWP);
 	assert_int_equal(pagemap_learn_type(s, VA(3)), 1);
+	/* Set outright: only valid types. */
+	assert_int_equal(pagemap_set_type(s, 0), -EINVAL);
+	assert_int_equal(pagemap_set_type(s, 32), -EINVAL);
+	assert_int_equal(pagemap_type(s), HWP);
+	assert_int_equal(pagemap_set_type(s, 4), 0);
+	assert_int_equal(pagemap_type(s), 4);
 	/* Past the end of the (short) file. */
 	assert_int_equal(pagemap_read_entry(s, VA(NPAGES + 50), &e), -ENODATA);
 	pagemap_scan_destroy(s);

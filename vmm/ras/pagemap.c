@@ -146,6 +146,14 @@ int pagemap_type(const struct pagemap_scan *s)
 	return s->type;
 }
 
+int pagemap_set_type(struct pagemap_scan *s, int type)
+{
+	if (type <= 0 || (uint64_t)type > PAGEMAP_SWAP_TYPE_MASK)
+		return -EINVAL;
+	s->type = type;
+	return 0;
+}
+
 void pagemap_scan_request(struct pagemap_scan *s)
 {
 	switch (s->state) {

@@ -106,6 +106,10 @@ int pagemap_learn_type(struct pagemap_scan *s, uint64_t va);
 /* The learned type, or PAGEMAP_TYPE_UNKNOWN. */
 int pagemap_type(const struct pagemap_scan *s);
 
+/* Set the type outright (1..31): for a caller that knows it otherwise, and
+ * benchmarks. Returns 0 or -EINVAL. */
+int pagemap_set_type(struct pagemap_scan *s, int type);
+
 /* Ask for a scan: starts debounce_ns from now; while one is pending this
  * is a no-op, while one runs another follows it (pages already scanned may
  * have been poisoned since). */
