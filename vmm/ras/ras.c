@@ -331,7 +331,18 @@ static int ras_deliver(struct ras *r, unsigned source, unsigned vcpu, uint64_t g
 /* ---- pagemap scans for poisoned pages nobody reported (event loop) ---- */
 
 /* Learn the hwpoison swap type from the page at 'hva', which the kernel
- * reported poisoned, if it is not known yet. */
+ * reported poisoned, if it is not known yet.
+ *
+ * Why learn it from the errors themselves rather than poison a page of our
+ * own with MADV_HWPOISON at start-up: that would cost a host page for good
+ * on every start, needs CAP_SYS_ADMIN and CONFIG_MEMORY_FAILURE, and shows
+ * as a real memory failure in the host's log and RAS counters, which
+ * operators act on. It is also not needed: Linux drops an AO only while an
+ * earlier one is pending, so the first AO of any burst arrives, and its
+ * page's entry gives the type before the scan that looks for the rest;
+ * pages known from ARs serve too (scan_learn_from_known()). A reader
+ * without CAP_SYS_ADMIN sees type 0 for every swapped page, which is never
+ * taken for a type: scans then stay off and signals are all there is. */
 static void scan_learn(struct ras *r, uint64_t hva)
 {
 	int ret;
