@@ -3,7 +3,8 @@
 #   make            build/microvm-ras (static aarch64 ELF)
 #   make test       cmocka unit tests, native and with ASan+UBSan
 #   make e2e        nested end-to-end tests (qemu-system-aarch64 -> KVM)
-#   make bench      nested benchmarks, figures printed
+#   make bench      native pagemap-scan cost, then nested benchmarks, figures printed
+#   make bench-scan native pagemap-scan cost only
 #   make menuconfig edit .config (default: configs/defconfig)
 #   make config-matrix  cross-build (and unit-test) default, all-off and
 #                   each-symbol-off configurations, each in build/cfg-NAME
@@ -45,6 +46,7 @@ PURE_SRCS += vmm/mem.c vmm/vcpu_exit.c
 PURE_SRCS += $(wildcard vmm/acpi/*.c)
 PURE_SRCS += $(wildcard vmm/fwcfg/*.c)
 PURE_SRCS += vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c vmm/ras/sigbus.c vmm/ras/ras.c
+PURE_SRCS += vmm/ras/pagemap.c
 PURE_SRCS += vmm/control_proto.c vmm/control_cmds.c vmm/control.c
 PURE_SRCS += vmm/virtio/virtqueue.c vmm/virtio/mmio.c
 PURE_SRCS := $(wildcard $(PURE_SRCS))
@@ -65,7 +67,7 @@ VMM_SRCS := $(filter-out $(SRCS_OFF),$(sort $(wildcard vmm/*.c vmm/*/*.c vmm/arc
 ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64/%.o)
 
 # Tests of modules a configuration leaves out are left out with them.
-TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus test_ras)
+TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus test_ras test_pagemap)
 TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server)
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl)
 TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl)
@@ -76,7 +78,7 @@ TESTS_SAN := $(TEST_SRCS:tests/unit/%.c=$(B)/test-san/%)
 TEST_LIBS := -lcmocka $(if $(CONFIG_CONTROL_API),-ljson-c)
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all test unit unit-san host-check e2e bench demo clean menuconfig images \
+.PHONY: all test unit unit-san host-check e2e bench bench-scan demo clean menuconfig images \
 	config-matrix compile_commands.json
 all: $(B)/microvm-ras
 
@@ -146,8 +148,16 @@ update-golden: $(B)/microvm-ras
 e2e: $(B)/microvm-ras
 	tests/e2e/run.sh
 
-bench: $(B)/microvm-ras
+bench: bench-scan $(B)/microvm-ras
 	tests/e2e/run.sh --bench
+
+# Native: the cost of a poisoned-page scan of 512 MiB .. 64 GiB of guest RAM.
+bench-scan: $(B)/bench/pagemap_bench
+	$<
+
+$(B)/bench/pagemap_bench: $(B)/host/tests/bench/pagemap_bench.o $(B)/host/vmm/ras/pagemap.o
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -o $@ $^
 
 demo: $(B)/microvm-ras
 	tests/e2e/run.sh --demo

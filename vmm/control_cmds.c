@@ -253,6 +253,13 @@ static int cmd_query_ras(const struct control_env *env, struct json_object *args
 	STAT(lat_min_us);
 	STAT(lat_median_us);
 	STAT(lat_max_us);
+	/* Issue 13: how AO errors were found, and the pagemap scans. */
+	STAT(errors_ao_signal);
+	STAT(errors_ao_scan);
+	STAT(scans);
+	STAT(scan_last_us);
+	STAT(scan_last_elapsed_us);
+	STAT(hwpoison_swap_type);
 #undef STAT
 
 	gpas = calloc(CONTROL_MAX_POISONED, sizeof(*gpas));

@@ -380,6 +380,12 @@ static void test_query_ras(void **state)
 	st->lat_min_us = 15;
 	st->lat_median_us = 16;
 	st->lat_max_us = UINT64_MAX;
+	st->errors_ao_signal = 19;
+	st->errors_ao_scan = 20;
+	st->scans = 21;
+	st->scan_last_us = 22;
+	st->scan_last_elapsed_us = 23;
+	st->hwpoison_swap_type = 24;
 	fx->vm.npoisoned = 2;
 	expect_reply(&fx->env, "{\"execute\":\"query-ras\",\"id\":[1,2]}",
 		     "{\"return\":{\"errors_ar\":1,\"errors_ao\":2,\"errors_injected\":3,"
@@ -388,6 +394,8 @@ static void test_query_ras(void **state)
 		     "\"sea_injected\":10,\"irqs_raised\":11,\"poisoned_pages\":12,"
 		     "\"pages_replaced\":13,\"lat_samples\":14,\"lat_min_us\":15,"
 		     "\"lat_median_us\":16,\"lat_max_us\":18446744073709551615,"
+		     "\"errors_ao_signal\":19,\"errors_ao_scan\":20,\"scans\":21,"
+		     "\"scan_last_us\":22,\"scan_last_elapsed_us\":23,\"hwpoison_swap_type\":24,"
 		     "\"poisoned\":[\"0x40000000\",\"0x40001000\"],\"poisoned-truncated\":false},"
 		     "\"id\":[1,2]}");
 }

@@ -3,7 +3,9 @@
  * out in it as the firmware leaves it, a recorded irq line, a fake register
  * file, a run-on-vCPU that calls directly, and a watch_fd that remembers the
  * callbacks. SIGBUS events are real signals sent to ourselves, as in
- * test_sigbus.c, so the AR slot and the AO ring paths run for real. */
+ * test_sigbus.c, so the AR slot and the AO ring paths run for real. Pagemap
+ * scans read a fake pagemap (a sparse temporary file with hwpoison entries
+ * at the offsets of our RAM's pages) where a test asks for one. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -22,6 +25,7 @@
 #include "mem.h"
 #include "ras/cper.h"
 #include "ras/ghes_layout.h"
+#include "ras/pagemap.h"
 #include "ras/ras.h"
 #include "sigbus_inject.h"
 #include "util.h"
@@ -36,6 +40,8 @@
 #define USER_PC     0x400123ULL
 #define USER_PSTATE PSR_MODE_EL0t
 #define GUEST_VBAR  0xffff800010010000ULL
+
+#define HWPOISON_TYPE 26u   /* the fake kernel's hwpoison swap type */
 
 struct watch {
 	int fd;
@@ -55,6 +61,8 @@ struct fixture {
 	unsigned run_on_vcpu;
 	volatile int in_run;
 	struct ras *r;
+	char pagemap[64];    /* fake pagemap file, "" when unused */
+	int pagemap_fd;
 };
 
 /* ---- fakes ---- */
@@ -209,6 +217,10 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 
 	ras_destroy(fx->r);
+	if (fx->pagemap[0]) {
+		close(fx->pagemap_fd);
+		unlink(fx->pagemap);
+	}
 	mem_destroy(fx->mem);
 	free(fx);
 	return 0;
@@ -220,9 +232,12 @@ static struct ras *start(struct fixture *fx)
 {
 	struct ras_deps d = make_deps(fx);
 
+	if (fx->pagemap[0])
+		d.pagemap_path = fx->pagemap;
 	fx->r = ras_create(&d);
 	assert_non_null(fx->r);
-	assert_int_equal(fx->nwatch, 2);   /* the SIGBUS eventfd and the poll timer */
+	/* The SIGBUS eventfd, the poll timer and the scan timer. */
+	assert_int_equal(fx->nwatch, 3);
 	ras_set_base(fx->r, BLOB_GPA);
 	return fx->r;
 }
@@ -257,6 +272,42 @@ static void poll_tick(struct fixture *fx)
 	assert_int_equal(fx->watch[1].cb(fx->watch[1].opaque, fx->watch[1].fd), 0);
 }
 
+/* ---- the fake pagemap ---- */
+
+/* Use a fake pagemap (call before start()): every entry of guest RAM
+ * reads empty. */
+static void fake_pagemap(struct fixture *fx)
+{
+	uint64_t last = (uint64_t)(uintptr_t)at(fx, RAM_BASE + RAM_SIZE - 1) /
+			(uint64_t)sysconf(_SC_PAGESIZE), e = 0;
+
+	strcpy(fx->pagemap, "/tmp/test_ras_pagemap.XXXXXX");
+	fx->pagemap_fd = mkstemp(fx->pagemap);
+	assert_true(fx->pagemap_fd >= 0);
+	assert_int_equal(pwrite(fx->pagemap_fd, &e, sizeof(e), (off_t)(last * sizeof(e))),
+			 (ssize_t)sizeof(e));
+}
+
+/* The kernel took guest page 'gpa' away: a hwpoison entry in the pagemap. */
+static void hwpoison_entry(struct fixture *fx, uint64_t gpa)
+{
+	uint64_t e = PAGEMAP_SWAPPED | (0x5c032ULL << PAGEMAP_SWAP_TYPE_BITS) | HWPOISON_TYPE;
+	uint64_t idx = (uint64_t)(uintptr_t)at(fx, gpa) / (uint64_t)sysconf(_SC_PAGESIZE);
+
+	assert_int_equal(pwrite(fx->pagemap_fd, &e, sizeof(e), (off_t)(idx * sizeof(e))),
+			 (ssize_t)sizeof(e));
+}
+
+/* Let the debounce pass, then give the scan timer its turns until the scan
+ * is done (guest RAM here is one chunk). */
+static void scan_turn(struct fixture *fx)
+{
+	struct timespec ts = { 0, 30000000 };   /* > SCAN_DEBOUNCE_NS */
+
+	nanosleep(&ts, NULL);
+	assert_int_equal(fx->watch[2].cb(fx->watch[2].opaque, fx->watch[2].fd), 0);
+}
+
 /* Compare every counter (latency: only the sample count). */
 static void expect_stats(struct fixture *fx, const struct ras_stats *want)
 {
@@ -264,7 +315,9 @@ static void expect_stats(struct fixture *fx, const struct ras_stats *want)
 
 	ras_get_stats(fx->r, &st);
 	assert_int_equal(st.errors_ar, want->errors_ar);
-	assert_int_equal(st.errors_ao, want->errors_ao);
+	assert_int_equal(st.errors_ao, want->errors_ao_signal + want->errors_ao_scan);
+	assert_int_equal(st.errors_ao_signal, want->errors_ao_signal);
+	assert_int_equal(st.errors_ao_scan, want->errors_ao_scan);
 	assert_int_equal(st.errors_injected, want->errors_injected);
 	assert_int_equal(st.errors_ignored, want->errors_ignored);
 	assert_int_equal(st.records_written, want->records_written);
@@ -428,13 +481,13 @@ static void test_ao_from_sigbus_ring_pulses_once(void **state)
 	assert_int_equal(fx->irq.n, 2);
 	assert_int_equal(fx->reg_writes[0] + fx->reg_writes[1], 0);
 	assert_int_equal(fx->run_on_calls, 0);
-	expect_stats(fx, &(struct ras_stats){ .errors_ao = 1, .records_written = 1,
+	expect_stats(fx, &(struct ras_stats){ .errors_ao_signal = 1, .records_written = 1,
 					     .irqs_raised = 1, .poisoned_pages = 1 });
 
 	/* An AO outside guest RAM is counted and ignored. */
 	ao_via_ring(fx, (void *)&fx->nwatch);
 	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
-	expect_stats(fx, &(struct ras_stats){ .errors_ao = 1, .errors_ignored = 1,
+	expect_stats(fx, &(struct ras_stats){ .errors_ao_signal = 1, .errors_ignored = 1,
 					     .records_written = 1, .irqs_raised = 1,
 					     .poisoned_pages = 1 });
 }
@@ -517,13 +570,117 @@ static void test_reset_replaces_poisoned_pages(void **state)
 	assert_int_equal(at(fx, PAGE(20))[SZ_4K - 1], 0);
 	assert_int_equal(at(fx, PAGE(21))[100], 0);
 	assert_int_equal(at(fx, PAGE(22))[100], 0xef);
-	expect_stats(fx, &(struct ras_stats){ .errors_ar = 1, .errors_ao = 1,
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 1, .errors_ao_signal = 1,
 					     .records_written = 2, .sea_injected = 1,
 					     .irqs_raised = 1, .poisoned_pages = 2,
 					     .pages_replaced = 2 });
 	/* The guest must report the blob again: records wait until then. */
 	assert_int_equal(ras_inject(fx->r, PAGE(23), RAS_INJECT_CPER, RAS_KIND_AO, 0), 0);
 	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+}
+
+static void test_ao_burst_scan_finds_the_unsignalled_pages(void **state)
+{
+	struct fixture *fx = *state;
+	static const unsigned order[] = { 30, 32, 33 };
+	uint64_t poisoned[8];
+	struct ras_stats st;
+	unsigned async, i;
+
+	fake_pagemap(fx);
+	start(fx);
+	async = ghes_source_async(&fx->lay);
+	for (i = 0; i < 4; i++)
+		hwpoison_entry(fx, PAGE(30 + i));
+	/* Four pages poisoned at once; Linux delivered one signal. */
+	ao_via_ring(fx, at(fx, PAGE(31)));
+	assert_int_equal(block_pa(fx, async), PAGE(31));
+	expect_stats(fx, &(struct ras_stats){ .errors_ao_signal = 1, .records_written = 1,
+					     .irqs_raised = 1, .poisoned_pages = 1 });
+	ras_get_stats(fx->r, &st);
+	assert_int_equal(st.hwpoison_swap_type, HWPOISON_TYPE);
+	assert_int_equal(st.scans, 0);   /* debounced: not yet */
+
+	scan_turn(fx);
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(poisoned[i], PAGE(30 + i));
+	/* The three others queue behind the read-ack of the first. */
+	expect_stats(fx, &(struct ras_stats){ .errors_ao_signal = 1, .errors_ao_scan = 3,
+					     .records_written = 1, .records_queued = 3,
+					     .records_max_queue = 3, .irqs_raised = 1,
+					     .poisoned_pages = 4 });
+	ras_get_stats(fx->r, &st);
+	assert_int_equal(st.scans, 1);
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		guest_ack(fx, async);
+		poll_tick(fx);
+		assert_int_equal(block_pa(fx, async), PAGE(order[i]));
+		assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 2 + i);
+	}
+
+	/* A late signal for a page the scan found, and the scan it starts,
+	 * report nothing again. */
+	ao_via_ring(fx, at(fx, PAGE(32)));
+	scan_turn(fx);
+	guest_ack(fx, async);
+	poll_tick(fx);
+	assert_int_equal(block_pa(fx, async), 0);
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 4);
+	expect_stats(fx, &(struct ras_stats){ .errors_ao_signal = 2, .errors_ao_scan = 3,
+					     .records_written = 4, .records_max_queue = 3,
+					     .irqs_raised = 4, .poisoned_pages = 4 });
+	ras_get_stats(fx->r, &st);
+	assert_int_equal(st.scans, 2);
+}
+
+static void test_no_scan_without_a_hwpoison_type(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t e = PAGEMAP_SWAPPED;   /* type 0: what an unprivileged reader sees */
+	uint64_t idx = (uint64_t)(uintptr_t)at(fx, PAGE(36)) / (uint64_t)sysconf(_SC_PAGESIZE);
+	struct ras_stats st;
+
+	fake_pagemap(fx);
+	start(fx);
+	assert_int_equal(pwrite(fx->pagemap_fd, &e, sizeof(e), (off_t)(idx * 8)), 8);
+	hwpoison_entry(fx, PAGE(37));
+	ao_via_ring(fx, at(fx, PAGE(36)));
+	scan_turn(fx);
+	ras_get_stats(fx->r, &st);
+	assert_int_equal(st.hwpoison_swap_type, 0);
+	assert_int_equal(st.scans, 0);
+	expect_stats(fx, &(struct ras_stats){ .errors_ao_signal = 1, .records_written = 1,
+					     .irqs_raised = 1, .poisoned_pages = 1 });
+}
+
+static void test_reset_replaces_pages_no_signal_reported(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t poisoned[4];
+
+	fake_pagemap(fx);
+	start(fx);
+	memset(at(fx, PAGE(40)), 0xab, SZ_4K);
+	memset(at(fx, PAGE(41)), 0xcd, SZ_4K);
+	memset(at(fx, PAGE(42)), 0xef, SZ_4K);
+	hwpoison_entry(fx, PAGE(40));
+	hwpoison_entry(fx, PAGE(41));
+	/* No AO at all; a vCPU touched page 41. */
+	assert_int_equal(run_with_ar(fx, 0, PAGE(41)), 0);
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 1);
+
+	/* The reset learns the type from page 41 and finds page 40. */
+	assert_int_equal(ras_reset(fx->r), 0);
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 0);
+	assert_int_equal(at(fx, PAGE(40))[0], 0);
+	assert_int_equal(at(fx, PAGE(41))[0], 0);
+	assert_int_equal(at(fx, PAGE(42))[0], 0xef);
+	/* Found and replaced, but not reported to a guest being reset. */
+	assert_int_equal(fx->irq.n, 0);
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 1, .errors_ao_scan = 1,
+					     .records_written = 1, .sea_injected = 1,
+					     .poisoned_pages = 2, .pages_replaced = 2 });
 }
 
 static void test_create_rejects_inconsistent_deps(void **state)
@@ -552,6 +709,9 @@ int main(void)
 		T(test_ao_queue_delivers_in_order_after_acks),
 		T(test_records_wait_for_the_base),
 		T(test_reset_replaces_poisoned_pages),
+		T(test_ao_burst_scan_finds_the_unsignalled_pages),
+		T(test_no_scan_without_a_hwpoison_type),
+		T(test_reset_replaces_pages_no_signal_reported),
 		T(test_create_rejects_inconsistent_deps),
 	};
 #undef T

@@ -3,6 +3,9 @@
  * chosen per source by its HEST notification type (notify_types[] below):
  * a Synchronous External Abort on the faulting vCPU (SEA, for AR) or a pulse
  * of the GED interrupt that makes the guest read the source (GPIO, for AO).
+ * Linux drops an AO signal while an earlier one is still pending, so every
+ * AO (and a SIGBUS-ring overrun, and a slow timer) also starts a scan of
+ * guest RAM's pagemap for poisoned pages nobody reported (ras/pagemap.h).
  * It reaches the VM only through struct ras_deps. */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +25,7 @@
 #include "mem.h"
 #include "ras/cper.h"
 #include "ras/ghes.h"
+#include "ras/pagemap.h"
 #include "ras/poison.h"
 #include "ras/ras.h"
 #include "ras/sigbus.h"
@@ -36,6 +40,14 @@
  * abort would find nothing. So SEA records go out one at a time: only when
  * all SEA sources are acked and no other vCPU's record is younger than this. */
 #define SEA_GAP_NS 20000000
+/* Pagemap scans: 64 KiB of entries per event-loop turn (32 MiB of guest RAM
+ * with 4 KiB pages); AOs within 10 ms cost one scan; a safety-net scan every
+ * 5 s (or 100x the last scan's cost, see pagemap.h); known poisoned pages
+ * tried when learning the hwpoison type. */
+#define SCAN_CHUNK_ENTRIES 8192
+#define SCAN_DEBOUNCE_NS 10000000ULL
+#define SCAN_INTERVAL_NS 5000000000ULL
+#define SCAN_LEARN_TRIES 16
 
 struct ras_vcpu {
 	struct sigbus_slot slot;
@@ -57,6 +69,10 @@ struct ras {
 	int timer_fd;               /* read-ack polling */
 	int timer_armed;
 	uint64_t overruns_seen;
+	int scan_fd;                /* timerfd: the next pagemap scan step */
+	pthread_mutex_t scan_lock;  /* scan */
+	struct pagemap_scan *scan;  /* NULL: no pagemap, signals only */
+	bool resetting;             /* pages found now are replaced, not reported */
 
 	pthread_mutex_t sea_lock;   /* one SEA record in flight at a time */
 	struct timespec last_sea;   /* when the last one was written */
@@ -312,6 +328,125 @@ static int ras_deliver(struct ras *r, unsigned source, unsigned vcpu, uint64_t g
 	return ops->deliver(r, &rec);
 }
 
+/* ---- pagemap scans for poisoned pages nobody reported (event loop) ---- */
+
+/* Learn the hwpoison swap type from the page at 'hva', which the kernel
+ * reported poisoned, if it is not known yet.
+ *
+ * Why learn it from the errors themselves rather than poison a page of our
+ * own with MADV_HWPOISON at start-up: that would cost a host page for good
+ * on every start, needs CAP_SYS_ADMIN and CONFIG_MEMORY_FAILURE, and shows
+ * as a real memory failure in the host's log and RAS counters, which
+ * operators act on. It is also not needed: Linux drops an AO only while an
+ * earlier one is pending, so the first AO of any burst arrives, and its
+ * page's entry gives the type before the scan that looks for the rest;
+ * pages known from ARs serve too (scan_learn_from_known()). A reader
+ * without CAP_SYS_ADMIN sees type 0 for every swapped page, which is never
+ * taken for a type: scans then stay off and signals are all there is. */
+static void scan_learn(struct ras *r, uint64_t hva)
+{
+	int ret;
+
+	if (!r->scan)
+		return;
+	pthread_mutex_lock(&r->scan_lock);
+	if (pagemap_type(r->scan) != PAGEMAP_TYPE_UNKNOWN) {
+		pthread_mutex_unlock(&r->scan_lock);
+		return;
+	}
+	ret = pagemap_learn_type(r->scan, hva);
+	if (ret == 1)
+		pr_info("poisoned pages show as swap type %d in the pagemap: scanning for them",
+			pagemap_type(r->scan));
+	pthread_mutex_unlock(&r->scan_lock);
+}
+
+/* No AO arrived yet: maybe a page known from an AR shows the type. */
+static void scan_learn_from_known(struct ras *r)
+{
+	uint64_t gpas[SCAN_LEARN_TRIES];
+	size_t n, i;
+
+	if (!r->scan || pagemap_type(r->scan) != PAGEMAP_TYPE_UNKNOWN)
+		return;
+	n = MIN(poison_list(r->poison, gpas, ARRAY_SIZE(gpas)), ARRAY_SIZE(gpas));
+	for (i = 0; i < n && pagemap_type(r->scan) == PAGEMAP_TYPE_UNKNOWN; i++) {
+		void *hva = mem_gpa_to_hva(r->d.mem, gpas[i], 1);
+
+		if (hva)
+			scan_learn(r, (uint64_t)(uintptr_t)hva);
+	}
+}
+
+/* Set the scan timer to the scan's next due step, or disarm it. */
+static void scan_timer_update(struct ras *r)
+{
+	struct itimerspec its = { 0 };
+	int64_t ns;
+
+	if (!r->scan)
+		return;
+	pthread_mutex_lock(&r->scan_lock);
+	ns = pagemap_scan_next(r->scan);
+	pthread_mutex_unlock(&r->scan_lock);
+	if (ns >= 0) {
+		if (ns == 0)
+			ns = 1;   /* 0 would disarm: as soon as the loop turns */
+		its.it_value.tv_sec = ns / 1000000000LL;
+		its.it_value.tv_nsec = ns % 1000000000LL;
+	}
+	if (timerfd_settime(r->scan_fd, 0, &its, NULL) < 0)
+		pr_warn_rl("cannot arm the pagemap scan timer: %m");
+}
+
+static void scan_request(struct ras *r)
+{
+	if (!r->scan)
+		return;
+	pthread_mutex_lock(&r->scan_lock);
+	pagemap_scan_request(r->scan);
+	pthread_mutex_unlock(&r->scan_lock);
+	scan_timer_update(r);
+}
+
+/* A scan found the poisoned page at 'va': the normal AO way, once. */
+static void scan_found(void *opaque, uint64_t va)
+{
+	struct ras *r = opaque;
+	uint64_t gpa;
+
+	if (!mem_hva_to_gpa(r->d.mem, (void *)(uintptr_t)va, &gpa))
+		return;
+	if (poison_add(r->poison, gpa) <= 0)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->st.errors_ao_scan++;
+	r->st.poisoned_pages++;
+	pthread_mutex_unlock(&r->lock);
+	pr_info("memory error (AO, found by scan) at guest address 0x%" PRIx64, gpa);
+	if (r->resetting || poison_contains(r->ar_only, gpa))
+		return;
+	ras_deliver(r, r->async_source, 0, gpa);
+}
+
+static int ras_scan_cb(void *opaque, int fd)
+{
+	struct ras *r = opaque;
+	uint64_t ticks;
+	int ret;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return 0;
+	scan_learn_from_known(r);
+	pthread_mutex_lock(&r->scan_lock);
+	ret = pagemap_scan_step(r->scan, scan_found, r);
+	pthread_mutex_unlock(&r->scan_lock);
+	if (ret < 0)
+		pr_warn_rl("cannot scan guest RAM for poisoned pages: %s", strerror(-ret));
+	scan_timer_update(r);
+	return 0;
+}
+
 /* ---- asynchronous (AO) errors: event loop side ---- */
 
 static void handle_ao(struct ras *r, const struct sigbus_event *ev)
@@ -325,12 +460,15 @@ static void handle_ao(struct ras *r, const struct sigbus_event *ev)
 			   " outside guest RAM; ignored", ev->addr);
 		return;
 	}
-	stat_add(r, &r->st.errors_ao, 1);
+	stat_add(r, &r->st.errors_ao_signal, 1);
 	fresh = poison_add(r->poison, gpa);
 	if (fresh > 0)
 		stat_add(r, &r->st.poisoned_pages, 1);
-	pr_info("memory error (AO) at guest address 0x%" PRIx64, gpa);
-	if (poison_contains(r->ar_only, gpa))
+	pr_info("memory error (AO) at guest address 0x%" PRIx64 "%s", gpa,
+		fresh ? "" : " (already known)");
+	scan_learn(r, ev->addr);
+	/* A page a scan (or an AR) reported already is not reported again. */
+	if (fresh <= 0 || poison_contains(r->ar_only, gpa))
 		return;
 	ras_deliver(r, r->async_source, 0, gpa);
 }
@@ -340,17 +478,25 @@ static int ras_wake_cb(void *opaque, int fd)
 	struct ras *r = opaque;
 	struct sigbus_event ev;
 	uint64_t v, over;
+	bool any = false;
 
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return 0;
-	while (sigbus_ring_pop(&ev))
+	while (sigbus_ring_pop(&ev)) {
 		handle_ao(r, &ev);
+		any = true;
+	}
 	over = sigbus_ring_overruns();
 	if (over != r->overruns_seen) {
-		pr_warn("%" PRIu64 " asynchronous memory error reports were lost (too many at once)",
-			over - r->overruns_seen);
+		pr_warn("%" PRIu64 " asynchronous memory error reports were lost (too many at once)"
+			"; scanning guest RAM for them", over - r->overruns_seen);
 		r->overruns_seen = over;
+		any = true;
 	}
+	/* Linux drops an AO while another is pending: look for the others
+	 * (once for the whole burst, see SCAN_DEBOUNCE_NS). */
+	if (any)
+		scan_request(r);
 	return 0;
 }
 
@@ -535,6 +681,20 @@ void ras_get_stats(struct ras *r, struct ras_stats *st)
 		memcpy(sorted, r->lat, n * sizeof(*sorted));
 	pthread_mutex_unlock(&r->lock);
 
+	st->errors_ao = st->errors_ao_signal + st->errors_ao_scan;
+	if (r->scan) {
+		struct pagemap_scan_stats ss;
+		int t;
+
+		pthread_mutex_lock(&r->scan_lock);
+		pagemap_scan_get_stats(r->scan, &ss);
+		t = pagemap_type(r->scan);
+		pthread_mutex_unlock(&r->scan_lock);
+		st->scans = ss.scans;
+		st->scan_last_us = ss.last_cost_ns / 1000;
+		st->scan_last_elapsed_us = ss.last_elapsed_ns / 1000;
+		st->hwpoison_swap_type = t > 0 ? (uint64_t)t : 0;
+	}
 	st->records_queued = gs.queued_now;
 	st->records_max_queue = gs.max_depth;
 	st->records_dropped = gs.dropped;
@@ -576,9 +736,21 @@ int ras_reset(struct ras *r)
 {
 	uint64_t *pages;
 	size_t n, i;
-	int ret = 0;
+	int ret = 0, found;
 	unsigned c;
 
+	/* Pages poisoned while no signal could say so are replaced too. */
+	if (r->scan) {
+		scan_learn_from_known(r);
+		r->resetting = true;
+		pthread_mutex_lock(&r->scan_lock);
+		found = pagemap_scan_all(r->scan, scan_found, r);
+		pthread_mutex_unlock(&r->scan_lock);
+		r->resetting = false;
+		if (found < 0)
+			pr_warn("cannot scan guest RAM for poisoned pages: %s", strerror(-found));
+		scan_timer_update(r);
+	}
 	ghes_reset(r->ghes);
 	for (c = 0; c < r->d.ncpus; c++) {
 		r->v[c].retry_gpa = 0;
@@ -604,6 +776,29 @@ int ras_reset(struct ras *r)
 	return ret;
 }
 
+/* Prepare scans of guest RAM's pagemap; without one, signals only. */
+static void scan_open(struct ras *r, const char *path)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	struct pagemap_scan_cfg cfg = {
+		.path = path,
+		.start = (uint64_t)(uintptr_t)r->d.mem->ram,
+		.page_size = ps > 0 ? (uint64_t)ps : SZ_4K,
+		.chunk_entries = SCAN_CHUNK_ENTRIES,
+		.debounce_ns = SCAN_DEBOUNCE_NS,
+		.interval_ns = SCAN_INTERVAL_NS,
+	};
+
+	cfg.len = ALIGN_DOWN(r->d.mem->ram_size, cfg.page_size);
+	r->scan = pagemap_scan_create(&cfg);
+	if (!r->scan) {
+		pr_warn("cannot read %s (%m): poisoned guest pages are found only through signals",
+			path ? path : "/proc/self/pagemap");
+		return;
+	}
+	scan_timer_update(r);
+}
+
 struct ras *ras_create(const struct ras_deps *d)
 {
 	const struct ghes_layout *lay = d->layout;
@@ -620,10 +815,12 @@ struct ras *ras_create(const struct ras_deps *d)
 		return NULL;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_mutex_init(&r->sea_lock, NULL);
+	pthread_mutex_init(&r->scan_lock, NULL);
 	r->d = *d;
+	r->d.pagemap_path = NULL; /* only used here */
 	r->layout = *lay;
 	r->d.layout = &r->layout;
-	r->wake_fd = r->timer_fd = -1;
+	r->wake_fd = r->timer_fd = r->scan_fd = -1;
 	r->async_source = ghes_source_async(&r->layout);
 	r->v = calloc(d->ncpus, sizeof(*r->v));
 	r->poison = poison_create();
@@ -635,7 +832,8 @@ struct ras *ras_create(const struct ras_deps *d)
 	}
 	r->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (r->wake_fd < 0 || r->timer_fd < 0) {
+	r->scan_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (r->wake_fd < 0 || r->timer_fd < 0 || r->scan_fd < 0) {
 		pr_err("cannot create RAS event fds: %m");
 		goto err;
 	}
@@ -643,11 +841,14 @@ struct ras *ras_create(const struct ras_deps *d)
 	if (!ret)
 		ret = d->watch_fd(d->opaque, r->timer_fd, ras_timer_cb, r);
 	if (!ret)
+		ret = d->watch_fd(d->opaque, r->scan_fd, ras_scan_cb, r);
+	if (!ret)
 		ret = sigbus_install(r->wake_fd);
 	if (ret) {
 		pr_err("cannot install the memory-error handler: %s", strerror(-ret));
 		goto err;
 	}
+	scan_open(r, d->pagemap_path);
 	return r;
 err:
 	ras_destroy(r);
@@ -662,11 +863,15 @@ void ras_destroy(struct ras *r)
 		close(r->wake_fd);
 	if (r->timer_fd >= 0)
 		close(r->timer_fd);
+	if (r->scan_fd >= 0)
+		close(r->scan_fd);
+	pagemap_scan_destroy(r->scan);
 	ghes_destroy(r->ghes);
 	poison_destroy(r->poison);
 	poison_destroy(r->ar_only);
 	free(r->v);
 	pthread_mutex_destroy(&r->sea_lock);
+	pthread_mutex_destroy(&r->scan_lock);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }

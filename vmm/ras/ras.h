@@ -57,6 +57,9 @@ struct ras_deps {
 	int (*get_reg)(void *opaque, unsigned vcpu, enum ras_reg reg, uint64_t *val);
 	int (*set_reg)(void *opaque, unsigned vcpu, enum ras_reg reg, uint64_t val);
 	void *opaque;
+	/* Where poisoned pages of guest RAM show (read with pread at offset
+	 * hva / page size * 8); NULL: /proc/self/pagemap. Tests: a fake. */
+	const char *pagemap_path;
 };
 
 enum ras_kind {
@@ -71,7 +74,9 @@ enum ras_inject_mode {
 
 struct ras_stats {
 	uint64_t errors_ar;        /* BUS_MCEERR_AR seen on vCPUs */
-	uint64_t errors_ao;        /* BUS_MCEERR_AO seen */
+	uint64_t errors_ao;        /* errors_ao_signal + errors_ao_scan */
+	uint64_t errors_ao_signal; /* BUS_MCEERR_AO signals for guest RAM */
+	uint64_t errors_ao_scan;   /* poisoned pages found by a pagemap scan */
 	uint64_t errors_injected;  /* through the control socket */
 	uint64_t errors_ignored;   /* AO outside guest RAM */
 	uint64_t records_written;  /* CPER records the guest could read */
@@ -83,6 +88,12 @@ struct ras_stats {
 	uint64_t irqs_raised;      /* GED pulses for the asynchronous source */
 	uint64_t poisoned_pages;
 	uint64_t pages_replaced;   /* fresh pages mapped at reset */
+	/* Scans of guest RAM's pagemap for poisoned pages (complete ones),
+	 * the last one's cost (time spent reading) and elapsed time (it is
+	 * spread over event-loop iterations), and the kernel's hwpoison swap
+	 * type they look for (0: not learned yet, no scan can find anything). */
+	uint64_t scans, scan_last_us, scan_last_elapsed_us;
+	uint64_t hwpoison_swap_type;
 	/* SIGBUS delivery to the vCPU's next guest entry, microseconds. */
 	uint64_t lat_samples, lat_min_us, lat_median_us, lat_max_us;
 };
@@ -92,9 +103,10 @@ struct ras_stats {
 /* True when this build has memory-error recovery (CONFIG_RAS). */
 #define RAS_ENABLED true
 
-/* Create from 'd' (copied; the layout is copied too). Watches two fds of
- * its own through d->watch_fd and installs the SIGBUS handler. Returns NULL
- * after logging. */
+/* Create from 'd' (copied; the layout is copied too). Watches three fds
+ * of its own through d->watch_fd (SIGBUS eventfd, read-ack poll timer,
+ * pagemap scan timer) and installs the SIGBUS handler. Returns NULL after
+ * logging; a pagemap that cannot be opened only disables the scans. */
 struct ras *ras_create(const struct ras_deps *d);
 void ras_destroy(struct ras *r);
 
@@ -122,8 +134,10 @@ size_t ras_get_poisoned(struct ras *r, uint64_t *out, size_t max);
 /* The firmware told us where etc/hardware_errors is (WRITE_POINTER). */
 void ras_set_base(struct ras *r, uint64_t gpa);
 
-/* Guest reset: forget delivered records and replace poisoned pages with
- * fresh memory before the guest runs again. Returns 0 or -errno. */
+/* Guest reset (main thread, no vCPU running): scan guest RAM for poisoned
+ * pages no signal reported, forget delivered records and replace all
+ * poisoned pages with fresh memory before the guest runs again. Returns 0
+ * or -errno. */
 int ras_reset(struct ras *r);
 
 #else /* !CONFIG_RAS: --ras is refused at start-up; these are never reached */
