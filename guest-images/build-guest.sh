@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build the L2 guest initramfs build/images/guest.cpio (uncompressed newc):
-# busybox with applet links, guest-images/rootfs/guest-init as /init, and
-# /usr/bin/mca-recover when guest-images/src/mca-recover.c exists.
-# Needs build/images/busybox from guest-images/fetch.sh.
+# busybox with applet links, guest-images/rootfs/guest-init as /init,
+# /usr/bin/e2e-step, /usr/bin/mca-recover when guest-images/src/mca-recover.c
+# exists, and the kernel modules of build/images/modules/ (virtio, ext4) in
+# /lib/modules/ with their load order in /lib/modules/load.list.
+# Needs build/images/busybox (and modules/) from guest-images/fetch.sh.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +20,14 @@ rm -rf "$STAGE"
 mkdir -p "$STAGE"
 bb_root "$STAGE" "$OUT/busybox"
 install -m 0755 "$GI/rootfs/guest-init" "$STAGE/init"
+install -m 0755 "$GI/rootfs/e2e-step" "$STAGE/usr/bin/e2e-step"
+if [ -s "$OUT/modules/load.list" ]; then
+	mkdir -p "$STAGE/lib/modules"
+	while read -r m; do
+		install -m 0644 "$OUT/modules/$m" "$STAGE/lib/modules/$m"
+	done <"$OUT/modules/load.list"
+	install -m 0644 "$OUT/modules/load.list" "$STAGE/lib/modules/load.list"
+fi
 
 if [ -f "$GI/src/mca-recover.c" ]; then
 	"$CROSS_CC" -static -O2 -Wall -o "$STAGE/usr/bin/mca-recover" \

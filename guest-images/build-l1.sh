@@ -4,6 +4,9 @@
 # /usr/bin/microvm-ras, the guest kernel and initramfs under /guest/, the
 # UEFI firmware and variable store under /fw/, tests/e2e/lib.sh as
 # /e2e/lib.sh, and the given test scripts, which L1's /init runs in order.
+# When built: the ext4 test root image as /disk/rootfs.img (build-disk.sh)
+# and arm64 e2fsck/debugfs under /opt/e2fsprogs (fetch.sh; run them as
+# /opt/e2fsprogs/bin/e2fsck and /opt/e2fsprogs/bin/debugfs).
 #
 #   guest-images/build-l1.sh [--vmm PATH] [--out FILE] SCRIPT...
 #
@@ -49,6 +52,14 @@ install -m 0644 "$IMG/guest.cpio" "$STAGE/guest/guest.cpio"
 install -D -m 0644 "$FW_CODE" "$STAGE/fw/QEMU_EFI.fd"
 install -m 0644 "$FW_VARS" "$STAGE/fw/AAVMF_VARS.fd"
 install -D -m 0644 "$ROOT/tests/e2e/lib.sh" "$STAGE/e2e/lib.sh"
+if [ -f "$IMG/rootfs.img" ]; then
+	install -D -m 0644 "$IMG/rootfs.img" "$STAGE/disk/rootfs.img"
+fi
+if [ -x "$IMG/e2fsprogs/bin/e2fsck" ]; then
+	mkdir -p "$STAGE/opt"
+	cp -a "$IMG/e2fsprogs" "$STAGE/opt/e2fsprogs"
+	rm -f "$STAGE/opt/e2fsprogs/.stamp"
+fi
 
 # Scripts keep their order and base names (prefixed with their position, so
 # that two scripts with one name cannot collide).

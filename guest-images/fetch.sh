@@ -2,7 +2,11 @@
 # Fetch the guest/L1 kernel and busybox from Debian bookworm (arm64) without
 # installing them: apt-get download into a cache outside the repository, then
 # dpkg-deb -x.  Produces build/images/Image (plain arm64 Image, "ARM\x64" at
-# 0x38) and build/images/busybox (static arm64).  Idempotent; fast when cached.
+# 0x38) and build/images/busybox (static arm64); build/images/modules/ (the
+# guest kernel's .ko files the e2e tests need, with load.list, their insmod
+# order resolved by depmod/modprobe) and build/images/e2fsprogs/ (arm64
+# e2fsck and debugfs with their libraries, run in L1 through the bundled
+# dynamic loader by bin/e2fsck and bin/debugfs).  Idempotent; fast when cached.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,11 +49,18 @@ KPKG=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
 	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-arm64\)\(:arm64\)\{0,1\}$/\1/p' | head -n1)
 [ -n "$KPKG" ] || die "cannot resolve linux-image-arm64:arm64 dependency"
 
+# Candidate versions of every package below, from one apt-cache call (each
+# call costs about a second): lines "PKG VERSION".
+E2FS_PKGS="e2fsprogs libext2fs2 libcom-err2 libss2 libblkid1 libuuid1 libc6"
+CANDIDATES=$(apt-cache policy $(for p in "$KPKG" busybox-static $E2FS_PKGS; do
+	echo "$p:arm64"; done) | awk '/^[^ ].*:arm64:$/ { sub(/:arm64:$/, ""); p = $0 }
+	/^ *Candidate: / { print p, $2 }')
+
 # download PKG: the .deb for PKG:arm64 at its candidate version, from the cache
 # when present. Prints the path of the .deb.
 download() {
 	local pkg=$1 ver deb
-	ver=$(apt-cache policy "$pkg:arm64" | sed -n 's/^ *Candidate: //p')
+	ver=$(echo "$CANDIDATES" | awk -v p="$pkg" '$1 == p { print $2 }')
 	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no candidate for $pkg:arm64"
 	# Debian file names encode an epoch "1:" as "1%3a".
 	deb="$CACHE/${pkg}_${ver//:/%3a}_arm64.deb"
@@ -94,4 +105,83 @@ install_if_changed "$CACHE/x-busybox/bin/busybox" "$OUT/busybox" 0755
 echo "$(basename "$VMLINUZ")" >"$OUT/Image.version.tmp"
 install_if_changed "$OUT/Image.version.tmp" "$OUT/Image.version" 0644
 rm -f "$OUT/Image.version.tmp"
-log "ok: $OUT/Image ($(basename "$VMLINUZ")), $OUT/busybox"
+
+# --- guest kernel modules -------------------------------------------------
+# Debian builds the virtio transports and drivers, ext4 and its helpers as
+# modules. The package has no modules.dep: depmod makes one (in the cache),
+# then modprobe --show-depends gives each wanted module's insmod order,
+# softdeps (ext4 -> crc32c) included. Modules built into the kernel (rng-core,
+# virtio, virtio_ring) are left out.
+GUEST_MODULES=${GUEST_MODULES:-virtio_mmio virtio_blk virtio_rng ext4}
+KVER=$(ls "$CACHE/x-kernel/lib/modules" 2>/dev/null | head -n1)
+[ -n "$KVER" ] || die "no lib/modules/<version> in $KDEB"
+KMOD_PATH=$PATH:/usr/sbin:/sbin
+if [ ! -s "$CACHE/x-kernel/lib/modules/$KVER/modules.dep" ]; then
+	PATH=$KMOD_PATH depmod -b "$CACHE/x-kernel" "$KVER" ||
+		die "depmod failed (kmod missing? scripts/setup.sh)"
+fi
+want="$(basename "$KDEB") $GUEST_MODULES"
+if [ "$(cat "$OUT/modules/.stamp" 2>/dev/null)" != "$want" ]; then
+	rm -rf "$OUT/modules"
+	mkdir -p "$OUT/modules"
+	for m in $GUEST_MODULES; do
+		PATH=$KMOD_PATH modprobe -d "$CACHE/x-kernel" -S "$KVER" \
+			--show-depends "$m" || die "no module $m in $KVER"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$OUT/modules/paths"
+	while read -r ko; do
+		b=$(basename "$ko")
+		case $b in
+		*.ko) install -m 0644 "$ko" "$OUT/modules/$b" ;;
+		*.ko.xz) b=${b%.xz}; xz -dc "$ko" >"$OUT/modules/$b" ;;
+		*.ko.zst) b=${b%.zst}; zstd -qdc "$ko" >"$OUT/modules/$b" ;;
+		*) die "unexpected module file $ko" ;;
+		esac
+		grep -qx "$b" "$OUT/modules/load.list" 2>/dev/null &&
+			die "two modules named $b"
+		echo "$b" >>"$OUT/modules/load.list"
+	done <"$OUT/modules/paths"
+	rm -f "$OUT/modules/paths"
+	echo "$want" >"$OUT/modules/.stamp"
+fi
+
+# --- e2fsprogs for L1 ---------------------------------------------------------
+# e2fsck -fn and debugfs judge, inside L1, the ext4 image a guest wrote.
+# Debian's arm64 build is dynamically linked: take it with its libraries and
+# glibc's loader, and start it through the loader (no /lib in L1 needed).
+E2FS_LIBS="ld-linux-aarch64.so.1 libc.so.6 libext2fs.so.2 libe2p.so.2
+	libcom_err.so.2 libss.so.2 libblkid.so.1 libuuid.so.1"
+edebs=()
+for p in $E2FS_PKGS; do
+	edebs+=("$(download "$p")")
+done
+want=$(for d in "${edebs[@]}"; do basename "$d"; done | tr '\n' ' ')
+if [ "$(cat "$OUT/e2fsprogs/.stamp" 2>/dev/null)" != "$want" ]; then
+	x=$CACHE/x-e2fsprogs
+	rm -rf "$x" "$OUT/e2fsprogs"
+	mkdir -p "$x" "$OUT/e2fsprogs/bin" "$OUT/e2fsprogs/sbin" "$OUT/e2fsprogs/lib"
+	for d in "${edebs[@]}"; do
+		dpkg-deb -x "$d" "$x"
+	done
+	for f in e2fsck debugfs; do
+		src=$(find "$x" -path "*sbin/$f" | head -n1)
+		[ -n "$src" ] || die "no sbin/$f in e2fsprogs:arm64"
+		install -m 0755 "$src" "$OUT/e2fsprogs/sbin/$f"
+		# Location-independent launcher: DIR/bin/F runs DIR/sbin/F.
+		cat >"$OUT/e2fsprogs/bin/$f" <<-EOF
+		#!/bin/sh
+		d=\$(cd "\$(dirname "\$0")/.." && pwd)
+		exec "\$d/lib/ld-linux-aarch64.so.1" --library-path "\$d/lib" "\$d/sbin/$f" "\$@"
+		EOF
+		chmod 0755 "$OUT/e2fsprogs/bin/$f"
+	done
+	for l in $E2FS_LIBS; do
+		src=$(find "$x" -name "$l" | head -n1)
+		[ -n "$src" ] || die "no $l in the e2fsprogs:arm64 packages"
+		cp -L "$src" "$OUT/e2fsprogs/lib/$l"
+	done
+	rm -rf "$x"
+	echo "$want" >"$OUT/e2fsprogs/.stamp"
+fi
+
+log "ok: $OUT/Image ($(basename "$VMLINUZ")), $OUT/busybox," \
+	"$(wc -l <"$OUT/modules/load.list") modules, e2fsprogs"

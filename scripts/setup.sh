@@ -10,6 +10,7 @@ HOST_PKGS=(
 	libcmocka-dev libjson-c-dev
 	qemu-system-arm qemu-efi-aarch64 qemu-user-static
 	acpica-tools device-tree-compiler cpio xz-utils zstd
+	e2fsprogs kmod
 )
 ARM64_PKGS=(
 	libfdt-dev:arm64 liburing-dev:arm64 libjson-c-dev:arm64

@@ -73,6 +73,7 @@ T_START=$(date +%s)
 "$ROOT/scripts/setup.sh" || die "scripts/setup.sh failed"
 "$ROOT/guest-images/fetch.sh" || die "guest-images/fetch.sh failed"
 "$ROOT/guest-images/build-guest.sh" || die "guest-images/build-guest.sh failed"
+"$ROOT/guest-images/build-disk.sh" || die "guest-images/build-disk.sh failed"
 if [ -z "$VMM" ]; then
 	make -C "$ROOT" -s build/microvm-ras >&2 || die "building the VMM failed"
 	VMM=$ROOT/build/microvm-ras

@@ -2,12 +2,14 @@
 # Stand-in for build/microvm-ras while the VMM is being written: accepts the
 # same "run" CLI and runs the guest under qemu-system-aarch64 (TCG on the x86
 # host) with the console on stdio, so lib.sh and the guest image can be tested
-# without nesting. Error behaviour is approximated, not the VMM's.
+# without nesting. Error behaviour is approximated, not the VMM's; --disk and
+# --rng map to QEMU's virtio-mmio devices (QEMU gives the first device the
+# highest window, so the windows differ from microvm-ras's 0xa000000 + n*0x200).
 err() { echo "microvm-ras: error: $*" >&2; exit 1; }
 [ "$1" = run ] || err "usage: microvm-ras run --kernel Image [options]"
 shift
 kernel='' initrd='' cmdline='' mem=512M cpus=1 fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
-noreboot='' ras=''
+noreboot='' ras='' devs='' nd=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -20,6 +22,22 @@ while [ $# -gt 0 ]; do
 	--vars|--api-socket) shift ;;
 	--no-reboot) noreboot=-no-reboot ;;
 	--ras) ras=,ras=on ;;
+	--disk)
+		nd=$((nd + 1))
+		path=${2%%,*} drv='' dev=''
+		[ "$path" = "$2" ] && opts='' || opts=${2#*,}
+		for o in $(echo "$opts" | tr ',' ' '); do
+			case $o in
+			ro) drv=$drv,readonly=on ;;
+			direct) drv=$drv,cache.direct=on ;;
+			serial=*) dev=$dev,$o ;;
+			*) err "bad --disk option '$o'" ;;
+			esac
+		done
+		devs="$devs -drive file=$path,if=none,id=vd$nd,format=raw$drv"
+		devs="$devs -device virtio-blk-device,drive=vd$nd$dev"
+		shift ;;
+	--rng) devs="$devs -device virtio-rng-device" ;;
 	*) err "unknown option '$1'" ;;
 	esac
 	shift
@@ -31,4 +49,4 @@ case $mem in 0|0[MG]) err "bad --memory '$mem'" ;; esac
 exec qemu-system-aarch64 -M virt,gic-version=3$ras -cpu max -smp "$cpus" -m "$mem" \
 	-display none -serial stdio -nodefaults $noreboot \
 	${fw:+-bios "$fw"} -kernel "$kernel" ${initrd:+-initrd "$initrd"} \
-	${cmdline:+-append "$cmdline"}
+	${cmdline:+-append "$cmdline"} $devs
