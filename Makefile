@@ -42,13 +42,14 @@ COMMON   := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ivmm -I$(B) -DMVR_VERSION='"$(VERS
 PURE_SRCS := vmm/log.c vmm/bus.c vmm/guard.c vmm/devices/cfi_flash.c vmm/arch/arm64/sea.c vmm/arch/arm64/boot.c
 PURE_SRCS += vmm/board.c vmm/devices/device.c vmm/devices/rom.c vmm/devices/ged.c
 PURE_SRCS += vmm/devices/pl011.c vmm/devices/pl031.c
+# The virtio transport, virtqueue and device models (blk on liburing).
+PURE_SRCS += $(wildcard vmm/virtio/*.c)
 PURE_SRCS += vmm/mem.c vmm/vcpu_exit.c
 PURE_SRCS += $(wildcard vmm/acpi/*.c)
 PURE_SRCS += $(wildcard vmm/fwcfg/*.c)
 PURE_SRCS += vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c vmm/ras/sigbus.c vmm/ras/ras.c
 PURE_SRCS += vmm/ras/pagemap.c
 PURE_SRCS += vmm/control_proto.c vmm/control_cmds.c vmm/control.c
-PURE_SRCS += vmm/virtio/virtqueue.c vmm/virtio/mmio.c
 PURE_SRCS := $(wildcard $(PURE_SRCS))
 
 # Sources a configuration leaves out (a pattern per symbol); their headers
@@ -69,13 +70,14 @@ ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64/%.o)
 # Tests of modules a configuration leaves out are left out with them.
 TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus test_ras test_pagemap)
 TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server)
+TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtio_blk test_virtio_rng test_virtio_devices)
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl)
 TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl)
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtqueue test_virtio_mmio)
 TEST_SRCS := $(filter-out $(TEST_OFF:%=tests/unit/%.c),$(wildcard tests/unit/test_*.c))
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(B)/test/%)
 TESTS_SAN := $(TEST_SRCS:tests/unit/%.c=$(B)/test-san/%)
-TEST_LIBS := -lcmocka $(if $(CONFIG_CONTROL_API),-ljson-c)
+TEST_LIBS := -lcmocka $(if $(CONFIG_CONTROL_API),-ljson-c) $(if $(CONFIG_VIRTIO),-luring)
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all test unit unit-san host-check e2e bench bench-scan demo clean menuconfig images \

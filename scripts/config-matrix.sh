@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-/usr/bin/python3}
 JOBS=${JOBS:-$(nproc)}
 UNIT=${UNIT:-1}
-SYMS=(ACPI FWCFG RAS CONTROL_API SECCOMP)
+SYMS=(ACPI FWCFG RAS VIRTIO CONTROL_API SECCOMP)
 
 NAMES=("$@")
 if [ ${#NAMES[@]} -eq 0 ]; then
@@ -69,6 +69,7 @@ check_refusals() {
 	grep -q '^CONFIG_FWCFG=y' "$mk" || expect_error "$bin" FWCFG run --kernel "$b/Image"
 	grep -q '^CONFIG_ACPI=y' "$mk" || expect_error "$bin" ACPI dump-acpi "$b/acpi"
 	grep -q '^CONFIG_RAS=y' "$mk" || expect_error "$bin" RAS run --kernel "$b/Image" --ras
+	grep -q '^CONFIG_VIRTIO=y' "$mk" || expect_error "$bin" VIRTIO run --kernel "$b/Image" --rng
 	grep -q '^CONFIG_CONTROL_API=y' "$mk" ||
 		expect_error "$bin" CONTROL_API ctl --api-socket "$b/sock" query-status
 	return 0

@@ -7,7 +7,7 @@ set -euo pipefail
 HOST_PKGS=(
 	make gcc pkg-config python3 python3-kconfiglib
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-	libcmocka-dev libjson-c-dev
+	libcmocka-dev libjson-c-dev liburing-dev
 	qemu-system-arm qemu-efi-aarch64 qemu-user-static
 	acpica-tools device-tree-compiler cpio xz-utils zstd
 	e2fsprogs kmod

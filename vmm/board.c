@@ -1,6 +1,9 @@
 /* The device list of the QEMU-virt-compatible platform, in the order the
  * guest sees them (FDT nodes, DSDT devices): console UART, RTC, then with
- * firmware boot fw_cfg and the two flash banks, then with RAS the GED. */
+ * firmware boot fw_cfg and the two flash banks, then with RAS the GED,
+ * then the virtio-mmio devices (disks in --disk order, then the rng), so a
+ * configuration without them describes exactly what it did before. */
+#include <errno.h>
 #include <stdbool.h>
 
 #include "arch/arm64/memmap.h"
@@ -11,9 +14,31 @@
 #include "devices/pl031.h"
 #include "devices/rom.h"
 #include "fwcfg/fwcfg.h"
+#include "virtio/blk.h"
+#include "virtio/mmio.h"
+#include "virtio/rng.h"
+
+/* Virtio window n: base, size and SPI from memmap.h; 'param' for the
+ * device's create(). Returns devlist_add's result. */
+static int board_add_virtio(struct devlist *l, const struct dev_class *cls, unsigned n,
+			    const void *param)
+{
+	int i;
+
+	if (n >= MEMMAP_VIRTIO_COUNT)
+		return -ENOSPC;
+	i = devlist_add(l, cls, MEMMAP_VIRTIO_BASE + n * MEMMAP_VIRTIO_STRIDE, VIRTIO_MMIO_SIZE,
+			IRQ_SPI_VIRTIO_BASE + (int)n);
+	if (i >= 0) {
+		l->dev[i].index = n;
+		l->dev[i].param = param;
+	}
+	return i;
+}
 
 int board_describe(const struct vm_config *cfg, struct devlist *l)
 {
+	unsigned i, n = 0;
 	bool firmware;
 	int uart, r;
 
@@ -35,5 +60,9 @@ int board_describe(const struct vm_config *cfg, struct devlist *l)
 		r = devlist_add(l, &cfi_flash_class, MEMMAP_FLASH1_BASE, MEMMAP_FLASH1_SIZE, -1);
 	if (r >= 0 && cfg->ras)
 		r = devlist_add(l, &ged_class, 0, 0, IRQ_SPI_GED);
+	for (i = 0; r >= 0 && i < cfg->ndisks; i++)
+		r = board_add_virtio(l, virtio_blk_dev_class(), n++, &cfg->disks[i]);
+	if (r >= 0 && cfg->rng)
+		r = board_add_virtio(l, virtio_rng_dev_class(), n++, NULL);
 	return r < 0 ? r : 0;
 }

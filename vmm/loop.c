@@ -9,7 +9,7 @@
 #include "log.h"
 #include "loop.h"
 
-#define LOOP_MAX_FDS 16
+#define LOOP_MAX_FDS 32 /* console, stop, signals, RAS, control clients, one per disk */
 #define LOOP_DEPTH 32
 
 struct watch {

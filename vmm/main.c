@@ -21,6 +21,8 @@
 #include "ras/ras.h"
 #include "seccomp.h"
 #include "util.h"
+#include "virtio/blk.h"
+#include "virtio/rng.h"
 #include "vm.h"
 
 #define EXIT_USAGE 2
@@ -34,7 +36,7 @@ static struct vm_config config = {
 
 enum {
 	OPT_NO_FIRMWARE = 0x100, OPT_RAS, OPT_NO_REBOOT, OPT_VARS, OPT_API,
-	OPT_FIRMWARE, OPT_VERSION,
+	OPT_FIRMWARE, OPT_VERSION, OPT_DISK, OPT_RNG,
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +51,8 @@ static const struct option long_opts[] = {
 	{ "ras", no_argument, NULL, OPT_RAS },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 	{ "api-socket", required_argument, NULL, OPT_API },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -77,9 +81,15 @@ static void usage(FILE *f)
 "      --vars FILE         persistent UEFI variable store (flash bank 1)\n"
 "      --ras               guest memory-error recovery (needs firmware boot)\n"
 "      --api-socket PATH   JSON control socket\n"
+"      --disk PATH[,ro][,serial=ID][,direct]\n"
+"                          virtio-blk disk: raw image file or block device;\n"
+"                          repeatable (vda, vdb, ... in order, at most %d);\n"
+"                          ro: read-only, serial: GET_ID string (<= 20\n"
+"                          bytes), direct: O_DIRECT (no host page cache)\n"
+"      --rng               virtio-rng entropy device (host getrandom)\n"
 "      --no-reboot         exit when the guest resets instead of rebooting\n"
 "  -v, --verbose           more diagnostics;  -q, --quiet: errors only\n"
-"  -h, --help              this text;  --version: print the version\n");
+"  -h, --help              this text;  --version: print the version\n", MAX_DISKS);
 }
 
 /* "512M", "2G", "1024K", "4096" (MiB). Returns 0 or -EINVAL. */
@@ -108,6 +118,48 @@ static int parse_size(const char *s, uint64_t *out)
 	if (*end || v > (UINT64_MAX >> shift))
 		return -EINVAL;
 	*out = v << shift;
+	return 0;
+}
+
+/* One --disk PATH[,ro][,serial=ID][,direct] into the next disks[] slot.
+ * The configuration keeps pointers into a copy of 'arg' for the life of
+ * the process. Returns 0, or EXIT_USAGE after one error line. */
+static int parse_disk(const char *arg)
+{
+	struct disk_config *dc = &config.disks[config.ndisks];
+	char *s, *tok;
+
+	if (config.ndisks == MAX_DISKS) {
+		pr_err("too many --disk options (at most %d)", MAX_DISKS);
+		return EXIT_USAGE;
+	}
+	s = strdup(arg);
+	if (!s) {
+		pr_err("out of memory");
+		return EXIT_USAGE;
+	}
+	*dc = (struct disk_config){ .path = strsep(&s, ",") };
+	if (!*dc->path) {
+		pr_err("--disk '%s' has no path (expected PATH[,ro][,serial=ID][,direct])", arg);
+		return EXIT_USAGE;
+	}
+	while ((tok = strsep(&s, ","))) {
+		if (!strcmp(tok, "ro")) {
+			dc->readonly = true;
+		} else if (!strcmp(tok, "direct")) {
+			dc->direct = true;
+		} else if (!strncmp(tok, "serial=", 7)) {
+			dc->serial = tok + 7;
+			if (strlen(dc->serial) > 20) {
+				pr_err("--disk serial '%s' is longer than 20 bytes", dc->serial);
+				return EXIT_USAGE;
+			}
+		} else {
+			pr_err("unknown --disk option '%s' (expected ro, serial=ID or direct)", tok);
+			return EXIT_USAGE;
+		}
+	}
+	config.ndisks++;
 	return 0;
 }
 
@@ -156,6 +208,11 @@ static int parse_options(int argc, char **argv)
 		case OPT_RAS: config.ras = true; break;
 		case OPT_NO_REBOOT: config.no_reboot = true; break;
 		case OPT_API: config.api_socket = optarg; break;
+		case OPT_DISK:
+			if (parse_disk(optarg))
+				return EXIT_USAGE;
+			break;
+		case OPT_RNG: config.rng = true; break;
 		case 'v': log_level = LOG_DEBUG; break;
 		case 'q': log_level = LOG_ERROR; break;
 		case 'h': usage(stdout); return -1;
@@ -179,6 +236,7 @@ static int parse_options(int argc, char **argv)
 static int check_config(bool need_kernel)
 {
 	uint64_t min_ram = config.firmware ? MIN_RAM_FIRMWARE : 32ULL << 20;
+	unsigned i;
 
 	if (need_kernel && !config.kernel) {
 		pr_err("no kernel given (use --kernel IMAGE)");
@@ -208,6 +266,15 @@ static int check_config(bool need_kernel)
 		pr_err("--vars needs firmware boot; drop --no-firmware");
 		return EXIT_USAGE;
 	}
+	if ((config.ndisks && !virtio_blk_dev_class()) || (config.rng && !virtio_rng_dev_class())) {
+		pr_err("--disk and --rng are not available: this build has CONFIG_VIRTIO disabled");
+		return EXIT_USAGE;
+	}
+	/* Disk images: missing, locked, empty or odd-sized images are
+	 * reported now, before KVM or anything else is set up. */
+	for (i = 0; i < config.ndisks; i++)
+		if (virtio_blk_check(&config.disks[i]))
+			return 1;
 	return 0;
 }
 

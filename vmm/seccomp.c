@@ -21,12 +21,14 @@
 static const int allowed[] = {
 	__NR_read,            /* console stdin, eventfd, signalfd, timerfd */
 	__NR_pread64,         /* /proc/self/pagemap scans for poisoned pages */
-	__NR_write,           /* console stdout, log, eventfd */
+	__NR_write,           /* console stdout, log, eventfd (virtio QueueNotify) */
 	__NR_readv,           /* stdio */
 	__NR_writev,          /* stdio */
 	__NR_close,           /* control clients */
 	__NR_ioctl,           /* KVM_RUN, ONE_REG, IRQ_LINE, memslots, terminal */
-	__NR_io_uring_enter,  /* event loop */
+	__NR_io_uring_enter,  /* event loop; virtio-blk I/O (readv/writev, fsync,
+			       * fallocate run as io_uring ops, not syscalls),
+			       * waiting for it at device reset */
 	__NR_mmap,            /* malloc, thread stacks, poisoned-page repair */
 	__NR_munmap,          /* free, thread stacks */
 	__NR_mprotect,        /* thread stack guards */
@@ -60,7 +62,7 @@ static const int allowed[] = {
 	__NR_fstat,           /* stdio */
 	__NR_newfstatat,      /* control socket clean-up */
 	__NR_unlinkat,        /* control socket clean-up */
-	__NR_getrandom,       /* glibc malloc in new threads */
+	__NR_getrandom,       /* glibc malloc in new threads; virtio-rng */
 	__NR_prlimit64,       /* glibc pthread_create (stack size) */
 	__NR_restart_syscall, /* interrupted sleeps */
 };

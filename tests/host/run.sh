@@ -68,6 +68,56 @@ expect_error unknown-command "unknown command" frobnicate
 expect_error ras-direct "--ras needs firmware boot" run --kernel x --ras --no-firmware
 expect_error stray-arg "unexpected argument" run --kernel x extra
 
+# --- virtio disks: bad --disk inputs, each one error line ---
+truncate -s 1M "$T/d1.img"
+truncate -s 2M "$T/d2.img"
+truncate -s 513 "$T/odd.img"
+: >"$T/empty.img"
+expect_error disk-missing "disk '.*nonexistent': cannot open: No such file" run --kernel x --disk "$T/nonexistent"
+expect_error disk-dir "not a regular file or block device" run --kernel x --disk "$T,ro"
+expect_error disk-empty "the image is empty" run --kernel x --disk "$T/empty.img"
+expect_error disk-odd-size "not a multiple of 512 bytes" run --kernel x --disk "$T/odd.img"
+expect_error disk-bad-key "unknown --disk option 'rw'" run --kernel x --disk "$T/d1.img,rw"
+expect_error disk-no-path "has no path" run --kernel x --disk ",ro"
+expect_error disk-long-serial "longer than 20 bytes" run --kernel x --disk "$T/d1.img,serial=123456789012345678901"
+too_many=()
+for i in 1 2 3 4 5 6 7 8 9; do too_many+=(--disk "$T/d1.img,ro"); done
+expect_error disk-too-many "too many --disk options" run --kernel x "${too_many[@]}"
+# Another process holds the image's OFD write lock (python3 holds it).
+if command -v python3 >/dev/null; then
+	python3 -c 'import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.fcntl(fd, 37, struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0))  # F_OFD_SETLK
+print("locked", flush=True)
+time.sleep(30)' "$T/d2.img" >"$T/lockpid" &
+	lpid=$!
+	for _ in $(seq 50); do grep -q locked "$T/lockpid" 2>/dev/null && break; sleep 0.1; done
+	expect_error disk-locked "locked by another process" run --kernel x --disk "$T/d2.img"
+	kill "$lpid" 2>/dev/null
+	wait "$lpid" 2>/dev/null
+fi
+
+# --- virtio devices in the device tree and the DSDT ---
+if $VMM dump-dtb "$T/v.dtb" --no-firmware --disk "$T/d1.img" --disk "$T/d2.img,ro,serial=x" --rng 2>"$T/err" &&
+	dtc -I dtb -O dts -o "$T/v.dts" "$T/v.dtb" 2>"$T/dtc" &&
+	grep -q 'virtio_mmio@a000000 {' "$T/v.dts" && grep -q 'virtio_mmio@a000200 {' "$T/v.dts" &&
+	grep -q 'virtio_mmio@a000400 {' "$T/v.dts" &&
+	[ "$(grep -c 'compatible = "virtio,mmio"' "$T/v.dts")" = 3 ] &&
+	grep -q 'interrupts = <0x00 0x11 0x01>' "$T/v.dts"; then
+	ok dtb-virtio
+else
+	ko dtb-virtio "$(cat "$T/err" "$T/dtc" 2>/dev/null | head -3)"
+fi
+if $VMM dump-acpi "$T/vacpi" --disk "$T/d1.img" 2>"$T/err" &&
+	(cd "$T/vacpi" && iasl -d DSDT.dat >"$T/iasl" 2>&1) &&
+	! grep -qiE "error|warning" "$T/iasl" &&
+	grep -q 'Name (_HID, "LNRO0005")' "$T/vacpi/DSDT.dsl" &&
+	grep -q '0x0A000000,' "$T/vacpi/DSDT.dsl" && grep -q '0x00000030,' "$T/vacpi/DSDT.dsl"; then
+	ok acpi-virtio
+else
+	ko acpi-virtio "$(cat "$T/err" "$T/iasl" 2>/dev/null | head -3)"
+fi
+
 # --- device tree ---
 for mode in --no-firmware ""; do
 	name=dtb${mode:+-direct}

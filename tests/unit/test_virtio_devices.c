@@ -1,0 +1,457 @@
+/* The virtio-blk and virtio-rng device classes end to end through the
+ * virtio-mmio transport (vmm/virtio/blk.c, rng.c, vdev.c over mmio.c and
+ * virtqueue.c): a driver written here negotiates, sets up a split queue in
+ * a fake guest RAM, makes chains available and notifies; a fake event loop
+ * runs the device's watched callback. Checks used elements, status bytes,
+ * data on the image file, the interrupt, config space, a malformed chain
+ * (DEVICE_NEEDS_RESET) and a reset with I/O in flight (nothing written to
+ * the guest afterwards). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "irq_recorder.h"
+#include "util.h"
+#include "virtio/blk.h"
+#include "virtio/blk_req.h"
+#include "virtio/rng.h"
+#include "virtio/vdev.h"
+#include "virtio/virtio.h"
+
+#define RAM_BASE 0x40000000ull
+#define RAM_SIZE (1024 * 1024)
+#define DESC  (RAM_BASE + 0x1000)
+#define AVAIL (RAM_BASE + 0x2000)
+#define USED  (RAM_BASE + 0x3000)
+#define HDR   (RAM_BASE + 0x4000)
+#define STAT  (RAM_BASE + 0x5000)
+#define DATA  (RAM_BASE + 0x10000)
+#define QSIZE 16
+
+/* Registers (VIRTIO 1.2 section 4.2.2). */
+#define R_DEV_FEAT 0x010
+#define R_DEV_SEL  0x014
+#define R_DRV_FEAT 0x020
+#define R_DRV_SEL  0x024
+#define R_QSEL     0x030
+#define R_QNUM     0x038
+#define R_QREADY   0x044
+#define R_NOTIFY   0x050
+#define R_ISR      0x060
+#define R_STATUS   0x070
+#define R_DESC     0x080
+#define R_DRIVER   0x090
+#define R_DEVICE   0x0a0
+#define R_CONFIG   0x100
+
+struct tctx {
+	uint8_t *ram;
+	struct guest_mem gm;
+	struct irq_recorder rec;
+	struct device d;
+	struct disk_config dc;
+	char path[64];
+	int fd;
+	/* the fake loop's one watch */
+	int wfd;
+	loop_cb_t wcb;
+	void *wopaque;
+	uint16_t avail_idx;
+};
+
+static bool in_ram(uint64_t gpa, size_t len)
+{
+	return range_within(gpa, len, RAM_BASE, RAM_SIZE);
+}
+
+static int t_read(void *o, uint64_t gpa, void *buf, size_t len)
+{
+	struct tctx *t = o;
+
+	if (!in_ram(gpa, len))
+		return -EFAULT;
+	memcpy(buf, t->ram + (gpa - RAM_BASE), len);
+	return 0;
+}
+
+static int t_write(void *o, uint64_t gpa, const void *buf, size_t len)
+{
+	struct tctx *t = o;
+
+	if (!in_ram(gpa, len))
+		return -EFAULT;
+	memcpy(t->ram + (gpa - RAM_BASE), buf, len);
+	return 0;
+}
+
+static void *t_map(void *o, uint64_t gpa, size_t len)
+{
+	struct tctx *t = o;
+
+	return in_ram(gpa, len) ? t->ram + (gpa - RAM_BASE) : NULL;
+}
+
+static uint8_t *P(struct tctx *t, uint64_t gpa)
+{
+	return t->ram + (gpa - RAM_BASE);
+}
+
+static int t_watch(void *opaque, int fd, loop_cb_t cb, void *cb_opaque)
+{
+	struct tctx *t = opaque;
+
+	t->wfd = fd;
+	t->wcb = cb;
+	t->wopaque = cb_opaque;
+	return 0;
+}
+
+static void t_unwatch(void *opaque, int fd)
+{
+	struct tctx *t = opaque;
+
+	assert_int_equal(fd, t->wfd);
+	t->wfd = -1;
+}
+
+static int setup(void **state)
+{
+	struct tctx *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	t->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t->ram == MAP_FAILED)
+		return -1;
+	t->gm = (struct guest_mem){ t_read, t_write, t, t_map };
+	strcpy(t->path, "/tmp/mvr-vdev-XXXXXX");
+	t->fd = mkstemp(t->path);
+	if (t->fd < 0 || ftruncate(t->fd, 1 << 20))
+		return -1;
+	t->dc = (struct disk_config){ .path = t->path, .serial = "vdev-serial" };
+	t->wfd = -1;
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct tctx *t = *state;
+
+	if (t->d.opaque)
+		t->d.cls->destroy(&t->d);
+	close(t->fd);
+	unlink(t->path);
+	munmap(t->ram, RAM_SIZE);
+	free(t);
+	return 0;
+}
+
+static void create(struct tctx *t, const struct dev_class *cls, const void *param)
+{
+	struct dev_env env = {
+		.gm = &t->gm,
+		.watch_fd = t_watch,
+		.unwatch_fd = t_unwatch,
+		.loop_opaque = t,
+		.irq_set = irq_recorder_set,
+		.irq_opaque = &t->rec,
+	};
+
+	memset(&t->rec, 0, sizeof(t->rec));
+	t->d = (struct device){ .cls = cls, .base = 0x0a000000, .size = 0x200, .spi = 16,
+				.param = param };
+	assert_int_equal(cls->create(&t->d, &env), 0);
+	assert_non_null(t->d.opaque);
+}
+
+static uint32_t rd(struct tctx *t, uint64_t off)
+{
+	uint64_t v = 0;
+
+	assert_int_equal(t->d.cls->mmio->read(t->d.opaque, off, 4, &v), 0);
+	return (uint32_t)v;
+}
+
+static void wr(struct tctx *t, uint64_t off, uint32_t v)
+{
+	assert_int_equal(t->d.cls->mmio->write(t->d.opaque, off, 4, v), 0);
+}
+
+/* The driver's side of 3.1.1 without EVENT_IDX or indirect descriptors:
+ * one queue of QSIZE at DESC/AVAIL/USED. Returns the device features. */
+static uint64_t driver_init(struct tctx *t)
+{
+	uint64_t f;
+
+	memset(P(t, DESC), 0, 0x3000);
+	t->avail_idx = 0;
+	wr(t, R_STATUS, 0);
+	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(t, R_DEV_SEL, 0);
+	f = rd(t, R_DEV_FEAT);
+	wr(t, R_DEV_SEL, 1);
+	f |= (uint64_t)rd(t, R_DEV_FEAT) << 32;
+	f &= ~(VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC));
+	wr(t, R_DRV_SEL, 0);
+	wr(t, R_DRV_FEAT, (uint32_t)f);
+	wr(t, R_DRV_SEL, 1);
+	wr(t, R_DRV_FEAT, (uint32_t)(f >> 32));
+	wr(t, R_STATUS, 11);
+	assert_int_equal(rd(t, R_STATUS), 11);
+	wr(t, R_QSEL, 0);
+	wr(t, R_QNUM, QSIZE);
+	wr(t, R_DESC, (uint32_t)DESC);
+	wr(t, R_DESC + 4, (uint32_t)(DESC >> 32));
+	wr(t, R_DRIVER, (uint32_t)AVAIL);
+	wr(t, R_DRIVER + 4, (uint32_t)(AVAIL >> 32));
+	wr(t, R_DEVICE, (uint32_t)USED);
+	wr(t, R_DEVICE + 4, (uint32_t)(USED >> 32));
+	wr(t, R_QREADY, 1);
+	wr(t, R_STATUS, 15);
+	assert_int_equal(rd(t, R_STATUS), 15);
+	return f;
+}
+
+static void desc(struct tctx *t, unsigned i, uint64_t addr, uint32_t len, bool write, int next)
+{
+	uint8_t *p = P(t, DESC + 16ull * i);
+
+	put_le64(p, addr);
+	put_le32(p + 8, len);
+	put_le16(p + 12, (uint16_t)((next >= 0 ? 1 : 0) | (write ? 2 : 0)));
+	put_le16(p + 14, (uint16_t)(next >= 0 ? next : 0));
+}
+
+static void publish(struct tctx *t, uint16_t head)
+{
+	put_le16(P(t, AVAIL + 4 + 2 * (t->avail_idx % QSIZE)), head);
+	t->avail_idx++;
+	put_le16(P(t, AVAIL + 2), t->avail_idx);
+}
+
+static uint16_t used_idx(struct tctx *t)
+{
+	return get_le16(P(t, USED + 2));
+}
+
+static void used_elem(struct tctx *t, unsigned i, uint32_t *id, uint32_t *len)
+{
+	*id = get_le32(P(t, USED + 4 + 8 * (i % QSIZE)));
+	*len = get_le32(P(t, USED + 4 + 8 * (i % QSIZE) + 4));
+}
+
+/* Run the device's loop callback until used->idx reaches 'want'. */
+static void run_until(struct tctx *t, uint16_t want)
+{
+	int i;
+
+	for (i = 0; i < 5000 && used_idx(t) != want; i++) {
+		assert_int_equal(t->wcb(t->wopaque, t->wfd), 0);
+		if (used_idx(t) != want)
+			usleep(1000);
+	}
+	assert_int_equal(used_idx(t), want);
+}
+
+static void blk_hdr(struct tctx *t, uint64_t gpa, uint32_t type, uint64_t sector)
+{
+	put_le32(P(t, gpa), type);
+	put_le32(P(t, gpa + 4), 0);
+	put_le64(P(t, gpa + 8), sector);
+}
+
+static void test_blk_config(void **state)
+{
+	struct tctx *t = *state;
+	uint64_t v = 0, f;
+
+	create(t, &virtio_blk_class, &t->dc);
+	assert_int_equal(t->wfd >= 0, 1);
+	assert_int_equal(rd(t, 0x008), VIRTIO_ID_BLOCK);
+	f = driver_init(t);
+	assert_true(f & VIRTIO_BIT(VIRTIO_BLK_F_FLUSH));
+	assert_true(f & VIRTIO_BIT(VIRTIO_BLK_F_DISCARD));
+	assert_false(f & VIRTIO_BIT(VIRTIO_BLK_F_RO));
+	/* capacity: 1 MiB = 2048 sectors, read as one 8-byte access. */
+	assert_int_equal(t->d.cls->mmio->read(t->d.opaque, R_CONFIG, 8, &v), 0);
+	assert_int_equal(v, 2048);
+	assert_int_equal(rd(t, R_CONFIG + BLK_CFG_BLK_SIZE), 512);
+}
+
+static void test_blk_write_read(void **state)
+{
+	struct tctx *t = *state;
+	uint8_t back[4096];
+	uint32_t id, len;
+	unsigned i;
+
+	create(t, &virtio_blk_class, &t->dc);
+	driver_init(t);
+	/* OUT 4 KiB at sector 8: chain 0-1-2. */
+	for (i = 0; i < 4096; i++)
+		*P(t, DATA + i) = (uint8_t)(i * 13 + 1);
+	blk_hdr(t, HDR, VIRTIO_BLK_T_OUT, 8);
+	*P(t, STAT) = 0xaa;
+	desc(t, 0, HDR, 16, false, 1);
+	desc(t, 1, DATA, 4096, false, 2);
+	desc(t, 2, STAT, 1, true, -1);
+	publish(t, 0);
+	wr(t, R_NOTIFY, 0);
+	run_until(t, 1);
+	used_elem(t, 0, &id, &len);
+	assert_int_equal(id, 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(*P(t, STAT), VIRTIO_BLK_S_OK);
+	assert_int_equal(pread(t->fd, back, 4096, 8 * 512), 4096);
+	assert_memory_equal(back, P(t, DATA), 4096);
+	/* The used-buffer interrupt was raised. */
+	assert_true(rd(t, R_ISR) & 1);
+	assert_true(t->rec.n > 0);
+	assert_int_equal(t->rec.ev[t->rec.n - 1].spi, 16);
+	assert_int_equal(t->rec.ev[t->rec.n - 1].level, 1);
+	wr(t, 0x064, 1);
+
+	/* Two chains in one notification: IN of that block, GET_ID. */
+	memset(P(t, DATA + 0x8000), 0, 4096);
+	blk_hdr(t, HDR + 0x100, VIRTIO_BLK_T_IN, 8);
+	desc(t, 3, HDR + 0x100, 16, false, 4);
+	desc(t, 4, DATA + 0x8000, 4096, true, 5);
+	desc(t, 5, STAT + 1, 1, true, -1);
+	blk_hdr(t, HDR + 0x200, VIRTIO_BLK_T_GET_ID, 0);
+	desc(t, 6, HDR + 0x200, 16, false, 7);
+	desc(t, 7, DATA + 0xc000, 20, true, 8);
+	desc(t, 8, STAT + 2, 1, true, -1);
+	publish(t, 3);
+	publish(t, 6);
+	wr(t, R_NOTIFY, 0);
+	run_until(t, 3);
+	assert_memory_equal(P(t, DATA + 0x8000), back, 4096);
+	assert_memory_equal(P(t, DATA + 0xc000), "vdev-serial\0\0\0\0\0\0\0\0", 20);
+	assert_int_equal(*P(t, STAT + 1), VIRTIO_BLK_S_OK);
+	assert_int_equal(*P(t, STAT + 2), VIRTIO_BLK_S_OK);
+	/* GET_ID needs no I/O and completes first. */
+	used_elem(t, 1, &id, &len);
+	assert_int_equal(id, 6);
+	assert_int_equal(len, 21);
+	used_elem(t, 2, &id, &len);
+	assert_int_equal(id, 3);
+	assert_int_equal(len, 4097);
+}
+
+static void test_blk_malformed(void **state)
+{
+	struct tctx *t = *state;
+
+	create(t, &virtio_blk_class, &t->dc);
+	driver_init(t);
+	/* An 8-byte header: the queue is broken, the device needs a reset. */
+	desc(t, 0, HDR, 8, false, 1);
+	desc(t, 1, STAT, 1, true, -1);
+	publish(t, 0);
+	wr(t, R_NOTIFY, 0);
+	assert_int_equal(t->wcb(t->wopaque, t->wfd), 0);
+	assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	assert_int_equal(used_idx(t), 0);
+	/* After a reset the device works again. */
+	driver_init(t);
+	blk_hdr(t, HDR, VIRTIO_BLK_T_FLUSH, 0);
+	desc(t, 0, HDR, 16, false, 1);
+	desc(t, 1, STAT, 1, true, -1);
+	publish(t, 0);
+	wr(t, R_NOTIFY, 0);
+	run_until(t, 1);
+	assert_int_equal(*P(t, STAT), VIRTIO_BLK_S_OK);
+}
+
+/* Reset with reads in flight: afterwards neither the status bytes nor the
+ * used ring change. */
+static void test_blk_reset_inflight(void **state)
+{
+	struct tctx *t = *state;
+	unsigned i;
+
+	create(t, &virtio_blk_class, &t->dc);
+	driver_init(t);
+	for (i = 0; i < 4; i++) {
+		blk_hdr(t, HDR + 16 * i, VIRTIO_BLK_T_IN, i * 8);
+		desc(t, 3 * i, HDR + 16 * i, 16, false, (int)(3 * i + 1));
+		desc(t, 3 * i + 1, DATA + 4096 * i, 4096, true, (int)(3 * i + 2));
+		desc(t, 3 * i + 2, STAT + i, 1, true, -1);
+		*P(t, STAT + i) = 0xaa;
+		publish(t, (uint16_t)(3 * i));
+	}
+	wr(t, R_NOTIFY, 0);
+	assert_int_equal(t->wcb(t->wopaque, t->wfd), 0);	/* submits */
+	t->d.cls->reset(&t->d);
+	assert_int_equal(rd(t, R_STATUS), 0);
+	usleep(20000);
+	assert_int_equal(t->wcb(t->wopaque, t->wfd), 0);
+	assert_int_equal(used_idx(t), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(*P(t, STAT + i), 0xaa);
+}
+
+static void test_blk_readonly(void **state)
+{
+	struct tctx *t = *state;
+	uint64_t f;
+
+	t->dc.readonly = true;
+	create(t, &virtio_blk_class, &t->dc);
+	f = driver_init(t);
+	assert_true(f & VIRTIO_BIT(VIRTIO_BLK_F_RO));
+	assert_false(f & VIRTIO_BIT(VIRTIO_BLK_F_DISCARD));
+	blk_hdr(t, HDR, VIRTIO_BLK_T_OUT, 0);
+	desc(t, 0, HDR, 16, false, 1);
+	desc(t, 1, DATA, 512, false, 2);
+	desc(t, 2, STAT, 1, true, -1);
+	publish(t, 0);
+	wr(t, R_NOTIFY, 0);
+	run_until(t, 1);
+	assert_int_equal(*P(t, STAT), VIRTIO_BLK_S_IOERR);
+}
+
+static void test_rng(void **state)
+{
+	struct tctx *t = *state;
+	uint32_t id, len;
+
+	create(t, &virtio_rng_class, NULL);
+	assert_int_equal(rd(t, 0x008), VIRTIO_ID_RNG);
+	driver_init(t);
+	memset(P(t, DATA), 0xaa, 64);
+	desc(t, 0, DATA, 32, true, 1);
+	desc(t, 1, DATA + 32, 16, true, -1);
+	publish(t, 0);
+	wr(t, R_NOTIFY, 0);	/* served on the notifying thread */
+	assert_int_equal(used_idx(t), 1);
+	used_elem(t, 0, &id, &len);
+	assert_int_equal(id, 0);
+	assert_int_equal(len, 48);
+	assert_true(rd(t, R_ISR) & 1);
+	assert_int_equal(*P(t, DATA + 48), 0xaa);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_blk_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blk_write_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blk_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blk_reset_inflight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blk_readonly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rng, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
