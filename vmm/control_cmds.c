@@ -260,6 +260,8 @@ static int cmd_query_ras(const struct control_env *env, struct json_object *args
 	STAT(scan_last_us);
 	STAT(scan_last_elapsed_us);
 	STAT(hwpoison_swap_type);
+	/* Issue 8: poisoned pages a device's failed I/O revealed. */
+	STAT(errors_ao_io);
 #undef STAT
 
 	gpas = calloc(CONTROL_MAX_POISONED, sizeof(*gpas));

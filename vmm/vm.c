@@ -164,6 +164,9 @@ static int vm_create_devices(struct vm *vm)
 		.loop_opaque = vm->loop,
 		.irq_set = vm_irq_set,
 		.irq_opaque = vm,
+		/* Failed guest-buffer I/O reaches the RAS runtime (--ras). */
+		.report_poison = vm->cfg->ras ? vm_ras_report_poison : NULL,
+		.report_opaque = vm,
 	};
 	const struct device *con;
 	int ret;

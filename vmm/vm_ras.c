@@ -1,7 +1,8 @@
 /* The VM side of RAS (see vm_ras.h): KVM_{GET,SET}_ONE_REG for SEA
  * injection, vcpu_run_on() for work on a vCPU's thread, the GED SPI as the
  * notification interrupt, the main loop for the RAS fds, and the vCPU
- * hooks that feed ras_vcpu_before_run()/ras_vcpu_after_run(). */
+ * hooks that feed ras_vcpu_before_run()/ras_vcpu_after_run(), and the
+ * devices' failed-I/O reports (dev_env.report_poison). */
 #include <errno.h>
 #include <string.h>
 #include <linux/kvm.h>
@@ -113,6 +114,13 @@ static void vm_ras_before_run(void *opaque, struct vcpu *v)
 static int vm_ras_after_run(void *opaque, struct vcpu *v)
 {
 	return ras_vcpu_after_run(opaque, v->index);
+}
+
+int vm_ras_report_poison(void *opaque, uint64_t gpa, uint64_t len)
+{
+	struct vm *vm = opaque;
+
+	return vm->ras ? ras_report_io_error(vm->ras, gpa, len) : 0;
 }
 
 int vm_ras_create(struct vm *vm)

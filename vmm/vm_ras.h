@@ -12,4 +12,9 @@ struct vm;
  * -errno after logging. */
 int vm_ras_create(struct vm *vm);
 
+/* struct dev_env's report_poison with opaque = the struct vm: hands a
+ * device's failed I/O buffer to ras_report_io_error() once vm->ras exists
+ * (devices are created before it; they do I/O only after). */
+int vm_ras_report_poison(void *opaque, uint64_t gpa, uint64_t len);
+
 #endif

@@ -35,6 +35,14 @@ struct dev_env {
 	/* Drive SPI 'spi' to 'level' (the vGIC); see dev_irq_line(). */
 	void (*irq_set)(void *opaque, unsigned spi, int level);
 	void *irq_opaque;
+	/* Optional, NULL without --ras: an I/O on the guest buffer [gpa,
+	 * gpa + len) failed as a poisoned page makes it fail (EFAULT, EIO,
+	 * EHWPOISON, a short transfer, a failed guarded copy). The RAS runtime
+	 * checks the buffer's pages and tells the guest (GHES) about poisoned
+	 * ones it does not know of. Main event-loop thread. Returns how many
+	 * pages of the buffer are poisoned, or -errno. */
+	int (*report_poison)(void *opaque, uint64_t gpa, uint64_t len);
+	void *report_opaque;
 };
 
 struct dev_class {

@@ -77,6 +77,22 @@ out:
 	return ret;
 }
 
+int poison_remove(struct poison *p, uint64_t gpa)
+{
+	size_t i;
+	int ret = 0;
+
+	pthread_mutex_lock(&p->lock);
+	i = lower_bound(p, gpa);
+	if (i < p->n && p->pages[i] == gpa) {
+		memmove(&p->pages[i], &p->pages[i + 1], (p->n - i - 1) * sizeof(*p->pages));
+		p->n--;
+		ret = 1;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return ret;
+}
+
 int poison_contains(struct poison *p, uint64_t gpa)
 {
 	size_t i;

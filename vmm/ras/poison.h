@@ -13,6 +13,8 @@ void poison_destroy(struct poison *p);
 
 /* Add a page. Returns 1 if new, 0 if already present, -ENOMEM. */
 int poison_add(struct poison *p, uint64_t gpa);
+/* Remove a page. Returns 1 if it was there, 0 if not. */
+int poison_remove(struct poison *p, uint64_t gpa);
 /* Is the page in the set? */
 int poison_contains(struct poison *p, uint64_t gpa);
 /* Copy up to max entries (sorted); returns the total count. */

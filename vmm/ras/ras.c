@@ -6,6 +6,8 @@
  * Linux drops an AO signal while an earlier one is still pending, so every
  * AO (and a SIGBUS-ring overrun, and a slow timer) also starts a scan of
  * guest RAM's pagemap for poisoned pages nobody reported (ras/pagemap.h).
+ * A device whose I/O failed on a guest buffer asks whether a page of it is
+ * poisoned (ras_report_io_error()), and the guest is told the AO way.
  * It reaches the VM only through struct ras_deps. */
 #include <errno.h>
 #include <inttypes.h>
@@ -447,6 +449,81 @@ static int ras_scan_cb(void *opaque, int fd)
 	return 0;
 }
 
+/* ---- errors a device's I/O ran into (event loop) ---- */
+
+/* Is the guest page 'gpa' (host 'hva') poisoned? A failed I/O proves
+ * nothing (a disk error, a short file), so the page itself must say. The
+ * pagemap answers without touching it: a present entry is a mapped page the
+ * kernel could read, an entry of the learned hwpoison swap type is a
+ * poisoned one. Otherwise (swapped out, never touched, type not learned,
+ * no pagemap) a guarded one-byte read decides: in anonymous guest RAM only
+ * a poisoned page makes it take a SIGBUS (-EIO); a swapped page is read
+ * back in, an untouched one reads as zero. */
+static bool io_page_poisoned(struct ras *r, uint64_t gpa, const uint8_t *hva)
+{
+	uint64_t e = 0;
+	uint8_t byte;
+	int ret = -ENOENT, type = PAGEMAP_TYPE_UNKNOWN;
+
+	if (r->scan) {
+		pthread_mutex_lock(&r->scan_lock);
+		ret = pagemap_read_entry(r->scan, (uint64_t)(uintptr_t)hva, &e);
+		type = pagemap_type(r->scan);
+		pthread_mutex_unlock(&r->scan_lock);
+	}
+	if (!ret && pagemap_present(e))
+		return false;
+	if (!ret && pagemap_is_type(e, type))
+		return true;
+	return guest_mem_read(&r->d.mem->gm, gpa, &byte, 1) == -EIO;
+}
+
+/* One page of a failed I/O: 1 when it is poisoned (reported now, or
+ * before), 0 when not. */
+static int io_page_check(struct ras *r, uint64_t page)
+{
+	uint8_t *hva = mem_gpa_to_hva(r->d.mem, page, 1);
+	bool untold;
+	int fresh;
+
+	if (!hva)
+		return 0;
+	/* Known and told (signal, scan, an earlier I/O or an SEA): no look. */
+	if (poison_contains(r->poison, page) && !poison_contains(r->ar_only, page))
+		return 1;
+	if (!io_page_poisoned(r, page, hva))
+		return 0;
+	fresh = poison_add(r->poison, page);
+	/* Injected as AR and not touched yet: the guest learns of it now. */
+	untold = poison_remove(r->ar_only, page) == 1;
+	pthread_mutex_lock(&r->lock);
+	r->st.errors_ao_io++;
+	if (fresh > 0)
+		r->st.poisoned_pages++;
+	pthread_mutex_unlock(&r->lock);
+	pr_info("memory error (AO, found on the I/O path) at guest address 0x%" PRIx64 "%s", page,
+		untold ? " (poisoned before, guest not told yet)" : "");
+	scan_learn(r, (uint64_t)(uintptr_t)hva);
+	if (!r->resetting)
+		ras_deliver(r, r->async_source, 0, page);
+	return 1;
+}
+
+int ras_report_io_error(struct ras *r, uint64_t gpa, uint64_t len)
+{
+	uint64_t page, last, n;
+	int found = 0;
+
+	/* Wholly in RAM, so gpa + len does not wrap. */
+	if (!len || !mem_gpa_to_hva(r->d.mem, gpa, len))
+		return -EINVAL;
+	last = ALIGN_DOWN(gpa + len - 1, SZ_4K);
+	for (page = ALIGN_DOWN(gpa, SZ_4K), n = 0; page <= last && n < RAS_IO_PROBE_MAX_PAGES;
+	     page += SZ_4K, n++)
+		found += io_page_check(r, page);
+	return found;
+}
+
 /* ---- asynchronous (AO) errors: event loop side ---- */
 
 static void handle_ao(struct ras *r, const struct sigbus_event *ev)
@@ -558,6 +635,8 @@ static int handle_ar(struct ras *r, unsigned vcpu, const struct sigbus_event *ev
 		fresh = poison_add(r->poison, gpa);
 		if (fresh > 0)
 			stat_add(r, &r->st.poisoned_pages, 1);
+		/* The SEA tells the guest: an I/O on the page later need not. */
+		poison_remove(r->ar_only, gpa);
 		rv->fault_time = ev->when;
 		pr_info("vCPU %u: memory error (AR) at guest address 0x%" PRIx64, vcpu, gpa);
 	}
@@ -681,7 +760,7 @@ void ras_get_stats(struct ras *r, struct ras_stats *st)
 		memcpy(sorted, r->lat, n * sizeof(*sorted));
 	pthread_mutex_unlock(&r->lock);
 
-	st->errors_ao = st->errors_ao_signal + st->errors_ao_scan;
+	st->errors_ao = st->errors_ao_signal + st->errors_ao_scan + st->errors_ao_io;
 	if (r->scan) {
 		struct pagemap_scan_stats ss;
 		int t;

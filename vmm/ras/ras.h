@@ -74,7 +74,7 @@ enum ras_inject_mode {
 
 struct ras_stats {
 	uint64_t errors_ar;        /* BUS_MCEERR_AR seen on vCPUs */
-	uint64_t errors_ao;        /* errors_ao_signal + errors_ao_scan */
+	uint64_t errors_ao;        /* errors_ao_signal + _scan + _io */
 	uint64_t errors_ao_signal; /* BUS_MCEERR_AO signals for guest RAM */
 	uint64_t errors_ao_scan;   /* poisoned pages found by a pagemap scan */
 	uint64_t errors_injected;  /* through the control socket */
@@ -96,7 +96,14 @@ struct ras_stats {
 	uint64_t hwpoison_swap_type;
 	/* SIGBUS delivery to the vCPU's next guest entry, microseconds. */
 	uint64_t lat_samples, lat_min_us, lat_median_us, lat_max_us;
+	/* Poisoned pages the guest learnt of because a device's I/O on them
+	 * failed (ras_report_io_error()), not through a signal or a scan. */
+	uint64_t errors_ao_io;
 };
+
+/* Most pages ras_report_io_error() looks at per call (16 MiB of 4 KiB
+ * pages); pages beyond are left to the signals and scans. */
+#define RAS_IO_PROBE_MAX_PAGES 4096u
 
 #ifdef CONFIG_RAS
 
@@ -127,6 +134,21 @@ void ras_vcpu_before_run(struct ras *r, unsigned vcpu, volatile int *in_run);
 int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 	       enum ras_kind kind, unsigned vcpu);
 
+/* Event loop thread (a device's I/O completion): an I/O on the guest
+ * buffer [gpa, gpa + len) failed in a way a poisoned page explains
+ * (EFAULT, EIO, EHWPOISON, a short transfer, a failed guarded copy). The
+ * failure alone proves nothing; each 4 KiB page of the range (at most
+ * RAS_IO_PROBE_MAX_PAGES) is checked: a page already in the poisoned set
+ * that the guest was told about counts without a look; otherwise its
+ * pagemap entry decides (present: not poisoned; the learned hwpoison swap
+ * type: poisoned) and, when it cannot, a guarded one-byte read of the page
+ * does (a SIGBUS: poisoned). A proven page the guest was not told about
+ * (new, or injected as AR and not touched yet) goes the AO way: poisoned
+ * set, record on the asynchronous source, GED pulse, errors_ao_io.
+ * Returns how many pages of the range are poisoned (reported now or
+ * before), or -EINVAL (len 0, or not wholly guest RAM). */
+int ras_report_io_error(struct ras *r, uint64_t gpa, uint64_t len);
+
 void ras_get_stats(struct ras *r, struct ras_stats *st);
 /* Copy up to 'max' poisoned GPAs (sorted); returns how many there are. */
 size_t ras_get_poisoned(struct ras *r, uint64_t *out, size_t max);
@@ -150,6 +172,10 @@ static inline int ras_vcpu_after_run(struct ras *r, unsigned vcpu) { return 0; }
 static inline void ras_vcpu_before_run(struct ras *r, unsigned vcpu, volatile int *in_run) { }
 static inline int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 			     enum ras_kind kind, unsigned vcpu) { return -ENOTSUP; }
+static inline int ras_report_io_error(struct ras *r, uint64_t gpa, uint64_t len)
+{
+	return 0;
+}
 static inline void ras_get_stats(struct ras *r, struct ras_stats *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -4,8 +4,11 @@
  * that eventfd is also the ring's completion eventfd, so one main-loop
  * callback, under the transport lock, reaps completions (status byte,
  * vq_push), pops new chains with notifications off until the queue is
- * empty, submits their I/O, and raises one interrupt per batch. */
+ * empty, submits their I/O, and raises one interrupt per batch. A request
+ * that failed on a guest buffer has its pages checked for poison through
+ * dev_env.report_poison (the RAS runtime, with --ras). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -31,6 +34,10 @@ struct virtio_blk {
 	int efd;			/* QueueNotify and completions */
 	void (*unwatch_fd)(void *opaque, int fd);
 	void *loop_opaque;
+	/* dev_env.report_poison (NULL without --ras) and its opaque. */
+	int (*report_poison)(void *opaque, uint64_t gpa, uint64_t len);
+	void *report_opaque;
+	uint64_t poisoned;		/* pages the hook found poisoned */
 	bool active;			/* DRIVER_OK, until reset */
 	bool need_irq;			/* used buffers since the last interrupt */
 	uint8_t config[BLK_CONFIG_LEN];
@@ -55,12 +62,41 @@ static void blk_broken(struct virtio_blk *b, struct virtqueue *vq)
 	virtio_mmio_needs_reset(b->vdev.t);
 }
 
+/* A request failed as a poisoned guest page makes it fail: the RAS runtime
+ * checks its data buffers (at most BLK_POISON_CHECK_MAX bytes) and tells
+ * the guest about poisoned pages it does not know of. Once per request. */
+static void blk_check_poison(struct virtio_blk *b, const struct blk_req *r)
+{
+	uint64_t left = BLK_POISON_CHECK_MAX, found = 0;
+	unsigned i;
+	int n;
+
+	if (!b->report_poison)
+		return;
+	for (i = 0; i < r->niov && left; i++) {
+		uint64_t len = MIN((uint64_t)r->iov[i].iov_len, left);
+
+		n = len ? b->report_poison(b->report_opaque, r->iov_gpa[i], len) : 0;
+		if (n > 0)
+			found += (uint64_t)n;
+		left -= len;
+	}
+	b->poisoned += found;
+	if (found)
+		pr_warn_rl("disk '%s': a %s failed on %" PRIu64 " poisoned guest page%s",
+			   b->path, r->type == VIRTIO_BLK_T_IN ? "read" : "write", found,
+			   found == 1 ? "" : "s");
+}
+
 /* A finished request (blk_io callback, or answered at parse time). */
 static void blk_complete(void *opaque, struct blk_req *r)
 {
 	struct virtio_blk *b = opaque;
 	struct virtqueue *vq = virtio_mmio_queue(b->vdev.t, 0);
 	uint32_t written = blk_req_complete(b->gm, r, &b->st);
+
+	if (r->mem_suspect && r->status != VIRTIO_BLK_S_OK)
+		blk_check_poison(b, r);
 
 	if (!vq || !vq->enabled || vq->broken)
 		return;
@@ -269,6 +305,8 @@ static int blk_dev_create(struct device *d, const struct dev_env *env)
 	}
 	b->unwatch_fd = env->unwatch_fd;
 	b->loop_opaque = env->loop_opaque;
+	b->report_poison = env->report_poison;
+	b->report_opaque = env->report_opaque;
 	d->opaque = b;
 	return 0;
 err:
@@ -314,7 +352,7 @@ void virtio_blk_get_stats(struct virtio_blk *b, struct virtio_blk_stats *st)
 		.write_zeroes = b->st.write_zeroes, .bytes_read = b->st.bytes_read,
 		.bytes_written = b->st.bytes_written, .unsupported = b->st.unsupported,
 		.io_errors = b->st.io_errors, .malformed = b->malformed,
-		.inflight = blk_io_inflight(b->io),
+		.inflight = blk_io_inflight(b->io), .poisoned = b->poisoned,
 	};
 	virtio_mmio_unlock(b->vdev.t);
 }

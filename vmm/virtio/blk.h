@@ -17,7 +17,11 @@ struct virtio_blk_stats {
 	uint64_t reads, writes, flushes, get_ids, discards, write_zeroes;
 	uint64_t bytes_read, bytes_written;
 	uint64_t unsupported, io_errors, malformed, inflight;
+	uint64_t poisoned;	/* poisoned pages in failed requests' buffers */
 };
+
+/* Bytes of a failed request's buffers checked for poisoned pages. */
+#define BLK_POISON_CHECK_MAX (16u << 20)
 
 #ifdef CONFIG_VIRTIO
 extern const struct dev_class virtio_blk_class;

@@ -1,6 +1,7 @@
 /* virtio-blk I/O on io_uring (liburing): a request pool, SQEs per request
  * type, completion handling (short transfers and errors such as EFAULT/EIO
- * from a poisoned guest page fail that request only), the write-zeroes
+ * from a poisoned guest page fail that request only and mark it for the
+ * device's poison check, r->mem_suspect), the write-zeroes
  * fallback from ZERO_RANGE to PUNCH_HOLE, O_DIRECT bounce buffers for
  * unaligned guest buffers, and draining at reset. */
 #include <errno.h>
@@ -104,6 +105,7 @@ struct blk_req *blk_io_get_req(struct blk_io *io)
 	r->busy = true;
 	r->pending = 0;
 	r->bounce = NULL;
+	r->mem_suspect = false;
 	return r;
 }
 
@@ -150,9 +152,12 @@ static int blk_io_bounce(struct blk_io *io, struct blk_req *r)
 	    posix_memalign(&r->bounce, MAX(io->dio_align, 4096u), r->len))
 		return -ENOMEM;
 	if (r->type == VIRTIO_BLK_T_OUT) {
-		for (i = 0, p = r->bounce; i < r->niov; p += r->iov[i].iov_len, i++)
-			if (guest_mem_read(io->gm, r->iov_gpa[i], p, r->iov[i].iov_len))
+		for (i = 0, p = r->bounce; i < r->niov; p += r->iov[i].iov_len, i++) {
+			if (guest_mem_read(io->gm, r->iov_gpa[i], p, r->iov[i].iov_len)) {
+				r->mem_suspect = true;
 				return -EFAULT;
+			}
+		}
 	}
 	r->bounce_iov = (struct iovec){ r->bounce, r->len };
 	io->st.bounced++;
@@ -245,6 +250,15 @@ int blk_io_kick(struct blk_io *io)
 	return ret < 0 ? ret : 0;
 }
 
+/* Could a poisoned guest page explain a data transfer ending with 'res'?
+ * The kernel's copy fails with EFAULT (buffered) or EHWPOISON (O_DIRECT's
+ * page pinning), a copy that got part way is short, and EIO covers both a
+ * disk error and a poisoned page: the RAS runtime tells them apart. */
+static bool blk_io_poison_like(int res)
+{
+	return res >= 0 || res == -EFAULT || res == -EIO || res == -EHWPOISON;
+}
+
 static void blk_io_fail(struct blk_io *io, struct blk_req *r, int res)
 {
 	if (r->status == VIRTIO_BLK_S_OK)
@@ -252,7 +266,7 @@ static void blk_io_fail(struct blk_io *io, struct blk_req *r, int res)
 	r->status = VIRTIO_BLK_S_IOERR;
 	if (res < 0)
 		pr_warn_rl("virtio-blk: request failed: %s%s", strerror(-res),
-			   res == -EFAULT || res == -EIO ? " (guest buffer poisoned?)" : "");
+			   blk_io_poison_like(res) ? " (guest buffer poisoned?)" : "");
 	else
 		pr_warn_rl("virtio-blk: short transfer of %d bytes", res);
 }
@@ -275,6 +289,7 @@ static void blk_io_finish(struct blk_io *io, struct blk_req *r, blk_io_done_fn d
 		for (i = 0; i < r->niov; p += r->iov[i].iov_len, i++) {
 			if (guest_mem_write(io->gm, r->iov_gpa[i], p, r->iov[i].iov_len)) {
 				blk_io_fail(io, r, -EFAULT);
+				r->mem_suspect = true;
 				in_ok = false;
 				break;
 			}
@@ -298,8 +313,10 @@ static void blk_io_cqe(struct blk_io *io, const struct io_uring_cqe *cqe, blk_io
 	r = &io->reqs[idx];
 	switch (UD_KIND(ud)) {
 	case K_RW:
-		if (res < 0 || (uint64_t)res != r->len)
+		if (res < 0 || (uint64_t)res != r->len) {
 			blk_io_fail(io, r, res);
+			r->mem_suspect = r->mem_suspect || blk_io_poison_like(res);
+		}
 		break;
 	case K_ZERO:
 		/* No ZERO_RANGE here (tmpfs, some block devices): a punched

@@ -105,6 +105,10 @@ struct blk_req {
 	void *bounce;			/* aligned copy for unaligned O_DIRECT */
 	struct iovec bounce_iov;	/* the one iovec over 'bounce' */
 	bool busy;
+	/* The data transfer failed as a poisoned guest page makes it fail
+	 * (EFAULT, EIO, EHWPOISON, short, a guarded copy's -EIO): the device
+	 * has the data buffers (iov_gpa/iov) checked for poisoned pages. */
+	bool mem_suspect;
 };
 
 struct blk_stats {
