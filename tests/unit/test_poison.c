@@ -33,6 +33,15 @@ static void test_poison_set(void **state)
 	assert_int_equal(out[1], 0x48000000);
 	assert_int_equal(out[2], 0x50000000);
 	assert_int_equal(poison_list(p, out, 1), 3); /* count even when cut */
+	/* Remove the middle one; others stay sorted; twice is a no-op. */
+	assert_int_equal(poison_remove(p, 0x48000000), 1);
+	assert_int_equal(poison_remove(p, 0x48000000), 0);
+	assert_int_equal(poison_remove(p, 0x60000000), 0);
+	assert_false(poison_contains(p, 0x48000000));
+	assert_int_equal(poison_list(p, out, 8), 2);
+	assert_int_equal(out[0], 0x40001000);
+	assert_int_equal(out[1], 0x50000000);
+	assert_int_equal(poison_add(p, 0x48000000), 1);
 	all = poison_take_all(p, &n);
 	assert_non_null(all);
 	assert_int_equal(n, 3);

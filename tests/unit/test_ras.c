@@ -5,7 +5,9 @@
  * callbacks. SIGBUS events are real signals sent to ourselves, as in
  * test_sigbus.c, so the AR slot and the AO ring paths run for real. Pagemap
  * scans read a fake pagemap (a sparse temporary file with hwpoison entries
- * at the offsets of our RAM's pages) where a test asks for one. */
+ * at the offsets of our RAM's pages) where a test asks for one. A page
+ * that faults when read (an empty file's page mapped over it) stands in for
+ * a poisoned page where the I/O path probes one. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -14,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -298,6 +301,30 @@ static void hwpoison_entry(struct fixture *fx, uint64_t gpa)
 			 (ssize_t)sizeof(e));
 }
 
+/* A present entry (a mapped page) for guest page 'gpa'. */
+static void present_entry(struct fixture *fx, uint64_t gpa)
+{
+	uint64_t e = PAGEMAP_PRESENT | 0x1234;
+	uint64_t idx = (uint64_t)(uintptr_t)at(fx, gpa) / (uint64_t)sysconf(_SC_PAGESIZE);
+
+	assert_int_equal(pwrite(fx->pagemap_fd, &e, sizeof(e), (off_t)(idx * sizeof(e))),
+			 (ssize_t)sizeof(e));
+}
+
+/* Guest page 'gpa' faults when read, as a poisoned page does: a page of an
+ * empty file mapped over it (SIGBUS on access; guarded copies get -EIO).
+ * The kernel's own copies (I/O) fail on it with EFAULT. */
+static void unreadable_page(struct fixture *fx, uint64_t gpa)
+{
+	int fd = memfd_create("test_ras_hole", MFD_CLOEXEC);
+	void *p;
+
+	assert_true(fd >= 0);
+	p = mmap(at(fx, gpa), SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	close(fd);
+	assert_ptr_equal(p, at(fx, gpa));
+}
+
 /* Let the debounce pass, then give the scan timer its turns until the scan
  * is done (guest RAM here is one chunk). */
 static void scan_turn(struct fixture *fx)
@@ -315,9 +342,11 @@ static void expect_stats(struct fixture *fx, const struct ras_stats *want)
 
 	ras_get_stats(fx->r, &st);
 	assert_int_equal(st.errors_ar, want->errors_ar);
-	assert_int_equal(st.errors_ao, want->errors_ao_signal + want->errors_ao_scan);
+	assert_int_equal(st.errors_ao, want->errors_ao_signal + want->errors_ao_scan +
+					want->errors_ao_io);
 	assert_int_equal(st.errors_ao_signal, want->errors_ao_signal);
 	assert_int_equal(st.errors_ao_scan, want->errors_ao_scan);
+	assert_int_equal(st.errors_ao_io, want->errors_ao_io);
 	assert_int_equal(st.errors_injected, want->errors_injected);
 	assert_int_equal(st.errors_ignored, want->errors_ignored);
 	assert_int_equal(st.records_written, want->records_written);
@@ -683,6 +712,108 @@ static void test_reset_replaces_pages_no_signal_reported(void **state)
 					     .poisoned_pages = 2, .pages_replaced = 2 });
 }
 
+/* A device's I/O failed on a buffer over pages 49-52; page 50 is poisoned
+ * and nobody said so: it is proven (the probe faults), reported once on
+ * the asynchronous source and counted; the good pages are not. */
+static void test_io_error_reports_the_poisoned_page_once(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t poisoned[4];
+	unsigned async;
+
+	start(fx);
+	async = ghes_source_async(&fx->lay);
+	memset(at(fx, PAGE(49)), 0x5a, SZ_4K);
+	unreadable_page(fx, PAGE(50));
+	assert_int_equal(ras_report_io_error(fx->r, PAGE(49) + 0x100, 3 * SZ_4K), 1);
+	assert_int_equal(block_pa(fx, async), PAGE(50));
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 1);
+	assert_int_equal(poisoned[0], PAGE(50));
+	assert_int_equal(at(fx, PAGE(49))[0], 0x5a);
+	expect_stats(fx, &(struct ras_stats){ .errors_ao_io = 1, .records_written = 1,
+					     .irqs_raised = 1, .poisoned_pages = 1 });
+
+	/* Another failed request on it: poisoned, but the guest knows. */
+	guest_ack(fx, async);
+	assert_int_equal(ras_report_io_error(fx->r, PAGE(50) + 8, 512), 1);
+	poll_tick(fx);
+	assert_int_equal(block_pa(fx, async), 0);
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+	/* And the kernel's late AO signal for it reports nothing either. */
+	ao_via_ring(fx, at(fx, PAGE(50)));
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+	expect_stats(fx, &(struct ras_stats){ .errors_ao_signal = 1, .errors_ao_io = 1,
+					     .records_written = 1, .irqs_raised = 1,
+					     .poisoned_pages = 1 });
+}
+
+/* A failed I/O alone proves nothing: good pages are not reported; a range
+ * outside RAM or empty is refused. */
+static void test_io_error_on_good_pages_reports_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t poisoned[1];
+
+	start(fx);
+	assert_int_equal(ras_report_io_error(fx->r, PAGE(60), 8 * SZ_4K), 0);
+	assert_int_equal(ras_report_io_error(fx->r, RAM_BASE + RAM_SIZE - 8, 16), -EINVAL);
+	assert_int_equal(ras_report_io_error(fx->r, RAM_BASE - SZ_4K, SZ_4K), -EINVAL);
+	assert_int_equal(ras_report_io_error(fx->r, PAGE(60), 0), -EINVAL);
+	assert_int_equal(ras_report_io_error(fx->r, UINT64_MAX - 15, 32), -EINVAL);
+	assert_int_equal(fx->irq.n, 0);
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 0);
+	expect_stats(fx, &(struct ras_stats){ 0 });
+}
+
+/* With a pagemap and a learned hwpoison type the entry decides: the type
+ * proves a page poisoned without reading it, a present entry proves it
+ * good (it is not read even though reading it would fault); an empty
+ * entry leaves it to the probe. */
+static void test_io_error_trusts_the_pagemap(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned async;
+
+	fake_pagemap(fx);
+	start(fx);
+	async = ghes_source_async(&fx->lay);
+	hwpoison_entry(fx, PAGE(70));
+	ao_via_ring(fx, at(fx, PAGE(70)));	/* learns the type */
+	assert_int_equal(block_pa(fx, async), PAGE(70));
+	guest_ack(fx, async);
+
+	hwpoison_entry(fx, PAGE(71));		/* readable here, poisoned there */
+	present_entry(fx, PAGE(72));
+	unreadable_page(fx, PAGE(72));
+	unreadable_page(fx, PAGE(73));		/* empty entry: probed */
+	assert_int_equal(ras_report_io_error(fx->r, PAGE(71), 3 * SZ_4K), 2);
+	assert_int_equal(block_pa(fx, async), PAGE(71));
+	guest_ack(fx, async);
+	poll_tick(fx);
+	assert_int_equal(block_pa(fx, async), PAGE(73));
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 3);
+	expect_stats(fx, &(struct ras_stats){ .errors_ao_signal = 1, .errors_ao_io = 2,
+					     .records_written = 3, .records_max_queue = 1,
+					     .irqs_raised = 3, .poisoned_pages = 3 });
+}
+
+/* A page a vCPU already took an SEA on is known to the guest: a failed
+ * I/O on it counts it as poisoned and reports nothing more. */
+static void test_io_error_after_ar_reports_nothing_more(void **state)
+{
+	struct fixture *fx = *state;
+
+	start(fx);
+	assert_int_equal(run_with_ar(fx, 0, PAGE(80)), 0);
+	unreadable_page(fx, PAGE(80));
+	assert_int_equal(ras_report_io_error(fx->r, PAGE(80), SZ_4K), 1);
+	assert_int_equal(block_pa(fx, ghes_source_async(&fx->lay)), 0);
+	assert_int_equal(fx->irq.n, 0);
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 1, .records_written = 1,
+					     .sea_injected = 1, .poisoned_pages = 1 });
+}
+
 static void test_create_rejects_inconsistent_deps(void **state)
 {
 	struct fixture *fx = *state;
@@ -712,6 +843,10 @@ int main(void)
 		T(test_ao_burst_scan_finds_the_unsignalled_pages),
 		T(test_no_scan_without_a_hwpoison_type),
 		T(test_reset_replaces_pages_no_signal_reported),
+		T(test_io_error_reports_the_poisoned_page_once),
+		T(test_io_error_on_good_pages_reports_nothing),
+		T(test_io_error_trusts_the_pagemap),
+		T(test_io_error_after_ar_reports_nothing_more),
 		T(test_create_rejects_inconsistent_deps),
 	};
 #undef T

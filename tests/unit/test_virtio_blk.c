@@ -550,6 +550,7 @@ struct done_log {
 	uint16_t head[16];
 	uint8_t status[16];
 	uint32_t written[16];
+	bool suspect[16];		/* r->mem_suspect */
 	struct blk_stats st;
 	const struct guest_mem *gm;
 };
@@ -562,6 +563,7 @@ static void done_cb(void *opaque, struct blk_req *r)
 		d->head[d->n] = r->head;
 		d->status[d->n] = r->status;
 		d->written[d->n] = r->written;
+		d->suspect[d->n] = r->mem_suspect;
 	}
 	d->n++;
 	blk_req_complete(d->gm, r, &d->st);
@@ -725,6 +727,10 @@ static void test_io_efault(void **state)
 	assert_int_equal(run_req(x, io, &d), VIRTIO_BLK_S_IOERR);
 	chain_rw(x->c, &x->ram, VIRTIO_BLK_T_IN, 0, DATA, 4096);
 	assert_int_equal(run_req(x, io, &d), VIRTIO_BLK_S_OK);
+	/* Both failures are marked for the poison check, the success not. */
+	assert_true(d.suspect[0]);
+	assert_true(d.suspect[1]);
+	assert_false(d.suspect[2]);
 	blk_io_get_stats(io, &st);
 	assert_int_equal(st.failed, 2);
 	assert_int_equal(d.st.io_errors, 2);
@@ -760,6 +766,12 @@ static void test_io_direct_bounce(void **state)
 	/* Aligned buffers go straight through. */
 	chain_rw(x->c, &x->ram, VIRTIO_BLK_T_IN, 4, DATA2, 1024);
 	assert_int_equal(run_req(x, io, &d), VIRTIO_BLK_S_OK);
+	assert_false(d.suspect[2]);
+	/* Bouncing a write from a poisoned page: the guarded copy fails, the
+	 * request too, marked for the poison check. */
+	chain_rw(x->c, &x->ram, VIRTIO_BLK_T_OUT, 4, BAD_GPA + 1, 1024);
+	assert_int_equal(run_req(x, io, &d), VIRTIO_BLK_S_IOERR);
+	assert_true(d.suspect[3]);
 	blk_io_get_stats(io, &st);
 	assert_int_equal(st.bounced, 2);
 	blk_io_destroy(io);

@@ -4,8 +4,9 @@
  * a fake guest RAM, makes chains available and notifies; a fake event loop
  * runs the device's watched callback. Checks used elements, status bytes,
  * data on the image file, the interrupt, config space, a malformed chain
- * (DEVICE_NEEDS_RESET) and a reset with I/O in flight (nothing written to
- * the guest afterwards). */
+ * (DEVICE_NEEDS_RESET), a reset with I/O in flight (nothing written to
+ * the guest afterwards), and requests on a poisoned (PROT_NONE) page with a
+ * fake RAS report hook. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@
 #define HDR   (RAM_BASE + 0x4000)
 #define STAT  (RAM_BASE + 0x5000)
 #define DATA  (RAM_BASE + 0x10000)
+#define BAD   (RAM_BASE + RAM_SIZE - 4096)	/* PROT_NONE: "poisoned" */
 #define QSIZE 16
 
 /* Registers (VIRTIO 1.2 section 4.2.2). */
@@ -65,11 +67,22 @@ struct tctx {
 	loop_cb_t wcb;
 	void *wopaque;
 	uint16_t avail_idx;
+	/* the fake RAS runtime's report_poison hook (with_ras) */
+	bool with_ras;
+	unsigned nreports;
+	uint64_t rep_gpa[8], rep_len[8];
 };
 
 static bool in_ram(uint64_t gpa, size_t len)
 {
 	return range_within(gpa, len, RAM_BASE, RAM_SIZE);
+}
+
+/* The last page is unreadable: guarded copies fail as on a poisoned page,
+ * the kernel's I/O on it fails with EFAULT. */
+static bool on_bad(uint64_t gpa, size_t len)
+{
+	return gpa + len > BAD;
 }
 
 static int t_read(void *o, uint64_t gpa, void *buf, size_t len)
@@ -78,6 +91,8 @@ static int t_read(void *o, uint64_t gpa, void *buf, size_t len)
 
 	if (!in_ram(gpa, len))
 		return -EFAULT;
+	if (on_bad(gpa, len))
+		return -EIO;
 	memcpy(buf, t->ram + (gpa - RAM_BASE), len);
 	return 0;
 }
@@ -88,6 +103,8 @@ static int t_write(void *o, uint64_t gpa, const void *buf, size_t len)
 
 	if (!in_ram(gpa, len))
 		return -EFAULT;
+	if (on_bad(gpa, len))
+		return -EIO;
 	memcpy(t->ram + (gpa - RAM_BASE), buf, len);
 	return 0;
 }
@@ -102,6 +119,19 @@ static void *t_map(void *o, uint64_t gpa, size_t len)
 static uint8_t *P(struct tctx *t, uint64_t gpa)
 {
 	return t->ram + (gpa - RAM_BASE);
+}
+
+/* The RAS runtime's side: records each buffer, finds BAD poisoned. */
+static int t_report(void *opaque, uint64_t gpa, uint64_t len)
+{
+	struct tctx *t = opaque;
+
+	if (t->nreports < ARRAY_SIZE(t->rep_gpa)) {
+		t->rep_gpa[t->nreports] = gpa;
+		t->rep_len[t->nreports] = len;
+	}
+	t->nreports++;
+	return gpa < BAD + 4096 && gpa + len > BAD ? 1 : 0;
 }
 
 static int t_watch(void *opaque, int fd, loop_cb_t cb, void *cb_opaque)
@@ -129,7 +159,7 @@ static int setup(void **state)
 	if (!t)
 		return -1;
 	t->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (t->ram == MAP_FAILED)
+	if (t->ram == MAP_FAILED || mprotect(P(t, BAD), 4096, PROT_NONE))
 		return -1;
 	t->gm = (struct guest_mem){ t_read, t_write, t, t_map };
 	strcpy(t->path, "/tmp/mvr-vdev-XXXXXX");
@@ -164,6 +194,8 @@ static void create(struct tctx *t, const struct dev_class *cls, const void *para
 		.loop_opaque = t,
 		.irq_set = irq_recorder_set,
 		.irq_opaque = &t->rec,
+		.report_poison = t->with_ras ? t_report : NULL,
+		.report_opaque = t,
 	};
 
 	memset(&t->rec, 0, sizeof(t->rec));
@@ -421,6 +453,101 @@ static void test_blk_readonly(void **state)
 	assert_int_equal(*P(t, STAT), VIRTIO_BLK_S_IOERR);
 }
 
+/* With --ras: a write from a poisoned page and a read into one complete
+ * with IOERR and have their buffers checked once each (the good buffer of
+ * the write too: the device cannot tell which page failed); the next
+ * request works and checks nothing; a request refused for another reason
+ * checks nothing. */
+static void test_blk_poisoned_buffer(void **state)
+{
+	struct tctx *t = *state;
+	struct virtio_blk_stats st;
+	uint32_t id, len;
+
+	t->with_ras = true;
+	create(t, &virtio_blk_class, &t->dc);
+	driver_init(t);
+	memset(P(t, DATA), 0x77, 4096);
+	blk_hdr(t, HDR, VIRTIO_BLK_T_OUT, 0);
+	*P(t, STAT) = 0xaa;
+	desc(t, 0, HDR, 16, false, 1);
+	desc(t, 1, DATA, 4096, false, 2);
+	desc(t, 2, BAD, 4096, false, 3);
+	desc(t, 3, STAT, 1, true, -1);
+	publish(t, 0);
+	wr(t, R_NOTIFY, 0);
+	run_until(t, 1);
+	used_elem(t, 0, &id, &len);
+	assert_int_equal(id, 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(*P(t, STAT), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(t->nreports, 2);
+	assert_int_equal(t->rep_gpa[0], DATA);
+	assert_int_equal(t->rep_len[0], 4096);
+	assert_int_equal(t->rep_gpa[1], BAD);
+	assert_int_equal(t->rep_len[1], 4096);
+
+	/* A read into the poisoned page. */
+	blk_hdr(t, HDR + 0x100, VIRTIO_BLK_T_IN, 0);
+	*P(t, STAT + 1) = 0xaa;
+	desc(t, 4, HDR + 0x100, 16, false, 5);
+	desc(t, 5, BAD + 512, 1024, true, 6);
+	desc(t, 6, STAT + 1, 1, true, -1);
+	publish(t, 4);
+	wr(t, R_NOTIFY, 0);
+	run_until(t, 2);
+	assert_int_equal(*P(t, STAT + 1), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(t->nreports, 3);
+	assert_int_equal(t->rep_gpa[2], BAD + 512);
+	assert_int_equal(t->rep_len[2], 1024);
+
+	/* Everything else carries on: a good write, then one past the end
+	 * (IOERR, but nothing a poisoned page explains). */
+	blk_hdr(t, HDR + 0x200, VIRTIO_BLK_T_OUT, 8);
+	desc(t, 7, HDR + 0x200, 16, false, 8);
+	desc(t, 8, DATA, 4096, false, 9);
+	desc(t, 9, STAT + 2, 1, true, -1);
+	publish(t, 7);
+	blk_hdr(t, HDR + 0x300, VIRTIO_BLK_T_OUT, 2048);
+	desc(t, 10, HDR + 0x300, 16, false, 11);
+	desc(t, 11, DATA, 4096, false, 12);
+	desc(t, 12, STAT + 3, 1, true, -1);
+	publish(t, 10);
+	wr(t, R_NOTIFY, 0);
+	run_until(t, 4);
+	assert_int_equal(*P(t, STAT + 2), VIRTIO_BLK_S_OK);
+	assert_int_equal(*P(t, STAT + 3), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(t->nreports, 3);
+	virtio_blk_get_stats(t->d.opaque, &st);
+	assert_int_equal(st.poisoned, 2);
+	assert_int_equal(st.io_errors, 3);
+	assert_int_equal(st.writes, 3);
+	assert_int_equal(st.reads, 1);
+}
+
+/* Without --ras (no hook) the same request fails the same way. */
+static void test_blk_poisoned_buffer_without_ras(void **state)
+{
+	struct tctx *t = *state;
+	struct virtio_blk_stats st;
+
+	create(t, &virtio_blk_class, &t->dc);
+	driver_init(t);
+	blk_hdr(t, HDR, VIRTIO_BLK_T_IN, 0);
+	*P(t, STAT) = 0xaa;
+	desc(t, 0, HDR, 16, false, 1);
+	desc(t, 1, BAD, 4096, true, 2);
+	desc(t, 2, STAT, 1, true, -1);
+	publish(t, 0);
+	wr(t, R_NOTIFY, 0);
+	run_until(t, 1);
+	assert_int_equal(*P(t, STAT), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(t->nreports, 0);
+	virtio_blk_get_stats(t->d.opaque, &st);
+	assert_int_equal(st.poisoned, 0);
+	assert_int_equal(st.io_errors, 1);
+}
+
 static void test_rng(void **state)
 {
 	struct tctx *t = *state;
@@ -450,6 +577,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blk_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blk_reset_inflight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blk_readonly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blk_poisoned_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blk_poisoned_buffer_without_ras, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_rng, setup, teardown),
 	};
 
