@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Build the L2 guest initramfs build/images/guest.cpio (uncompressed newc):
 # busybox with applet links, guest-images/rootfs/guest-init as /init,
-# /usr/bin/e2e-step, /usr/bin/mca-recover when guest-images/src/mca-recover.c
-# exists, and the kernel modules of build/images/modules/ (virtio, ext4) in
-# /lib/modules/ with their load order in /lib/modules/load.list.
+# /usr/bin/e2e-step, the test programs of guest-images/src/ (mca-recover,
+# dio-poison: /usr/bin/NAME from NAME.c), and the kernel modules of
+# build/images/modules/ (virtio, ext4) in /lib/modules/ with their load
+# order in /lib/modules/load.list.
 # Needs build/images/busybox (and modules/) from guest-images/fetch.sh.
 set -euo pipefail
 
@@ -29,11 +30,13 @@ if [ -s "$OUT/modules/load.list" ]; then
 	install -m 0644 "$OUT/modules/load.list" "$STAGE/lib/modules/load.list"
 fi
 
-if [ -f "$GI/src/mca-recover.c" ]; then
-	"$CROSS_CC" -static -O2 -Wall -o "$STAGE/usr/bin/mca-recover" \
-		"$GI/src/mca-recover.c"
-	aarch64-linux-gnu-strip "$STAGE/usr/bin/mca-recover" 2>/dev/null || true
-fi
+# Test programs: guest-images/src/NAME.c becomes /usr/bin/NAME.
+for src in "$GI"/src/*.c; do
+	[ -f "$src" ] || continue
+	prog=$(basename "$src" .c)
+	"$CROSS_CC" -static -O2 -Wall -o "$STAGE/usr/bin/$prog" "$src"
+	aarch64-linux-gnu-strip "$STAGE/usr/bin/$prog" 2>/dev/null || true
+done
 
 pack_cpio "$STAGE" "$OUT/guest.cpio"
 echo "build-guest: ok: $OUT/guest.cpio ($(( $(stat -c %s "$OUT/guest.cpio") / 1024 )) KiB)" >&2
