@@ -100,7 +100,7 @@ told_before=$(count_since "$mark" "Memory failure: $PFN:")
 # --- the O_DIRECT write from the poisoned buffer fails with EIO ---------
 vmm_send $N 'write 0 0'
 if vmm_expect $N '^DIO-WRITE buf=0 ' 60 >/dev/null &&
-	vmm_match $N | grep -q 'DIO-WRITE buf=0 off=0 ret=-1 errno=EIO$'; then
+	vmm_match $N | grep -Eq 'DIO-WRITE buf=0 off=0 ret=-1 errno=EIO([^A-Za-z0-9_]|$)'; then
 	e2e_pass vras-write-eio
 else
 	e2e_fail vras-write-eio "want 'DIO-WRITE buf=0 off=0 ret=-1 errno=EIO', got '$(vmm_match $N)' (inject reply: $reply)"
@@ -130,9 +130,11 @@ else
 fi
 
 # --- everything else carries on: a write from the good buffer -----------
+# (result lines are matched up to a word end: the guest kernel's printk may
+# land on the same console line)
 vmm_send $N 'write 1 4096'
 if vmm_expect $N '^DIO-WRITE buf=1 ' 60 >/dev/null &&
-	vmm_match $N | grep -q 'DIO-WRITE buf=1 off=4096 ret=4096 errno=0$' &&
+	vmm_match $N | grep -Eq 'DIO-WRITE buf=1 off=4096 ret=4096 errno=0([^0-9]|$)' &&
 	vmm_alive $N; then
 	wrote=1
 else
