@@ -1,7 +1,7 @@
 /* virtio-console (vmm/virtio/console.c) end to end through the virtio-mmio
  * transport: a driver written here sets up receiveq 0 and transmitq 1 in a
  * fake guest RAM; a fake event loop runs the device's watched callback; the
- * console fd is a pipe. Checks output reaching the pipe in order (also when
+ * console fd is a pipe (non-blocking, or blocking and one page small). Checks output reaching the pipe in order (also when
  * the pipe takes only part of it, and when the output ring fills), input
  * landing in receive buffers, no room without buffers or before DRIVER_OK,
  * reset, a malformed chain, the board's input routing and the counters. */
@@ -66,11 +66,17 @@ struct tctx {
 	loop_cb_t wcb;
 	void *wopaque;
 	uint16_t avail_idx[2];
+	uint64_t poison;		/* this page fails with -EIO (0: none) */
 };
 
 static bool in_ram(uint64_t gpa, size_t len)
 {
 	return range_within(gpa, len, RAM_BASE, RAM_SIZE);
+}
+
+static bool poisoned(const struct tctx *t, uint64_t gpa, size_t len)
+{
+	return t->poison && gpa < t->poison + 4096 && t->poison < gpa + len;
 }
 
 static int t_read(void *o, uint64_t gpa, void *buf, size_t len)
@@ -79,6 +85,8 @@ static int t_read(void *o, uint64_t gpa, void *buf, size_t len)
 
 	if (!in_ram(gpa, len))
 		return -EFAULT;
+	if (poisoned(t, gpa, len))
+		return -EIO;
 	memcpy(buf, t->ram + (gpa - RAM_BASE), len);
 	return 0;
 }
@@ -89,6 +97,8 @@ static int t_write(void *o, uint64_t gpa, const void *buf, size_t len)
 
 	if (!in_ram(gpa, len))
 		return -EFAULT;
+	if (poisoned(t, gpa, len))
+		return -EIO;
 	memcpy(t->ram + (gpa - RAM_BASE), buf, len);
 	return 0;
 }
@@ -323,8 +333,10 @@ static void test_tx(void **state)
 	desc(t, 1, 0, DATA, 6, false, 1);
 	desc(t, 1, 1, DATA + 0x100, 6, false, -1);
 	publish(t, 1, 0);
-	wr(t, R_NOTIFY, 1);	/* only wakes the loop */
-	assert_int_equal(used_idx(t, 1), 0);
+	wr(t, R_NOTIFY, 1);	/* copied and used at once (the guest spins) */
+	assert_int_equal(used_idx(t, 1), 1);
+	drain_pipe(t, out, &n, sizeof(out));
+	assert_int_equal(n, 0);	/* written by the loop */
 	assert_int_equal(run(t), 0);
 	drain_pipe(t, out, &n, sizeof(out));
 	assert_int_equal(n, 12);
@@ -542,6 +554,47 @@ static void test_malformed(void **state)
 	assert_int_equal(counter(t, "malformed"), 1);
 }
 
+/* Poisoned guest buffers (guest_mem -EIO): a transmit chain's readable
+ * part before the page still goes out, the rest is counted as dropped and
+ * the chain is used; a receive chain on the page is used with 0 bytes and
+ * the input waits for the next chain. The VMM carries on. */
+static void test_poisoned_buffers(void **state)
+{
+	struct tctx *t = *state;
+	uint8_t out[64];
+	size_t n = 0;
+	uint32_t id, len;
+
+	driver_init(t);
+	t->poison = DATA + 0x1000;
+	memcpy(P(t, DATA), "good", 4);
+	desc(t, 1, 0, DATA, 4, false, 1);
+	desc(t, 1, 1, DATA + 0x1000, 16, false, -1);
+	publish(t, 1, 0);
+	wr(t, R_NOTIFY, 1);
+	assert_int_equal(used_idx(t, 1), 1);
+	assert_int_equal(run(t), 0);
+	drain_pipe(t, out, &n, sizeof(out));
+	assert_int_equal(n, 4);
+	assert_memory_equal(out, "good", 4);
+	assert_int_equal(counter(t, "dropped"), 16);
+	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+
+	desc(t, 0, 0, DATA + 0x1000, 8, true, -1);
+	desc(t, 0, 1, DATA + 0x2000, 8, true, -1);
+	publish(t, 0, 0);
+	publish(t, 0, 1);
+	assert_int_equal(input(t, "key", 3), 3);
+	assert_int_equal(used_idx(t, 0), 2);
+	used_elem(t, 0, 0, &id, &len);
+	assert_int_equal(id, 0);
+	assert_int_equal(len, 0);
+	used_elem(t, 0, 1, &id, &len);
+	assert_int_equal(id, 1);
+	assert_int_equal(len, 3);
+	assert_memory_equal(P(t, DATA + 0x2000), "key", 3);
+}
+
 /* board.c: --console virtio lists the device last and gives it the input;
  * the PL011 stays the console UART (stdout-path, SPCR). */
 static void test_board_routing(void **state)
@@ -578,6 +631,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_output_ring_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poisoned_buffers, setup, teardown),
 		cmocka_unit_test(test_board_routing),
 	};
 

@@ -1,12 +1,13 @@
-/* virtio-console, single port (VIRTIO 1.2 section 5.3): QueueNotify (a
- * vCPU thread) only writes an eventfd; the main loop's callback, under the
- * transport lock, copies transmit chains into an output ring (poison-safe
- * guest_mem reads) and returns them at once, fills receive chains from the
- * input ring, and then writes the output ring to the console fd outside
- * the lock, only as far as the fd takes it without blocking (ppoll before
- * each write); what is left is retried after VCON_RETRY_MS. Nothing the
- * guest sent is lost to EAGAIN or a partial write: a full output ring
- * leaves the guest's chains in the queue (back-pressure). */
+/* virtio-console, single port (VIRTIO 1.2 section 5.3). A transmit
+ * notification is served on the notifying vCPU thread, under the transport
+ * lock: the chains are copied into an output ring (poison-safe guest_mem
+ * reads) and used at once (Linux's hvc path spins until they are), and the
+ * main loop is woken to write the ring to the console fd outside the lock,
+ * only as far as the fd takes it without blocking (ppoll before each
+ * write); what is left is retried after VCON_RETRY_MS. Nothing the guest
+ * sent is lost to EAGAIN or a partial write: a full output ring leaves the
+ * guest's chains in the queue until the loop has written some out. Input
+ * is queued by the main loop and fills receive chains under the lock. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -34,9 +35,11 @@ struct virtio_console {
 	unsigned in_head, in_len;
 	struct vq_chain rx;		/* scratch */
 
-	/* Guest output: filled under the lock by the loop callback, written
-	 * out by the same callback; a device reset keeps it (bytes the guest
-	 * already handed over still reach the console). */
+	/* Guest output, head/len under the lock: appended at the tail by
+	 * con_tx_drain (vCPU or loop), written out from the head by the loop
+	 * (only it consumes, so [head, head+len) stays put while it writes
+	 * without the lock). A device reset keeps it: bytes the guest already
+	 * handed over still reach the console. */
 	uint8_t out[VCON_OUT_SIZE];
 	size_t out_head, out_len;
 	struct vq_chain tx;		/* a chain partly copied (tx_busy) */
@@ -193,31 +196,40 @@ static void con_tx_drain(struct virtio_console *c)
  * as it goes without blocking. Returns 0 (all written) or -EAGAIN. */
 static int con_flush(struct virtio_console *c)
 {
-	while (c->out_len) {
-		size_t n = MIN(MIN(c->out_len, VCON_OUT_SIZE - c->out_head), (size_t)VCON_WRITE_MAX);
+	for (;;) {
 		struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
+		size_t head, n;
 		ssize_t w;
 
+		virtio_mmio_lock(c->vdev.t);
+		head = c->out_head;
+		n = MIN(MIN(c->out_len, VCON_OUT_SIZE - head), (size_t)VCON_WRITE_MAX);
+		if (!c->out_len)
+			c->out_head = 0;
+		virtio_mmio_unlock(c->vdev.t);
+		if (!n)
+			return 0;
 		if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLOUT | POLLERR | POLLHUP)))
 			return -EAGAIN;
-		w = write(c->out_fd, c->out + c->out_head, n);
+		w = write(c->out_fd, c->out + head, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EAGAIN)
 			return -EAGAIN;
-		if (w <= 0) {
+		if (w <= 0)
 			/* The console fd is gone: the guest keeps running,
 			 * its output is counted and dropped. */
 			pr_warn_rl("virtio-console: cannot write to the console: %m");
+		virtio_mmio_lock(c->vdev.t);
+		if (w <= 0) {
 			c->dropped += c->out_len;
-			c->out_len = 0;
-			break;
+			c->out_head = c->out_len = 0;
+		} else {
+			c->out_head = (c->out_head + (size_t)w) % VCON_OUT_SIZE;
+			c->out_len -= (size_t)w;
 		}
-		c->out_head = (c->out_head + (size_t)w) % VCON_OUT_SIZE;
-		c->out_len -= (size_t)w;
+		virtio_mmio_unlock(c->vdev.t);
 	}
-	c->out_head = 0;
-	return 0;
 }
 
 /* One round of work: receive and transmit queues, then the console fd.
@@ -278,9 +290,18 @@ static int con_activate(void *dev, uint64_t features)
 	return 0;
 }
 
+/* vCPU thread: serve the queue now; the loop writes the output out. */
 static void con_notify(void *dev, unsigned q)
 {
-	con_wake(dev);
+	struct virtio_console *c = dev;
+
+	if (q == VCON_RX_QUEUE) {
+		con_rx_drain(c);
+		return;
+	}
+	con_tx_drain(c);
+	if (c->out_len)
+		con_wake(c);
 }
 
 /* Status 0 or VM reset: pending input and a half-copied chain belong to
