@@ -111,8 +111,8 @@ rm -f "$OUT/Image.version.tmp"
 # modules. The package has no modules.dep: depmod makes one (in the cache),
 # then modprobe --show-depends gives each wanted module's insmod order,
 # softdeps (ext4 -> crc32c) included. Modules built into the kernel (rng-core,
-# virtio, virtio_ring) are left out.
-GUEST_MODULES=${GUEST_MODULES:-virtio_mmio virtio_blk virtio_rng ext4}
+# virtio, virtio_ring, hvc_console for virtio_console) are left out.
+GUEST_MODULES=${GUEST_MODULES:-virtio_mmio virtio_blk virtio_rng virtio_console ext4}
 KVER=$(ls "$CACHE/x-kernel/lib/modules" 2>/dev/null | head -n1)
 [ -n "$KVER" ] || die "no lib/modules/<version> in $KDEB"
 KMOD_PATH=$PATH:/usr/sbin:/sbin

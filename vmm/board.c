@@ -1,8 +1,11 @@
 /* The device list of the QEMU-virt-compatible platform, in the order the
  * guest sees them (FDT nodes, DSDT devices): console UART, RTC, then with
  * firmware boot fw_cfg and the two flash banks, then with RAS the GED,
- * then the virtio-mmio devices (disks in --disk order, then the rng), so a
- * configuration without them describes exactly what it did before. */
+ * then the virtio-mmio devices (disks in --disk order, then the rng, then
+ * the virtio console), so a configuration without them describes exactly
+ * what it did before. With --console virtio the VMM's console input goes to
+ * the virtio console (devlist_input); the PL011 stays the console UART that
+ * stdout-path and the SPCR name (earlycon, firmware output). */
 #include <errno.h>
 #include <stdbool.h>
 
@@ -15,6 +18,7 @@
 #include "devices/rom.h"
 #include "fwcfg/fwcfg.h"
 #include "virtio/blk.h"
+#include "virtio/console.h"
 #include "virtio/mmio.h"
 #include "virtio/rng.h"
 
@@ -64,5 +68,10 @@ int board_describe(const struct vm_config *cfg, struct devlist *l)
 		r = board_add_virtio(l, virtio_blk_dev_class(), n++, &cfg->disks[i]);
 	if (r >= 0 && cfg->rng)
 		r = board_add_virtio(l, virtio_rng_dev_class(), n++, NULL);
+	if (r >= 0 && cfg->virtio_console) {
+		r = board_add_virtio(l, virtio_console_dev_class(), n++, NULL);
+		if (r >= 0)
+			r = devlist_set_input(l, r);
+	}
 	return r < 0 ? r : 0;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices/dev_stats.h"
 #include "log.h"
 #include "loop.h"
 #include "ras/ras.h"
@@ -17,6 +18,17 @@ struct control;
 
 /* inject_serror() 'esr' meaning "pend an SError without a syndrome". */
 #define CONTROL_SERROR_NO_ESR UINT64_MAX
+
+/* Most devices query-vm lists. */
+#define CONTROL_MAX_DEVICES 32
+
+/* One device of the board for query-vm, with its counters. */
+struct control_device {
+	const char *name;              /* model ("pl011", "virtio-blk") */
+	uint64_t base, size;           /* MMIO window; size 0: none */
+	int spi;                       /* SPI (INTID - 32), -1: none */
+	struct dev_stats st;           /* queues and counters (may be empty) */
+};
 
 /* The VM as the control commands see it (control_cmds.c), and nothing more.
  * Filled by the VM's owner; every callback gets 'opaque' and runs on the
@@ -52,6 +64,9 @@ struct control_env {
 	/* Exit counters of vCPU 'vcpu' (< ncpus). */
 	void (*vcpu_exits)(void *opaque, unsigned vcpu, uint64_t *exits,
 			   uint64_t *mmio_exits);
+	/* Optional: the board's devices in guest-visible order; fills
+	 * out[0 .. min(n, max)) and returns n, how many there are. */
+	size_t (*devices)(void *opaque, struct control_device *out, size_t max);
 
 	/* Ask the VM to stop (as SIGTERM would); called after the reply to
 	 * 'quit' was sent. */

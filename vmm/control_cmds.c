@@ -283,6 +283,61 @@ static int cmd_query_ras(const struct control_env *env, struct json_object *args
 	return 0;
 }
 
+/* query-vm's "devices": one object per board device, in guest order:
+ * name, base, size, spi (when it has one), then "queues" (virtio) and
+ * "counters" (named, device-specific) when the device reports them. */
+static int query_devices(const struct control_env *env, struct json_object *ret,
+			 struct cmd_error *e)
+{
+	struct json_object *list, *o, *ql, *q, *cs;
+	struct control_device *devs;
+	size_t n, i, k;
+
+	if (!env->devices)
+		return 0;
+	devs = calloc(CONTROL_MAX_DEVICES, sizeof(*devs));
+	if (!devs)
+		return cmd_fail(e, ERR_GENERIC, "out of memory");
+	n = MIN(env->devices(env->opaque, devs, CONTROL_MAX_DEVICES), (size_t)CONTROL_MAX_DEVICES);
+	list = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		const struct control_device *d = &devs[i];
+		unsigned nq = MIN(d->st.nqueues, (unsigned)DEV_STATS_MAX_QUEUES);
+		unsigned nc = MIN(d->st.ncounters, (unsigned)DEV_STATS_MAX_COUNTERS);
+
+		o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(d->name ? d->name : "?"));
+		add_u64(o, "base", d->base);
+		add_u64(o, "size", d->size);
+		if (d->spi >= 0)
+			add_u64(o, "spi", (uint64_t)d->spi);
+		if (nq) {
+			ql = json_object_new_array();
+			for (k = 0; k < nq; k++) {
+				q = json_object_new_object();
+				add_u64(q, "queue", k);
+				add_u64(q, "popped", d->st.q[k].popped);
+				add_u64(q, "pushed", d->st.q[k].pushed);
+				add_u64(q, "notifies", d->st.q[k].notifies);
+				add_u64(q, "malformed", d->st.q[k].malformed);
+				json_object_array_add(ql, q);
+			}
+			json_object_object_add(o, "queues", ql);
+		}
+		if (nc) {
+			cs = json_object_new_object();
+			for (k = 0; k < nc; k++)
+				if (d->st.c[k].name)
+					add_u64(cs, d->st.c[k].name, d->st.c[k].value);
+			json_object_object_add(o, "counters", cs);
+		}
+		json_object_array_add(list, o);
+	}
+	free(devs);
+	json_object_object_add(ret, "devices", list);
+	return 0;
+}
+
 static int cmd_query_vm(const struct control_env *env, struct json_object *args,
 			struct json_object *ret, struct cmd_error *e)
 {
@@ -310,7 +365,7 @@ static int cmd_query_vm(const struct control_env *env, struct json_object *args,
 		json_object_array_add(list, o);
 	}
 	json_object_object_add(ret, "vcpu-exits", list);
-	return 0;
+	return query_devices(env, ret, e);
 }
 
 static int cmd_quit(const struct control_env *env, struct json_object *args,

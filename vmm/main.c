@@ -22,6 +22,7 @@
 #include "seccomp.h"
 #include "util.h"
 #include "virtio/blk.h"
+#include "virtio/console.h"
 #include "virtio/rng.h"
 #include "vm.h"
 
@@ -36,7 +37,7 @@ static struct vm_config config = {
 
 enum {
 	OPT_NO_FIRMWARE = 0x100, OPT_RAS, OPT_NO_REBOOT, OPT_VARS, OPT_API,
-	OPT_FIRMWARE, OPT_VERSION, OPT_DISK, OPT_RNG,
+	OPT_FIRMWARE, OPT_VERSION, OPT_DISK, OPT_RNG, OPT_CONSOLE,
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +54,7 @@ static const struct option long_opts[] = {
 	{ "api-socket", required_argument, NULL, OPT_API },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -87,6 +89,10 @@ static void usage(FILE *f)
 "                          ro: read-only, serial: GET_ID string (<= 20\n"
 "                          bytes), direct: O_DIRECT (no host page cache)\n"
 "      --rng               virtio-rng entropy device (host getrandom)\n"
+"      --console pl011|virtio  where the VMM's stdin/stdout console is:\n"
+"                          the PL011 (default) or a virtio-console (the\n"
+"                          guest's hvc0: pass console=hvc0; the PL011 stays\n"
+"                          for earlycon and firmware output)\n"
 "      --no-reboot         exit when the guest resets instead of rebooting\n"
 "  -v, --verbose           more diagnostics;  -q, --quiet: errors only\n"
 "  -h, --help              this text;  --version: print the version\n", MAX_DISKS);
@@ -213,6 +219,13 @@ static int parse_options(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case OPT_RNG: config.rng = true; break;
+		case OPT_CONSOLE:
+			if (!strcmp(optarg, "pl011") || !strcmp(optarg, "virtio")) {
+				config.virtio_console = !strcmp(optarg, "virtio");
+				break;
+			}
+			pr_err("invalid --console '%s' (expected pl011 or virtio)", optarg);
+			return EXIT_USAGE;
 		case 'v': log_level = LOG_DEBUG; break;
 		case 'q': log_level = LOG_ERROR; break;
 		case 'h': usage(stdout); return -1;
@@ -268,6 +281,10 @@ static int check_config(bool need_kernel)
 	}
 	if ((config.ndisks && !virtio_blk_dev_class()) || (config.rng && !virtio_rng_dev_class())) {
 		pr_err("--disk and --rng are not available: this build has CONFIG_VIRTIO disabled");
+		return EXIT_USAGE;
+	}
+	if (config.virtio_console && !virtio_console_dev_class()) {
+		pr_err("--console virtio is not available: this build has CONFIG_VIRTIO disabled");
 		return EXIT_USAGE;
 	}
 	/* Disk images: missing, locked, empty or odd-sized images are

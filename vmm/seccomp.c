@@ -24,6 +24,7 @@ static const int allowed[] = {
 	__NR_write,           /* console stdout, log, eventfd (virtio QueueNotify) */
 	__NR_readv,           /* stdio */
 	__NR_writev,          /* stdio */
+	__NR_ppoll,           /* virtio-console: is the console fd writable (poll) */
 	__NR_close,           /* control clients */
 	__NR_ioctl,           /* KVM_RUN, ONE_REG, IRQ_LINE, memslots, terminal */
 	__NR_io_uring_enter,  /* event loop; virtio-blk I/O (readv/writev, fsync,

@@ -18,7 +18,6 @@
 #include "arch/arm64/regs.h"
 #include "board.h"
 #include "bus.h"
-#include "devices/pl011.h"
 #include "log.h"
 #include "loop.h"
 #include "control.h"
@@ -168,15 +167,18 @@ static int vm_create_devices(struct vm *vm)
 		.report_poison = vm->cfg->ras ? vm_ras_report_poison : NULL,
 		.report_opaque = vm,
 	};
-	const struct device *con;
+	const struct device *in;
 	int ret;
 
 	ret = devlist_create(&vm->devs, &env);
 	if (ret)
 		return ret;
-	con = devlist_console(&vm->devs);
-	vm->uart = con && con->cls == &pl011_class ? con->opaque : NULL;
-	return vm->uart ? 0 : -ENODEV;
+	/* The console UART, or the virtio console with --console virtio. */
+	in = devlist_input(&vm->devs);
+	if (!in || !in->opaque || !in->cls->input_room || !in->cls->input)
+		return -ENODEV;
+	vm->console_in = in;
+	return 0;
 }
 
 int vm_build_fdt(const struct vm_config *cfg, const struct devlist *devs,
@@ -289,11 +291,14 @@ static int vm_signal_cb(void *opaque, int fd)
 	return 0;
 }
 
+/* stdin to the input device's class hooks (dev_class.input_room/input):
+ * only as many bytes as it takes now, the rest stays in stdin. */
 static int vm_console_cb(void *opaque, int fd)
 {
 	struct vm *vm = opaque;
+	const struct device *in = vm->console_in;
 	uint8_t buf[256];
-	size_t room = pl011_rx_room(vm->uart);
+	size_t room = in->cls->input_room(in);
 	ssize_t n;
 
 	if (!room)
@@ -303,7 +308,7 @@ static int vm_console_cb(void *opaque, int fd)
 		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
 	if (n == 0)
 		return -1; /* EOF: the guest keeps running without input */
-	pl011_push_input(vm->uart, buf, (size_t)n);
+	in->cls->input(in, buf, (size_t)n);
 	return 0;
 }
 

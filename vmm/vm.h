@@ -27,7 +27,6 @@ struct vcpu;
 struct mem;
 struct bus;
 struct gic;
-struct pl011;
 struct loop;
 struct fwcfg;
 struct cfi_flash;
@@ -47,7 +46,7 @@ struct vm {
 	struct bus *bus;
 	struct devlist devs;           /* the board's devices (board.c) */
 	struct gic *gic;
-	struct pl011 *uart;            /* the console's state (in devs) */
+	const struct device *console_in; /* takes stdin (devlist_input) */
 	struct fwcfg *fwcfg;
 	struct cfi_flash *flash;
 	uint8_t *flash0, *flash1;      /* host mappings of the two banks */

@@ -34,6 +34,7 @@ struct vm_config {
 	struct disk_config disks[MAX_DISKS]; /* vda, vdb, ... in order */
 	unsigned ndisks;
 	bool rng;                 /* --rng: virtio-rng from getrandom() */
+	bool virtio_console;      /* --console virtio: stdin/stdout on hvc0 */
 };
 
 #endif

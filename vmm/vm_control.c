@@ -79,6 +79,27 @@ static void vm_ctl_vcpu_exits(void *opaque, unsigned vcpu, uint64_t *exits,
 	*mmio_exits = __atomic_load_n(&vm->vcpus[vcpu].mmio_exits, __ATOMIC_RELAXED);
 }
 
+/* control_env.devices: the board's list with each class's counters. */
+static size_t vm_ctl_devices(void *opaque, struct control_device *out, size_t max)
+{
+	struct vm *vm = opaque;
+	const struct devlist *l = &vm->devs;
+	size_t i;
+
+	for (i = 0; i < l->n && i < max; i++) {
+		const struct device *d = &l->dev[i];
+
+		out[i] = (struct control_device){
+			.name = d->cls->name, .base = d->base, .size = d->size, .spi = d->spi,
+		};
+		if (d->cls->stats && d->opaque)
+			d->cls->stats(d, &out[i].st);
+		if (out[i].st.model)
+			out[i].name = out[i].st.model;
+	}
+	return l->n;
+}
+
 static void vm_ctl_request_stop(void *opaque)
 {
 	vm_request_stop(opaque, VM_STOP_SIGNAL);
@@ -110,6 +131,7 @@ struct control *vm_create_control(struct vm *vm)
 		.boots = vm_ctl_boots,
 		.hw_errors_gpa = vm_ctl_hw_errors_gpa,
 		.vcpu_exits = vm_ctl_vcpu_exits,
+		.devices = vm_ctl_devices,
 		.request_stop = vm_ctl_request_stop,
 	};
 	const struct control_watch watch = {

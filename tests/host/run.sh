@@ -108,6 +108,22 @@ if $VMM dump-dtb "$T/v.dtb" --no-firmware --disk "$T/d1.img" --disk "$T/d2.img,r
 else
 	ko dtb-virtio "$(cat "$T/err" "$T/dtc" 2>/dev/null | head -3)"
 fi
+# --console virtio: a virtio window after the rng (SPI 17), stdout-path still
+# the PL011; --console pl011 is the default, byte for byte.
+expect_error console-bad "invalid --console 'hvc'" run --kernel x --console hvc
+if $VMM dump-dtb "$T/c.dtb" --no-firmware --rng --console virtio 2>"$T/err" &&
+	dtc -I dtb -O dts -o "$T/c.dts" "$T/c.dtb" 2>"$T/dtc" &&
+	grep -q 'virtio_mmio@a000200 {' "$T/c.dts" &&
+	[ "$(grep -c 'compatible = "virtio,mmio"' "$T/c.dts")" = 2 ] &&
+	grep -q 'interrupts = <0x00 0x11 0x01>' "$T/c.dts" &&
+	grep -q 'stdout-path = "/pl011@9000000"' "$T/c.dts" &&
+	$VMM dump-dtb "$T/p0.dtb" --no-firmware 2>>"$T/err" &&
+	$VMM dump-dtb "$T/p1.dtb" --no-firmware --console pl011 2>>"$T/err" &&
+	cmp -s "$T/p0.dtb" "$T/p1.dtb"; then
+	ok dtb-virtio-console
+else
+	ko dtb-virtio-console "$(cat "$T/err" "$T/dtc" 2>/dev/null | head -3; grep stdout-path "$T/c.dts")"
+fi
 if $VMM dump-acpi "$T/vacpi" --disk "$T/d1.img" 2>"$T/err" &&
 	(cd "$T/vacpi" && iasl -d DSDT.dat >"$T/iasl" 2>&1) &&
 	! grep -qiE "error|warning" "$T/iasl" &&

@@ -39,6 +39,9 @@ struct fake_vm {
 	unsigned boots;
 	uint64_t hw_errors_gpa;
 	int stops;
+
+	size_t ndevices;         /* devices() reports this many */
+	size_t devices_max;      /* the 'max' devices() was given */
 };
 
 static int fake_inject_mem(void *opaque, uint64_t gpa, enum ras_inject_mode mode,
@@ -100,6 +103,38 @@ static void fake_vcpu_exits(void *opaque, unsigned vcpu, uint64_t *exits, uint64
 {
 	*exits = 100 + vcpu;
 	*mmio = 10 + vcpu;
+}
+
+/* A UART without counters, a virtio disk with one queue and counters, a
+ * device without a window or interrupt; then copies of the UART. */
+static size_t fake_devices(void *opaque, struct control_device *out, size_t max)
+{
+	struct fake_vm *f = opaque;
+	size_t i;
+
+	f->devices_max = max;
+	for (i = 0; i < f->ndevices && i < max; i++) {
+		switch (i) {
+		case 1:
+			out[i] = (struct control_device){
+				.name = "virtio-blk", .base = 0x0a000000, .size = 0x200, .spi = 16,
+				.st = { .model = "virtio-blk", .nqueues = 1,
+					.q = { { .popped = 5, .pushed = 4, .notifies = 3,
+						 .malformed = 1 } } },
+			};
+			dev_stats_add(&out[i].st, "status", 15);
+			dev_stats_add(&out[i].st, "reads", 7);
+			break;
+		case 2:
+			out[i] = (struct control_device){ .name = "ged", .spi = -1 };
+			break;
+		default:
+			out[i] = (struct control_device){
+				.name = "pl011", .base = 0x09000000, .size = 0x1000, .spi = 1,
+			};
+		}
+	}
+	return f->ndevices;
 }
 
 static void fake_request_stop(void *opaque)
@@ -444,6 +479,47 @@ static void test_query_vm(void **state)
 		     GENERIC("unexpected argument 'extra'"));
 }
 
+/* With the devices callback: "devices" after the existing keys, one
+ * object per device; queues and counters only where reported. */
+static void test_query_vm_devices(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->env.devices = fake_devices;
+	fx->env.ncpus = 1;
+	fx->vm.ndevices = 3;
+	expect_reply(&fx->env, "{\"execute\":\"query-vm\"}",
+		     "{\"return\":{\"status\":\"running\",\"vcpus\":1,\"memory\":268435456,"
+		     "\"memory-base\":1073741824,\"firmware\":true,\"ras\":true,\"boots\":1,"
+		     "\"hardware-errors-gpa\":2147418112,\"vcpu-exits\":[{\"vcpu\":0,"
+		     "\"exits\":100,\"mmio-exits\":10}],\"devices\":["
+		     "{\"name\":\"pl011\",\"base\":150994944,\"size\":4096,\"spi\":1},"
+		     "{\"name\":\"virtio-blk\",\"base\":167772160,\"size\":512,\"spi\":16,"
+		     "\"queues\":[{\"queue\":0,\"popped\":5,\"pushed\":4,\"notifies\":3,"
+		     "\"malformed\":1}],\"counters\":{\"status\":15,\"reads\":7}},"
+		     "{\"name\":\"ged\",\"base\":0,\"size\":0}]}}");
+	assert_int_equal(fx->vm.devices_max, CONTROL_MAX_DEVICES);
+}
+
+/* More devices than the list holds: the first CONTROL_MAX_DEVICES. */
+static void test_query_vm_devices_many(void **state)
+{
+	struct fixture *fx = *state;
+	struct control_reply r;
+	static const char req[] = "{\"execute\":\"query-vm\"}";
+	const char *p;
+	unsigned n = 0;
+
+	fx->env.devices = fake_devices;
+	fx->vm.ndevices = CONTROL_MAX_DEVICES + 8;
+	assert_int_equal(control_cmds_handle_line(&fx->env, req, strlen(req), &r), 0);
+	assert_non_null(r.line);
+	for (p = r.line; (p = strstr(p, "{\"name\":")); p++)
+		n++;
+	assert_int_equal(n, CONTROL_MAX_DEVICES);
+	control_reply_free(&r);
+}
+
 static void test_quit(void **state)
 {
 	static const char req[] = "{\"execute\":\"quit\",\"id\":null}";
@@ -535,6 +611,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_ras, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_ras_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_vm_devices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_vm_devices_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_envelope_errors, setup, teardown),
 		cmocka_unit_test(test_error_line),

@@ -10,6 +10,7 @@ void devlist_init(struct devlist *l)
 {
 	l->n = 0;
 	l->console = -1;
+	l->input = -1;
 }
 
 int devlist_add(struct devlist *l, const struct dev_class *cls, uint64_t base, uint64_t size,
@@ -52,6 +53,21 @@ int devlist_set_console(struct devlist *l, int index)
 	if (index < 0 || (unsigned)index >= l->n)
 		return -EINVAL;
 	l->console = index;
+	return 0;
+}
+
+const struct device *devlist_input(const struct devlist *l)
+{
+	if (l->input >= 0 && (unsigned)l->input < l->n)
+		return &l->dev[l->input];
+	return devlist_console(l);
+}
+
+int devlist_set_input(struct devlist *l, int index)
+{
+	if (index < 0 || (unsigned)index >= l->n)
+		return -EINVAL;
+	l->input = index;
 	return 0;
 }
 

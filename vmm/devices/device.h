@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "bus_dev.h"
+#include "devices/dev_stats.h"
 #include "guest_mem.h"
 #include "irq.h"
 #include "loop.h"
@@ -64,6 +65,15 @@ struct dev_class {
 	/* Optional: append the device's AML Device() objects, inside the
 	 * DSDT's \_SB scope. Errors are the buffer's sticky error. */
 	void (*dsdt)(const struct device *d, struct acpi_buf *b);
+	/* Optional, for a device that can take the VMM's console input
+	 * (devlist_input): how many bytes input() would take now, and queue
+	 * up to 'len' bytes, returning how many were taken (0: no room; the
+	 * caller offers the rest again later). Main thread. */
+	size_t (*input_room)(const struct device *d);
+	size_t (*input)(const struct device *d, const uint8_t *buf, size_t len);
+	/* Optional: fill *st (zeroed by the caller) with the device's
+	 * counters for query-vm. Main thread, any time after create(). */
+	void (*stats)(const struct device *d, struct dev_stats *st);
 };
 
 struct device {
@@ -84,9 +94,11 @@ struct devlist {
 	struct device dev[DEVLIST_MAX];
 	unsigned n;
 	int console;			/* index of the console UART, -1: none */
+	int input;			/* index of the device that takes the
+					 * VMM's console input, -1: the console */
 };
 
-/* Empty list, no console. */
+/* Empty list, no console, input to the console. */
 void devlist_init(struct devlist *l);
 
 /* Append a device of class 'cls' at [base, base+size) with interrupt 'spi'
@@ -104,6 +116,13 @@ const struct device *devlist_find(const struct devlist *l, const struct dev_clas
  * NULL. */
 const struct device *devlist_console(const struct devlist *l);
 int devlist_set_console(struct devlist *l, int index);
+
+/* The device the VMM's console input (stdin) goes to: the one given to
+ * devlist_set_input(), else the console UART; NULL when neither. The
+ * console UART stays what the device tree's stdout-path and the SPCR
+ * describe. devlist_set_input: 0 or -EINVAL (no such index). */
+const struct device *devlist_input(const struct devlist *l);
+int devlist_set_input(struct devlist *l, int index);
 
 /* Give the first device of class 'cls' that has none its instance state
  * (so instances attach in list order). Returns 0, or -ENOENT when no such

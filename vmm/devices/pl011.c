@@ -297,6 +297,17 @@ static void pl011_dev_reset(struct device *d)
 	pl011_reset(d->opaque);
 }
 
+/* Console input: the receive FIFO. */
+static size_t pl011_dev_input_room(const struct device *d)
+{
+	return pl011_rx_room(d->opaque);
+}
+
+static size_t pl011_dev_input(const struct device *d, const uint8_t *buf, size_t len)
+{
+	return pl011_push_input(d->opaque, buf, len);
+}
+
 const struct dev_class pl011_class = {
 	.name = "pl011",
 	.create = pl011_dev_create,
@@ -305,4 +316,6 @@ const struct dev_class pl011_class = {
 	.mmio = &pl011_bus_ops,
 	.fdt = pl011_fdt,
 	.dsdt = pl011_dsdt,
+	.input_room = pl011_dev_input_room,
+	.input = pl011_dev_input,
 };

@@ -319,6 +319,25 @@ static void blk_dev_destroy(struct device *d)
 	blk_free(d->opaque);
 }
 
+static void blk_dev_stats(const struct device *d, struct dev_stats *st)
+{
+	struct virtio_blk_stats b;
+
+	virtio_vdev_stats(d, st);
+	virtio_blk_get_stats(d->opaque, &b);
+	dev_stats_add(st, "reads", b.reads);
+	dev_stats_add(st, "writes", b.writes);
+	dev_stats_add(st, "flushes", b.flushes);
+	dev_stats_add(st, "discards", b.discards);
+	dev_stats_add(st, "write-zeroes", b.write_zeroes);
+	dev_stats_add(st, "bytes-read", b.bytes_read);
+	dev_stats_add(st, "bytes-written", b.bytes_written);
+	dev_stats_add(st, "io-errors", b.io_errors);
+	dev_stats_add(st, "unsupported", b.unsupported);
+	dev_stats_add(st, "malformed", b.malformed);
+	dev_stats_add(st, "inflight", b.inflight);
+}
+
 const struct dev_class virtio_blk_class = {
 	.name = "virtio_mmio",
 	.create = blk_dev_create,
@@ -327,6 +346,7 @@ const struct dev_class virtio_blk_class = {
 	.mmio = &virtio_vdev_bus_ops,
 	.fdt = virtio_mmio_fdt,
 	.dsdt = virtio_mmio_dsdt,
+	.stats = blk_dev_stats,
 };
 
 int virtio_blk_check(const struct disk_config *dc)

@@ -231,6 +231,22 @@ uint64_t virtio_mmio_features(struct virtio_mmio *t)
 	return t->features;
 }
 
+void virtio_mmio_get_stats(struct virtio_mmio *t, struct dev_stats *st)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&t->lock);
+	st->model = t->ops->name;
+	st->nqueues = MIN(t->ops->num_queues, (unsigned)DEV_STATS_MAX_QUEUES);
+	for (i = 0; i < st->nqueues; i++)
+		st->q[i] = (struct dev_queue_stats){
+			.popped = t->vq[i].st.popped, .pushed = t->vq[i].st.pushed,
+			.notifies = t->vq[i].st.notifies, .malformed = t->vq[i].st.malformed,
+		};
+	dev_stats_add(st, "status", t->status);
+	pthread_mutex_unlock(&t->lock);
+}
+
 /* The selected queue's driver-written state, or NULL past num_queues. */
 static struct vmio_queue *vmio_sel_queue(struct virtio_mmio *t)
 {

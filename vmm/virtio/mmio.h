@@ -89,6 +89,10 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t);
 /* Negotiated features (valid after activate). */
 uint64_t virtio_mmio_features(struct virtio_mmio *t);
 
+/* Takes the lock. For query-vm: st->model = the model's name, one entry
+ * per queue (its vq_stats), and the counter "status" (device status). */
+void virtio_mmio_get_stats(struct virtio_mmio *t, struct dev_stats *st);
+
 /* MMIO ops for a VIRTIO_MMIO_SIZE window; 'dev' is the struct virtio_mmio. */
 extern const struct bus_dev_ops virtio_mmio_bus_ops;
 

@@ -107,6 +107,18 @@ static void rng_dev_destroy(struct device *d)
 	free(r);
 }
 
+static void rng_dev_stats(const struct device *d, struct dev_stats *st)
+{
+	struct virtio_rng *r = d->opaque;
+
+	virtio_vdev_stats(d, st);
+	virtio_mmio_lock(r->vdev.t);
+	dev_stats_add(st, "requests", r->requests);
+	dev_stats_add(st, "bytes", r->bytes);
+	dev_stats_add(st, "malformed", r->malformed);
+	virtio_mmio_unlock(r->vdev.t);
+}
+
 const struct dev_class virtio_rng_class = {
 	.name = "virtio_mmio",
 	.create = rng_dev_create,
@@ -115,4 +127,5 @@ const struct dev_class virtio_rng_class = {
 	.mmio = &virtio_vdev_bus_ops,
 	.fdt = virtio_mmio_fdt,
 	.dsdt = virtio_mmio_dsdt,
+	.stats = rng_dev_stats,
 };

@@ -31,3 +31,10 @@ void virtio_vdev_reset(struct device *d)
 
 	virtio_mmio_reset(v->t);
 }
+
+void virtio_vdev_stats(const struct device *d, struct dev_stats *st)
+{
+	const struct virtio_vdev *v = d->opaque;
+
+	virtio_mmio_get_stats(v->t, st);
+}

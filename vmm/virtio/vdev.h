@@ -21,4 +21,8 @@ extern const struct bus_dev_ops virtio_vdev_bus_ops;
  * model's own reset callback runs from it, lock held). */
 void virtio_vdev_reset(struct device *d);
 
+/* dev_class.stats of a virtio device: the transport's counters
+ * (virtio_mmio_get_stats); a model appends its own after it. */
+void virtio_vdev_stats(const struct device *d, struct dev_stats *st);
+
 #endif

@@ -4,12 +4,14 @@
 # host) with the console on stdio, so lib.sh and the guest image can be tested
 # without nesting. Error behaviour is approximated, not the VMM's; --disk and
 # --rng map to QEMU's virtio-mmio devices (QEMU gives the first device the
-# highest window, so the windows differ from microvm-ras's 0xa000000 + n*0x200).
+# highest window, so the windows differ from microvm-ras's 0xa000000 + n*0x200);
+# --console virtio puts stdin/stdout on a virtconsole (virtio-serial, so with
+# MULTIPORT) and appends the PL011's output to stdout.
 err() { echo "microvm-ras: error: $*" >&2; exit 1; }
 [ "$1" = run ] || err "usage: microvm-ras run --kernel Image [options]"
 shift
 kernel='' initrd='' cmdline='' mem=512M cpus=1 fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
-noreboot='' ras='' devs='' nd=0
+noreboot='' ras='' devs='' nd=0 serial='-serial stdio'
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -38,6 +40,15 @@ while [ $# -gt 0 ]; do
 		devs="$devs -device virtio-blk-device,drive=vd$nd$dev"
 		shift ;;
 	--rng) devs="$devs -device virtio-rng-device" ;;
+	--console)
+		case $2 in
+		pl011) serial='-serial stdio' ;;
+		virtio) serial='-chardev file,id=ser0,path=/dev/stdout,append=on -serial chardev:ser0
+			-chardev stdio,id=con0 -device virtio-serial-device
+			-device virtconsole,chardev=con0' ;;
+		*) err "invalid --console '$2' (expected pl011 or virtio)" ;;
+		esac
+		shift ;;
 	*) err "unknown option '$1'" ;;
 	esac
 	shift
@@ -47,6 +58,6 @@ case $cpus in ''|*[!0-9]*|0) err "bad --cpus '$cpus'" ;; esac
 [ "$cpus" -le 8 ] || err "bad --cpus '$cpus'"
 case $mem in 0|0[MG]) err "bad --memory '$mem'" ;; esac
 exec qemu-system-aarch64 -M virt,gic-version=3$ras -cpu max -smp "$cpus" -m "$mem" \
-	-display none -serial stdio -nodefaults $noreboot \
+	-display none $serial -nodefaults $noreboot \
 	${fw:+-bios "$fw"} -kernel "$kernel" ${initrd:+-initrd "$initrd"} \
 	${cmdline:+-append "$cmdline"} $devs
