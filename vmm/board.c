@@ -1,8 +1,10 @@
 /* The device list of the QEMU-virt-compatible platform, in the order the
  * guest sees them (FDT nodes, DSDT devices): console UART, RTC, then with
  * firmware boot fw_cfg and the two flash banks, then with RAS the GED,
- * then the virtio-mmio devices (disks in --disk order, then the rng), so a
- * configuration without them describes exactly what it did before. */
+ * then the virtio-mmio devices (disks in --disk order, then the rng, then
+ * the network interfaces in --net order), each taking the next virtio
+ * window, so a configuration without them describes exactly what it did
+ * before. */
 #include <errno.h>
 #include <stdbool.h>
 
@@ -16,6 +18,7 @@
 #include "fwcfg/fwcfg.h"
 #include "virtio/blk.h"
 #include "virtio/mmio.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 
 /* Virtio window n: base, size and SPI from memmap.h; 'param' for the
@@ -64,5 +67,7 @@ int board_describe(const struct vm_config *cfg, struct devlist *l)
 		r = board_add_virtio(l, virtio_blk_dev_class(), n++, &cfg->disks[i]);
 	if (r >= 0 && cfg->rng)
 		r = board_add_virtio(l, virtio_rng_dev_class(), n++, NULL);
+	for (i = 0; r >= 0 && i < cfg->nnets; i++)
+		r = board_add_virtio(l, virtio_net_dev_class(), n++, &cfg->nets[i]);
 	return r < 0 ? r : 0;
 }
