@@ -379,6 +379,11 @@ static int check_config(bool need_kernel)
 	for (i = 0; i < config.ndisks; i++)
 		if (virtio_blk_check(&config.disks[i]))
 			return 1;
+	/* Taps (run only: dumping tables needs no network): no tun device,
+	 * no right to create one, or a tap in use, in one line now. */
+	for (i = 0; need_kernel && i < config.nnets; i++)
+		if (virtio_net_check(&config.nets[i]))
+			return 1;
 	return 0;
 }
 

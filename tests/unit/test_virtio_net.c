@@ -791,6 +791,13 @@ static void test_real_tap(void **state)
 	assert_true(ifr.ifr_flags & IFF_NO_PI);
 	assert_true(ifr.ifr_flags & IFF_TAP);
 	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	/* The early check: a tap in use is refused in one line... */
+	assert_int_equal(net_tap_check(name, why, sizeof(why)), -EBUSY);
+	assert_non_null(strstr(why, "in use"));
+	/* ...and a missing one is not created by it. */
+	snprintf(path, sizeof(path), "mvrnx%u", (unsigned)getpid() % 100000u);
+	assert_int_equal(net_tap_check(path, why, sizeof(why)), 0);
+	assert_int_equal(if_nametoindex(path), 0);
 	close(t->dev_fd);
 	t->dev_fd = fd;
 	t->nc.tap = name;

@@ -89,6 +89,12 @@ void net_default_mac(const char *tap, uint8_t mac[6]);
  * fd, or -errno with a one-line reason in 'why'. */
 int net_tap_open(const char *name, char *why, size_t whylen);
 
+/* Whether net_tap_open(name) can succeed, without creating anything: an
+ * existing tap is opened and closed again; for a missing one, /dev/net/tun
+ * must open and CAP_NET_ADMIN be effective. 0, or -errno with a one-line
+ * reason in 'why'. */
+int net_tap_check(const char *name, char *why, size_t whylen);
+
 /* Set the tap's offloads (TUNSETOFFLOAD). 0 or -errno. */
 int net_tap_set_offloads(int fd, unsigned offloads);
 
@@ -108,10 +114,19 @@ int virtio_net_create_with_fd(struct device *d, const struct dev_env *env, int f
 
 /* Counters of the interface whose device state is 'n' (device.opaque). */
 void virtio_net_get_stats(struct virtio_net *n, struct virtio_net_stats *st);
+
+/* Before anything else is set up: can --net 'nc' be served
+ * (net_tap_check)? Logs one error line naming the tap; 0 or -errno. */
+int virtio_net_check(const struct net_config *nc);
 #else
 static inline const struct dev_class *virtio_net_dev_class(void)
 {
 	return NULL;
+}
+
+static inline int virtio_net_check(const struct net_config *nc)
+{
+	return -ENOTSUP;
 }
 #endif
 

@@ -6,14 +6,17 @@
  * ioctl, which runs at DRIVER_OK and at reset. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "virtio/net.h"
 #include "virtio/virtio.h"
 
@@ -148,5 +151,56 @@ int net_tap_open(const char *name, char *why, size_t whylen)
 	return fd;
 err:
 	close(fd);
+	return ret;
+}
+
+/* CAP_NET_ADMIN in the effective set (true when capget fails: the kernel
+ * then decides at TUNSETIFF). */
+static bool net_cap_net_admin(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d))
+		return true;
+	return d[CAP_NET_ADMIN / 32].effective & (1u << (CAP_NET_ADMIN % 32));
+}
+
+int net_tap_check(const char *name, char *why, size_t whylen)
+{
+	int fd;
+
+	if (if_nametoindex(name)) {
+		/* It exists: attaching and detaching changes nothing. */
+		fd = net_tap_open(name, why, whylen);
+		if (fd < 0)
+			return fd;
+		close(fd);
+		return 0;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		int ret = -errno;
+
+		snprintf(why, whylen, "cannot open /dev/net/tun: %s%s", strerror(-ret),
+			 ret == -ENOENT ? " (is the tun module loaded?)" : "");
+		return ret;
+	}
+	close(fd);
+	if (!net_cap_net_admin()) {
+		snprintf(why, whylen, "cannot create tap '%s': it does not exist and creating it needs CAP_NET_ADMIN",
+			 name);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int virtio_net_check(const struct net_config *nc)
+{
+	char why[160];
+	int ret = net_tap_check(nc->tap, why, sizeof(why));
+
+	if (ret)
+		pr_err("%s", why);
 	return ret;
 }
