@@ -188,7 +188,8 @@ int net_tap_check(const char *name, char *why, size_t whylen)
 	}
 	close(fd);
 	if (!net_cap_net_admin()) {
-		snprintf(why, whylen, "cannot create tap '%s': it does not exist and creating it needs CAP_NET_ADMIN",
+		snprintf(why, whylen,
+			 "cannot create tap '%s': it does not exist and creating it needs CAP_NET_ADMIN",
 			 name);
 		return -EPERM;
 	}
