@@ -70,7 +70,7 @@ ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64/%.o)
 # Tests of modules a configuration leaves out are left out with them.
 TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus test_ras test_pagemap)
 TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server)
-TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtio_blk test_virtio_rng test_virtio_devices test_virtio_console)
+TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtio_blk test_virtio_rng test_virtio_devices test_virtio_console test_virtio_net)
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl)
 TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl)
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtqueue test_virtio_mmio)

@@ -6,7 +6,9 @@
 # /e2e/lib.sh, and the given test scripts, which L1's /init runs in order.
 # When built: the ext4 test root image as /disk/rootfs.img (build-disk.sh)
 # and arm64 e2fsck/debugfs under /opt/e2fsprogs (fetch.sh; run them as
-# /opt/e2fsprogs/bin/e2fsck and /opt/e2fsprogs/bin/debugfs).
+# /opt/e2fsprogs/bin/e2fsck and /opt/e2fsprogs/bin/debugfs); L1's own
+# kernel modules (fetch.sh's l1-modules/: tun) in /lib/modules with their
+# load.list, which L1's /init loads.
 #
 #   guest-images/build-l1.sh [--vmm PATH] [--out FILE] SCRIPT...
 #
@@ -54,6 +56,13 @@ install -m 0644 "$FW_VARS" "$STAGE/fw/AAVMF_VARS.fd"
 install -D -m 0644 "$ROOT/tests/e2e/lib.sh" "$STAGE/e2e/lib.sh"
 if [ -f "$IMG/rootfs.img" ]; then
 	install -D -m 0644 "$IMG/rootfs.img" "$STAGE/disk/rootfs.img"
+fi
+if [ -s "$IMG/l1-modules/load.list" ]; then
+	mkdir -p "$STAGE/lib/modules"
+	while read -r m; do
+		install -m 0644 "$IMG/l1-modules/$m" "$STAGE/lib/modules/$m"
+	done <"$IMG/l1-modules/load.list"
+	install -m 0644 "$IMG/l1-modules/load.list" "$STAGE/lib/modules/load.list"
 fi
 if [ -x "$IMG/e2fsprogs/bin/e2fsck" ]; then
 	mkdir -p "$STAGE/opt"

@@ -4,7 +4,8 @@
 # dpkg-deb -x.  Produces build/images/Image (plain arm64 Image, "ARM\x64" at
 # 0x38) and build/images/busybox (static arm64); build/images/modules/ (the
 # guest kernel's .ko files the e2e tests need, with load.list, their insmod
-# order resolved by depmod/modprobe) and build/images/e2fsprogs/ (arm64
+# order resolved by depmod/modprobe; l1-modules/ likewise for L1: tun) and
+# build/images/e2fsprogs/ (arm64
 # e2fsck and debugfs with their libraries, run in L1 through the bundled
 # dynamic loader by bin/e2fsck and bin/debugfs).  Idempotent; fast when cached.
 set -euo pipefail
@@ -110,9 +111,12 @@ rm -f "$OUT/Image.version.tmp"
 # Debian builds the virtio transports and drivers, ext4 and its helpers as
 # modules. The package has no modules.dep: depmod makes one (in the cache),
 # then modprobe --show-depends gives each wanted module's insmod order,
-# softdeps (ext4 -> crc32c) included. Modules built into the kernel (rng-core,
-# virtio, virtio_ring, hvc_console for virtio_console) are left out.
-GUEST_MODULES=${GUEST_MODULES:-virtio_mmio virtio_blk virtio_rng virtio_console ext4}
+# softdeps (ext4 -> crc32c) and dependencies (virtio_net -> net_failover ->
+# failover) included. Modules built into the kernel (rng-core, virtio,
+# virtio_ring, hvc_console for virtio_console) are left out. L1 runs the same
+# kernel and gets its own set (tun for the virtio-net tap) in l1-modules/.
+GUEST_MODULES=${GUEST_MODULES:-virtio_mmio virtio_blk virtio_rng virtio_net virtio_console ext4}
+L1_MODULES=${L1_MODULES:-tun}
 KVER=$(ls "$CACHE/x-kernel/lib/modules" 2>/dev/null | head -n1)
 [ -n "$KVER" ] || die "no lib/modules/<version> in $KDEB"
 KMOD_PATH=$PATH:/usr/sbin:/sbin
@@ -120,29 +124,39 @@ if [ ! -s "$CACHE/x-kernel/lib/modules/$KVER/modules.dep" ]; then
 	PATH=$KMOD_PATH depmod -b "$CACHE/x-kernel" "$KVER" ||
 		die "depmod failed (kmod missing? scripts/setup.sh)"
 fi
-want="$(basename "$KDEB") $GUEST_MODULES"
-if [ "$(cat "$OUT/modules/.stamp" 2>/dev/null)" != "$want" ]; then
-	rm -rf "$OUT/modules"
-	mkdir -p "$OUT/modules"
-	for m in $GUEST_MODULES; do
+
+# extract_modules DIR MODULE...: DIR/*.ko (decompressed) and DIR/load.list,
+# their insmod order; redone only when the kernel or the list changed.
+extract_modules() {
+	local dir=$1 want ko b m
+	shift
+	want="$(basename "$KDEB") $*"
+	[ "$(cat "$dir/.stamp" 2>/dev/null)" = "$want" ] && return 0
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for m in "$@"; do
 		PATH=$KMOD_PATH modprobe -d "$CACHE/x-kernel" -S "$KVER" \
 			--show-depends "$m" || die "no module $m in $KVER"
-	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$OUT/modules/paths"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' >"$dir/paths"
 	while read -r ko; do
 		b=$(basename "$ko")
 		case $b in
-		*.ko) install -m 0644 "$ko" "$OUT/modules/$b" ;;
-		*.ko.xz) b=${b%.xz}; xz -dc "$ko" >"$OUT/modules/$b" ;;
-		*.ko.zst) b=${b%.zst}; zstd -qdc "$ko" >"$OUT/modules/$b" ;;
+		*.ko) install -m 0644 "$ko" "$dir/$b" ;;
+		*.ko.xz) b=${b%.xz}; xz -dc "$ko" >"$dir/$b" ;;
+		*.ko.zst) b=${b%.zst}; zstd -qdc "$ko" >"$dir/$b" ;;
 		*) die "unexpected module file $ko" ;;
 		esac
-		grep -qx "$b" "$OUT/modules/load.list" 2>/dev/null &&
+		grep -qx "$b" "$dir/load.list" 2>/dev/null &&
 			die "two modules named $b"
-		echo "$b" >>"$OUT/modules/load.list"
-	done <"$OUT/modules/paths"
-	rm -f "$OUT/modules/paths"
-	echo "$want" >"$OUT/modules/.stamp"
-fi
+		echo "$b" >>"$dir/load.list"
+	done <"$dir/paths"
+	rm -f "$dir/paths"
+	echo "$want" >"$dir/.stamp"
+}
+# shellcheck disable=SC2086 # word lists
+extract_modules "$OUT/modules" $GUEST_MODULES
+# shellcheck disable=SC2086
+extract_modules "$OUT/l1-modules" $L1_MODULES
 
 # --- e2fsprogs for L1 ---------------------------------------------------------
 # e2fsck -fn and debugfs judge, inside L1, the ext4 image a guest wrote.
@@ -184,4 +198,5 @@ if [ "$(cat "$OUT/e2fsprogs/.stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 log "ok: $OUT/Image ($(basename "$VMLINUZ")), $OUT/busybox," \
-	"$(wc -l <"$OUT/modules/load.list") modules, e2fsprogs"
+	"$(wc -l <"$OUT/modules/load.list") modules," \
+	"$(wc -l <"$OUT/l1-modules/load.list") L1 modules, e2fsprogs"

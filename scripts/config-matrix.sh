@@ -71,6 +71,7 @@ check_refusals() {
 	grep -q '^CONFIG_RAS=y' "$mk" || expect_error "$bin" RAS run --kernel "$b/Image" --ras
 	grep -q '^CONFIG_VIRTIO=y' "$mk" || expect_error "$bin" VIRTIO run --kernel "$b/Image" --rng
 	grep -q '^CONFIG_VIRTIO=y' "$mk" || expect_error "$bin" VIRTIO run --kernel "$b/Image" --console virtio
+	grep -q '^CONFIG_VIRTIO=y' "$mk" || expect_error "$bin" VIRTIO run --kernel "$b/Image" --net tap=t0
 	grep -q '^CONFIG_CONTROL_API=y' "$mk" ||
 		expect_error "$bin" CONTROL_API ctl --api-socket "$b/sock" query-status
 	return 0

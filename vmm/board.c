@@ -2,7 +2,8 @@
  * guest sees them (FDT nodes, DSDT devices): console UART, RTC, then with
  * firmware boot fw_cfg and the two flash banks, then with RAS the GED,
  * then the virtio-mmio devices (disks in --disk order, then the rng, then
- * the virtio console), so a configuration without them describes exactly
+ * the network interfaces in --net order, then the virtio console), each
+ * taking the next virtio window, so a configuration without them describes exactly
  * what it did before. With --console virtio the VMM's console input goes to
  * the virtio console (devlist_input); the PL011 stays the console UART that
  * stdout-path and the SPCR name (earlycon, firmware output). */
@@ -20,6 +21,7 @@
 #include "virtio/blk.h"
 #include "virtio/console.h"
 #include "virtio/mmio.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 
 /* Virtio window n: base, size and SPI from memmap.h; 'param' for the
@@ -68,6 +70,8 @@ int board_describe(const struct vm_config *cfg, struct devlist *l)
 		r = board_add_virtio(l, virtio_blk_dev_class(), n++, &cfg->disks[i]);
 	if (r >= 0 && cfg->rng)
 		r = board_add_virtio(l, virtio_rng_dev_class(), n++, NULL);
+	for (i = 0; r >= 0 && i < cfg->nnets; i++)
+		r = board_add_virtio(l, virtio_net_dev_class(), n++, &cfg->nets[i]);
 	if (r >= 0 && cfg->virtio_console) {
 		r = board_add_virtio(l, virtio_console_dev_class(), n++, NULL);
 		if (r >= 0)

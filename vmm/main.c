@@ -23,6 +23,7 @@
 #include "util.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 #include "vm.h"
 
@@ -37,7 +38,7 @@ static struct vm_config config = {
 
 enum {
 	OPT_NO_FIRMWARE = 0x100, OPT_RAS, OPT_NO_REBOOT, OPT_VARS, OPT_API,
-	OPT_FIRMWARE, OPT_VERSION, OPT_DISK, OPT_RNG, OPT_CONSOLE,
+	OPT_FIRMWARE, OPT_VERSION, OPT_DISK, OPT_RNG, OPT_NET, OPT_CONSOLE,
 };
 
 static const struct option long_opts[] = {
@@ -55,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "net", required_argument, NULL, OPT_NET },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -93,9 +95,15 @@ static void usage(FILE *f)
 "                          the PL011 (default) or a virtio-console (the\n"
 "                          guest's hvc0: pass console=hvc0; the PL011 stays\n"
 "                          for earlycon and firmware output)\n"
+"      --net tap=NAME[,mac=MAC]\n"
+"                          virtio-net interface on tap NAME (created if\n"
+"                          missing, which needs CAP_NET_ADMIN); mac:\n"
+"                          xx:xx:xx:xx:xx:xx (default derived from NAME);\n"
+"                          repeatable (at most %d)\n"
 "      --no-reboot         exit when the guest resets instead of rebooting\n"
 "  -v, --verbose           more diagnostics;  -q, --quiet: errors only\n"
-"  -h, --help              this text;  --version: print the version\n", MAX_DISKS);
+"  -h, --help              this text;  --version: print the version\n", MAX_DISKS,
+		MAX_NETS);
 }
 
 /* "512M", "2G", "1024K", "4096" (MiB). Returns 0 or -EINVAL. */
@@ -169,6 +177,94 @@ static int parse_disk(const char *arg)
 	return 0;
 }
 
+/* "xx:xx:xx:xx:xx:xx" (hex digits, either case). 0 or -EINVAL. */
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned i, j, v;
+
+	for (i = 0; i < 6; i++) {
+		for (j = 0, v = 0; j < 2; j++, s++) {
+			char c = *s;
+
+			if (c >= '0' && c <= '9')
+				v = v << 4 | (unsigned)(c - '0');
+			else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+				v = v << 4 | (unsigned)((c | 0x20) - 'a' + 10);
+			else
+				return -EINVAL;
+		}
+		mac[i] = (uint8_t)v;
+		if (*s != (i < 5 ? ':' : '\0'))
+			return -EINVAL;
+		s += i < 5;
+	}
+	return 0;
+}
+
+/* A Linux interface name: 1..15 bytes, no '/', ':' or white space. */
+static bool valid_ifname(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len && len <= NET_TAP_NAME_MAX && !strpbrk(s, "/: \t\n") &&
+	       strcmp(s, ".") && strcmp(s, "..");
+}
+
+/* One --net tap=NAME[,mac=MAC] into the next nets[] slot (pointers into a
+ * copy of 'arg'). Returns 0, or EXIT_USAGE after one error line. */
+static int parse_net(const char *arg)
+{
+	struct net_config *nc = &config.nets[config.nnets];
+	char *s, *tok;
+	unsigned i;
+
+	if (config.nnets == MAX_NETS) {
+		pr_err("too many --net options (at most %d)", MAX_NETS);
+		return EXIT_USAGE;
+	}
+	s = strdup(arg);
+	if (!s) {
+		pr_err("out of memory");
+		return EXIT_USAGE;
+	}
+	*nc = (struct net_config){ 0 };
+	while ((tok = strsep(&s, ","))) {
+		if (!strncmp(tok, "tap=", 4)) {
+			nc->tap = tok + 4;
+			if (!valid_ifname(nc->tap)) {
+				pr_err("--net tap name '%s' is not an interface name (1 to %d bytes, no '/', ':' or spaces)",
+				       nc->tap, NET_TAP_NAME_MAX);
+				return EXIT_USAGE;
+			}
+		} else if (!strncmp(tok, "mac=", 4)) {
+			if (parse_mac(tok + 4, nc->mac)) {
+				pr_err("invalid --net mac '%s' (expected xx:xx:xx:xx:xx:xx)", tok + 4);
+				return EXIT_USAGE;
+			}
+			if (nc->mac[0] & 1) {
+				pr_err("--net mac '%s' is a multicast address", tok + 4);
+				return EXIT_USAGE;
+			}
+			nc->has_mac = true;
+		} else {
+			pr_err("unknown --net option '%s' (expected tap=NAME or mac=MAC)", tok);
+			return EXIT_USAGE;
+		}
+	}
+	if (!nc->tap) {
+		pr_err("--net '%s' has no tap= (expected tap=NAME[,mac=MAC])", arg);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < config.nnets; i++) {
+		if (!strcmp(config.nets[i].tap, nc->tap)) {
+			pr_err("--net tap '%s' is given twice", nc->tap);
+			return EXIT_USAGE;
+		}
+	}
+	config.nnets++;
+	return 0;
+}
+
 static int parse_uint(const char *s, unsigned *out)
 {
 	char *end;
@@ -226,6 +322,10 @@ static int parse_options(int argc, char **argv)
 			}
 			pr_err("invalid --console '%s' (expected pl011 or virtio)", optarg);
 			return EXIT_USAGE;
+		case OPT_NET:
+			if (parse_net(optarg))
+				return EXIT_USAGE;
+			break;
 		case 'v': log_level = LOG_DEBUG; break;
 		case 'q': log_level = LOG_ERROR; break;
 		case 'h': usage(stdout); return -1;
@@ -287,10 +387,19 @@ static int check_config(bool need_kernel)
 		pr_err("--console virtio is not available: this build has CONFIG_VIRTIO disabled");
 		return EXIT_USAGE;
 	}
+	if (config.nnets && !virtio_net_dev_class()) {
+		pr_err("--net is not available: this build has CONFIG_VIRTIO disabled");
+		return EXIT_USAGE;
+	}
 	/* Disk images: missing, locked, empty or odd-sized images are
 	 * reported now, before KVM or anything else is set up. */
 	for (i = 0; i < config.ndisks; i++)
 		if (virtio_blk_check(&config.disks[i]))
+			return 1;
+	/* Taps (run only: dumping tables needs no network): no tun device,
+	 * no right to create one, or a tap in use, in one line now. */
+	for (i = 0; need_kernel && i < config.nnets; i++)
+		if (virtio_net_check(&config.nets[i]))
 			return 1;
 	return 0;
 }

@@ -22,11 +22,12 @@ static const int allowed[] = {
 	__NR_read,            /* console stdin, eventfd, signalfd, timerfd */
 	__NR_pread64,         /* /proc/self/pagemap scans for poisoned pages */
 	__NR_write,           /* console stdout, log, eventfd (virtio QueueNotify) */
-	__NR_readv,           /* stdio */
-	__NR_writev,          /* stdio */
+	__NR_readv,           /* stdio; virtio-net receive from the tap */
+	__NR_writev,          /* stdio; virtio-net transmit to the tap */
 	__NR_ppoll,           /* virtio-console: is the console fd writable (poll) */
 	__NR_close,           /* control clients */
-	__NR_ioctl,           /* KVM_RUN, ONE_REG, IRQ_LINE, memslots, terminal */
+	__NR_ioctl,           /* KVM_RUN, ONE_REG, IRQ_LINE, memslots, terminal,
+			       * TUNSETOFFLOAD when a virtio-net driver starts */
 	__NR_io_uring_enter,  /* event loop; virtio-blk I/O (readv/writev, fsync,
 			       * fallocate run as io_uring ops, not syscalls),
 			       * waiting for it at device reset */

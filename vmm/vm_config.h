@@ -11,6 +11,8 @@
 #define DEFAULT_MEMORY (512ULL << 20)
 
 #define MAX_DISKS 8
+#define MAX_NETS 4
+#define NET_TAP_NAME_MAX 15	/* IFNAMSIZ - 1 */
 
 /* One --disk PATH[,ro][,serial=ID][,direct]. */
 struct disk_config {
@@ -18,6 +20,13 @@ struct disk_config {
 	bool readonly;            /* ro: opened O_RDONLY, guest sees VIRTIO_BLK_F_RO */
 	const char *serial;       /* GET_ID string (<= 20 bytes), or NULL */
 	bool direct;              /* O_DIRECT: bypass the host page cache */
+};
+
+/* One --net tap=NAME[,mac=MAC]. */
+struct net_config {
+	const char *tap;          /* tap interface name (1..NET_TAP_NAME_MAX bytes) */
+	bool has_mac;             /* mac= given; otherwise derived from the name */
+	uint8_t mac[6];
 };
 
 struct vm_config {
@@ -34,6 +43,8 @@ struct vm_config {
 	struct disk_config disks[MAX_DISKS]; /* vda, vdb, ... in order */
 	unsigned ndisks;
 	bool rng;                 /* --rng: virtio-rng from getrandom() */
+	struct net_config nets[MAX_NETS]; /* --net, in order (after the rng) */
+	unsigned nnets;
 	bool virtio_console;      /* --console virtio: stdin/stdout on hvc0 */
 };
 

@@ -97,6 +97,17 @@ time.sleep(30)' "$T/d2.img" >"$T/lockpid" &
 	wait "$lpid" 2>/dev/null
 fi
 
+# --- virtio-net: bad --net inputs, each one error line (before any tap) ---
+expect_error net-no-tap "has no tap=" run --kernel x --net "mac=02:00:00:00:00:01"
+expect_error net-bad-mac "invalid --net mac '02:00:00:00:00'" run --kernel x --net "tap=t0,mac=02:00:00:00:00"
+expect_error net-bad-mac-hex "invalid --net mac" run --kernel x --net "tap=t0,mac=02:00:00:00:00:0g"
+expect_error net-multicast-mac "multicast address" run --kernel x --net "tap=t0,mac=01:00:5e:00:00:01"
+expect_error net-long-name "not an interface name" run --kernel x --net "tap=a234567890123456"
+expect_error net-empty-name "not an interface name" run --kernel x --net "tap="
+expect_error net-bad-key "unknown --net option 'vhost'" run --kernel x --net "tap=t0,vhost"
+expect_error net-twice "given twice" run --kernel x --net tap=t0 --net tap=t0
+expect_error net-too-many "too many --net options" run --kernel x --net tap=t0 --net tap=t1 --net tap=t2 --net tap=t3 --net tap=t4
+
 # --- virtio devices in the device tree and the DSDT ---
 if $VMM dump-dtb "$T/v.dtb" --no-firmware --disk "$T/d1.img" --disk "$T/d2.img,ro,serial=x" --rng 2>"$T/err" &&
 	dtc -I dtb -O dts -o "$T/v.dts" "$T/v.dtb" 2>"$T/dtc" &&
@@ -132,6 +143,17 @@ if $VMM dump-acpi "$T/vacpi" --disk "$T/d1.img" 2>"$T/err" &&
 	ok acpi-virtio
 else
 	ko acpi-virtio "$(cat "$T/err" "$T/iasl" 2>/dev/null | head -3)"
+fi
+
+# --net takes the window after the rng; dump-dtb opens no tap.
+if $VMM dump-dtb "$T/n.dtb" --no-firmware --disk "$T/d1.img" --rng --net tap=t0 2>"$T/err" &&
+	dtc -I dtb -O dts -o "$T/n.dts" "$T/n.dtb" 2>"$T/dtc" &&
+	[ "$(grep -c 'compatible = "virtio,mmio"' "$T/n.dts")" = 3 ] &&
+	grep -q 'virtio_mmio@a000400 {' "$T/n.dts" &&
+	grep -q 'interrupts = <0x00 0x12 0x01>' "$T/n.dts"; then
+	ok dtb-virtio-net
+else
+	ko dtb-virtio-net "$(cat "$T/err" "$T/dtc" 2>/dev/null | head -3)"
 fi
 
 # --- device tree ---

@@ -2,8 +2,8 @@
 # Stand-in for build/microvm-ras while the VMM is being written: accepts the
 # same "run" CLI and runs the guest under qemu-system-aarch64 (TCG on the x86
 # host) with the console on stdio, so lib.sh and the guest image can be tested
-# without nesting. Error behaviour is approximated, not the VMM's; --disk and
-# --rng map to QEMU's virtio-mmio devices (QEMU gives the first device the
+# without nesting. Error behaviour is approximated, not the VMM's; --disk,
+# --rng and --net map to QEMU's virtio-mmio devices (QEMU gives the first device the
 # highest window, so the windows differ from microvm-ras's 0xa000000 + n*0x200);
 # --console virtio puts stdin/stdout on a virtconsole (virtio-serial, so with
 # MULTIPORT) and appends the PL011's output to stdout.
@@ -11,7 +11,7 @@ err() { echo "microvm-ras: error: $*" >&2; exit 1; }
 [ "$1" = run ] || err "usage: microvm-ras run --kernel Image [options]"
 shift
 kernel='' initrd='' cmdline='' mem=512M cpus=1 fw=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
-noreboot='' ras='' devs='' nd=0 serial='-serial stdio'
+noreboot='' ras='' devs='' nd=0 nn=0 serial='-serial stdio'
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -48,6 +48,20 @@ while [ $# -gt 0 ]; do
 			-device virtconsole,chardev=con0' ;;
 		*) err "invalid --console '$2' (expected pl011 or virtio)" ;;
 		esac
+		shift ;;
+	--net)
+		nn=$((nn + 1))
+		tap='' mac=''
+		for o in $(echo "$2" | tr ',' ' '); do
+			case $o in
+			tap=*) tap=${o#tap=} ;;
+			mac=*) mac=,$o ;;
+			*) err "unknown --net option '$o'" ;;
+			esac
+		done
+		[ -n "$tap" ] || err "--net '$2' has no tap="
+		devs="$devs -netdev tap,id=net$nn,ifname=$tap,script=no,downscript=no"
+		devs="$devs -device virtio-net-device,netdev=net$nn$mac"
 		shift ;;
 	*) err "unknown option '$1'" ;;
 	esac
