@@ -8,7 +8,7 @@
 #     --demo          boot tests/e2e/demo.sh and show the whole console
 #     --bench         run tests/e2e/bench.sh, print its BENCH lines
 #     --vmm PATH      put PATH in L1 as microvm-ras (stand-ins: tests/e2e/standin/)
-#     --timeout SECS  hard limit for the L1 run (default 900)
+#     --timeout SECS  hard limit for the L1 run (default 1500)
 #     --verbose       show the whole L1 console, not only result lines
 #     --list          list the scenarios and exit
 #
@@ -21,7 +21,7 @@ E2E=$ROOT/tests/e2e
 OUTDIR=$ROOT/build/e2e
 VMM=
 MODE='test'
-TMO=${E2E_TIMEOUT:-900}
+TMO=${E2E_TIMEOUT:-1500}
 VERBOSE=
 NAMES=()
 

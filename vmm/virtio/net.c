@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "devices/dev_stats.h"
 #include "log.h"
 #include "util.h"
 #include "virtio/net.h"
@@ -597,8 +598,25 @@ static void net_dev_destroy(struct device *d)
 	net_free(d->opaque);
 }
 
+/* query-vm: the transport's queue counters plus the packet counters. */
+static void net_dev_stats(const struct device *d, struct dev_stats *st)
+{
+	struct virtio_net_stats ns;
+
+	virtio_vdev_stats(d, st);
+	virtio_net_get_stats(d->opaque, &ns);
+	dev_stats_add(st, "tx-packets", ns.tx_packets);
+	dev_stats_add(st, "tx-bytes", ns.tx_bytes);
+	dev_stats_add(st, "tx-dropped", ns.tx_dropped);
+	dev_stats_add(st, "rx-packets", ns.rx_packets);
+	dev_stats_add(st, "rx-bytes", ns.rx_bytes);
+	dev_stats_add(st, "rx-dropped", ns.rx_dropped);
+	dev_stats_add(st, "malformed", ns.malformed);
+}
+
 const struct dev_class virtio_net_class = {
 	.name = "virtio_mmio",
+	.stats = net_dev_stats,
 	.create = net_dev_create,
 	.destroy = net_dev_destroy,
 	.reset = virtio_vdev_reset,
