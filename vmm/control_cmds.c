@@ -41,6 +41,22 @@ static int cmd_fail(struct cmd_error *e, const char *cls, const char *fmt, ...)
 	return -1;
 }
 
+/* Bytes of 's' to quote in a message: at most 'max', never ending inside a
+ * UTF-8 sequence (the request was validated as UTF-8, and the reply must
+ * stay valid UTF-8 too). */
+static int utf8_prefix(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n > max) {
+		n = max;
+		/* Back off to the lead byte of a sequence cut short. */
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return (int)n;
+}
+
 /* ---- arguments ---------------------------------------------------------- */
 
 /* Unsigned integer argument 'key': a JSON integer >= 0 or a string ctlp_parse_u64()
@@ -108,7 +124,8 @@ static int args_check_known(struct json_object *args, const char *const *known,
 			if (!strcmp(known[k], name))
 				break;
 		if (!known[k])
-			return cmd_fail(e, ERR_GENERIC, "unexpected argument '%.64s'", name);
+			return cmd_fail(e, ERR_GENERIC, "unexpected argument '%.*s'",
+					utf8_prefix(name, 64), name);
 	}
 	return 0;
 }
@@ -365,7 +382,8 @@ static struct json_object *parse_request(const char *line, size_t len, struct cm
 		cmd_fail(e, ERR_GENERIC, "out of memory");
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* Strings are echoed in replies: refuse invalid UTF-8 up front. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	req = json_tokener_parse_ex(tok, line, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
@@ -418,7 +436,8 @@ static const struct command *run_request(const struct control_env *env,
 		} else if (!strcmp(key, "arguments")) {
 			args = json_object_iter_peek_value(&it);
 		} else if (strcmp(key, "id")) {
-			cmd_fail(e, ERR_GENERIC, "unexpected member '%.64s' in the request", key);
+			cmd_fail(e, ERR_GENERIC, "unexpected member '%.*s' in the request",
+				 utf8_prefix(key, 64), key);
 			return NULL;
 		}
 	}
@@ -435,7 +454,7 @@ static const struct command *run_request(const struct control_env *env,
 		if (!strcmp(commands[i].name, name))
 			cmd = &commands[i];
 	if (!cmd) {
-		cmd_fail(e, ERR_NOT_FOUND, "unknown command '%.64s'", name);
+		cmd_fail(e, ERR_NOT_FOUND, "unknown command '%.*s'", utf8_prefix(name, 64), name);
 		return NULL;
 	}
 	if (args_check_known(args, cmd->args, e) || cmd->fn(env, args, ret, e))

@@ -3,7 +3,8 @@
 # each for SECONDS from its seed corpus (tests/fuzz/corpus/NAME; new inputs
 # go to OUT/corpus/NAME, the tree is never written), one line per harness
 # with execs, coverage (cov/ft, libFuzzer's final figures) and crashes
-# (kept in OUT/artifacts/NAME). --smoke also replays every reproducer in
+# (kept in OUT/artifacts/NAME); tests/fuzz/NAME.dict is used when present.
+# --smoke also replays every reproducer in
 # tests/fuzz/crashes/NAME. Exits non-zero when any harness crashed.
 #   run.sh [--smoke] [--seconds N] [--out DIR] NAME...
 set -u
@@ -32,9 +33,11 @@ for name in "$@"; do
 	rm -f "$art"/crash-* "$art"/leak-* "$art"/timeout-* "$art"/oom-*
 	dirs=("$work")
 	[ -d "$seeds" ] && dirs+=("$seeds")
+	dict=()
+	[ -f tests/fuzz/$name.dict ] && dict=(-dict="tests/fuzz/$name.dict")
 
 	"$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="$art/" "${dirs[@]}" >"$log" 2>&1
+		-artifact_prefix="$art/" "${dict[@]}" "${dirs[@]}" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	covline=$(grep -E '^#[0-9]+.*cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
