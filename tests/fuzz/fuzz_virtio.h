@@ -108,9 +108,6 @@ static inline int fz_blk_handle(const struct fz_ram *ram, const struct blk_disk 
 				memset(p, 0xB1, r->iov[i].iov_len);
 			else
 				sum += p[0] + p[r->iov[i].iov_len - 1];
-			/* The status byte is never a data byte. */
-			FZ_CHECK(r->status_gpa < r->iov_gpa[i] ||
-				 r->status_gpa >= r->iov_gpa[i] + r->iov[i].iov_len);
 		}
 		if (r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) {
 			uint64_t len = 0;
@@ -120,8 +117,16 @@ static inline int fz_blk_handle(const struct fz_ram *ram, const struct blk_disk 
 			FZ_CHECK(len == r->len && len % 512 == 0 && len);
 			FZ_CHECK(r->offset + r->len <= disk->sectors * 512);
 			FZ_CHECK(r->offset + r->len >= r->offset);
-			if (r->type == VIRTIO_BLK_T_IN)
+			/* The data is every writable byte but the status
+			 * byte (buffers may overlap in guest memory: the
+			 * guest's own business), or every readable byte
+			 * past the header. */
+			if (r->type == VIRTIO_BLK_T_IN) {
+				FZ_CHECK(r->len + 1 == c->write_len);
 				r->written = (uint32_t)(r->len + 1);
+			} else {
+				FZ_CHECK(r->len + BLK_HDR_SIZE == c->read_len);
+			}
 		}
 		for (unsigned i = 0; i < r->nseg; i++)
 			FZ_CHECK(r->seg[i].len && r->seg[i].off + r->seg[i].len <= disk->sectors * 512);
