@@ -511,8 +511,8 @@ static void test_envelope_errors(void **state)
 
 /* Found by tests/fuzz/fuzz_control.c (reproducers in
  * tests/fuzz/crashes/control): replies must stay valid UTF-8. A request
- * with invalid UTF-8 was echoed into the reply; a name cut at 64 bytes
- * could end inside a multi-byte character. */
+ * with invalid UTF-8 (even what json-c's UTF-8 check accepts) was echoed
+ * into the reply; a name cut at 64 bytes could end inside a character. */
 static void test_utf8_replies(void **state)
 {
 	struct fixture *fx = *state;
@@ -522,6 +522,18 @@ static void test_utf8_replies(void **state)
 		     GENERIC("invalid JSON: invalid utf-8 string"));
 	expect_reply(&fx->env, "{\"execute\":\"quit\",\"\xc3\"}",
 		     GENERIC("invalid JSON: invalid utf-8 string"));
+	/* What json-c's own check lets through: an overlong form, an encoded
+	 * surrogate, a code point above U+10FFFF. */
+	expect_reply(&fx->env, "{\"execute\":\"\xc1\xa9\"}",
+		     GENERIC("invalid JSON: invalid utf-8 string"));
+	expect_reply(&fx->env, "{\"execute\":\"quit\",\"id\":\"\xed\xa0\x80\"}",
+		     GENERIC("invalid JSON: invalid utf-8 string"));
+	expect_reply(&fx->env, "{\"execute\":\"\xf4\x90\x80\x80\"}",
+		     GENERIC("invalid JSON: invalid utf-8 string"));
+	/* Escapes of lone surrogates become U+FFFD; good UTF-8 passes. */
+	expect_reply(&fx->env, "{\"execute\":\"\\udc00\xe2\x82\xac\xf0\x9f\x98\x80\"}",
+		     "{\"error\":{\"class\":\"CommandNotFound\",\"desc\":\"unknown command "
+		     "'\xef\xbf\xbd\xe2\x82\xac\xf0\x9f\x98\x80'\"}}");
 	/* 63 ASCII bytes then U+00E9 (2 bytes): the quote stops before it. */
 	memset(name, 'a', 63);
 	memcpy(name + 63, "\xc3\xa9", 3);
