@@ -184,3 +184,46 @@ clean:
 
 -include $(ARM_OBJS:.o=.d) $(HOST_OBJS:.o=.d) $(HOST_SAN_OBJS:.o=.d)
 -include $(TEST_OBJS:.o=.d) $(TEST_SAN_OBJS:.o=.d)
+
+# ---- fuzzing (tests/fuzz, issue 12) ------------------------------------
+# libFuzzer harnesses, one per guest- or user-facing input: each
+# tests/fuzz/fuzz_NAME.c is linked with every pure module (built natively
+# with clang, ASan+UBSan, coverage) into $(B)/fuzz/NAME.
+#   make fuzz        build all, run each for FUZZ_SECONDS (default 60) from
+#                    its seed corpus (tests/fuzz/corpus/NAME); print execs,
+#                    coverage (cov/ft) and crashes per harness
+#   make fuzz-smoke  build all, run each for FUZZ_SMOKE_SECONDS (default 4)
+#                    plus every reproducer in tests/fuzz/crashes/NAME; fails
+#                    on any crash
+FUZZ_CC            ?= clang
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 4
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := $(COMMON) -Itests/fuzz -O1 -g $(FUZZ_SAN)
+FUZZ_OFF     := $(if $(CONFIG_FWCFG),,fwcfg) $(if $(CONFIG_RAS),,ghes)
+FUZZ_OFF     += $(if $(CONFIG_CONTROL_API),,control) $(if $(CONFIG_VIRTIO),,virtio_mmio virtqueue)
+FUZZ_NAMES   := $(filter-out $(FUZZ_OFF),$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZERS      := $(FUZZ_NAMES:%=$(B)/fuzz/%)
+FUZZ_OBJS    := $(PURE_SRCS:%.c=$(B)/fuzz-obj/%.o)
+FUZZ_LIBS    := -lpthread $(if $(CONFIG_CONTROL_API),-ljson-c) $(if $(CONFIG_VIRTIO),-luring)
+# The RTC harness supplies the wall clock (deterministic runs).
+FUZZ_LDFLAGS_pl031 := -Wl,--wrap=clock_gettime
+
+$(B)/fuzz-obj/%.o: %.c $(B)/config.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZERS): $(B)/fuzz/%: $(B)/fuzz-obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS) $(FUZZ_LDFLAGS_$*)
+
+.PHONY: fuzz fuzz-build fuzz-smoke
+fuzz-build: $(FUZZERS)
+
+fuzz: $(FUZZERS)
+	tests/fuzz/run.sh --seconds $(FUZZ_SECONDS) --out $(B)/fuzz $(FUZZ_NAMES)
+
+fuzz-smoke: $(FUZZERS)
+	tests/fuzz/run.sh --smoke --seconds $(FUZZ_SMOKE_SECONDS) --out $(B)/fuzz $(FUZZ_NAMES)
+
+-include $(FUZZ_OBJS:.o=.d) $(FUZZ_NAMES:%=$(B)/fuzz-obj/tests/fuzz/fuzz_%.d)

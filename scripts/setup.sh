@@ -11,6 +11,7 @@ HOST_PKGS=(
 	qemu-system-arm qemu-efi-aarch64 qemu-user-static
 	acpica-tools device-tree-compiler cpio xz-utils zstd
 	e2fsprogs kmod
+	clang libclang-rt-14-dev
 )
 ARM64_PKGS=(
 	libfdt-dev:arm64 liburing-dev:arm64 libjson-c-dev:arm64

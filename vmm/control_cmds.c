@@ -41,6 +41,56 @@ static int cmd_fail(struct cmd_error *e, const char *cls, const char *fmt, ...)
 	return -1;
 }
 
+/* Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing
+ * above U+10FFFF. JSON text is UTF-8 and replies echo request strings, so
+ * a request must be; json-c's own check lets all three through. */
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		unsigned char lo = 0x80, hi = 0xbf;	/* second byte's range */
+		size_t need;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			need = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			need = 2, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+		else if (c >= 0xf0 && c <= 0xf4)
+			need = 3, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+		else
+			return false;
+		if (len - i <= need || s[i + 1] < lo || s[i + 1] > hi)
+			return false;
+		for (size_t k = 2; k <= need; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		i += need + 1;
+	}
+	return true;
+}
+
+/* Bytes of 's' to quote in a message: at most 'max', never ending inside a
+ * UTF-8 sequence (the request was checked by utf8_valid(), and the reply
+ * must stay valid UTF-8 too). */
+static int utf8_prefix(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n > max) {
+		n = max;
+		/* Back off to the lead byte of a sequence cut short. */
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return (int)n;
+}
+
 /* ---- arguments ---------------------------------------------------------- */
 
 /* Unsigned integer argument 'key': a JSON integer >= 0 or a string ctlp_parse_u64()
@@ -108,7 +158,8 @@ static int args_check_known(struct json_object *args, const char *const *known,
 			if (!strcmp(known[k], name))
 				break;
 		if (!known[k])
-			return cmd_fail(e, ERR_GENERIC, "unexpected argument '%.64s'", name);
+			return cmd_fail(e, ERR_GENERIC, "unexpected argument '%.*s'",
+					utf8_prefix(name, 64), name);
 	}
 	return 0;
 }
@@ -417,6 +468,10 @@ static struct json_object *parse_request(const char *line, size_t len, struct cm
 		cmd_fail(e, ERR_GENERIC, "request too long");
 		return NULL;
 	}
+	if (!utf8_valid((const unsigned char *)line, len)) {
+		cmd_fail(e, ERR_GENERIC, "invalid JSON: invalid utf-8 string");
+		return NULL;
+	}
 	tok = json_tokener_new();
 	if (!tok) {
 		cmd_fail(e, ERR_GENERIC, "out of memory");
@@ -475,7 +530,8 @@ static const struct command *run_request(const struct control_env *env,
 		} else if (!strcmp(key, "arguments")) {
 			args = json_object_iter_peek_value(&it);
 		} else if (strcmp(key, "id")) {
-			cmd_fail(e, ERR_GENERIC, "unexpected member '%.64s' in the request", key);
+			cmd_fail(e, ERR_GENERIC, "unexpected member '%.*s' in the request",
+				 utf8_prefix(key, 64), key);
 			return NULL;
 		}
 	}
@@ -492,7 +548,7 @@ static const struct command *run_request(const struct control_env *env,
 		if (!strcmp(commands[i].name, name))
 			cmd = &commands[i];
 	if (!cmd) {
-		cmd_fail(e, ERR_NOT_FOUND, "unknown command '%.64s'", name);
+		cmd_fail(e, ERR_NOT_FOUND, "unknown command '%.*s'", utf8_prefix(name, 64), name);
 		return NULL;
 	}
 	if (args_check_known(args, cmd->args, e) || cmd->fn(env, args, ret, e))

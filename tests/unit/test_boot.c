@@ -103,6 +103,22 @@ static void test_plan(void **state)
 	assert_int_equal(lay.initrd, 0);
 }
 
+/* Found by tests/fuzz/fuzz_boot.c (tests/fuzz/crashes/boot): an image_size
+ * that puts kernel_end in the last 4 KiB below 2^64 made the page-aligned
+ * end wrap to 0, and the layout was accepted. */
+static void test_plan_kernel_end_wraps(void **state)
+{
+	const uint64_t base = 0x40000000;
+	struct arm64_image img = { .text_offset = 0, .image_size = UINT64_MAX - base };
+	struct boot_layout lay;
+
+	assert_int_equal(boot_plan(base, 256 * MB, &img, 0, &lay), -ENOSPC);
+	img.image_size = UINT64_MAX - base - 4094;
+	assert_int_equal(boot_plan(base, 256 * MB, &img, 1 * MB, &lay), -ENOSPC);
+	img.image_size = UINT64_MAX - base + 1;	/* kernel_end itself wraps */
+	assert_int_equal(boot_plan(base, 256 * MB, &img, 0, &lay), -ENOSPC);
+}
+
 struct reg_dev {
 	uint64_t last_off, last_val;
 	unsigned last_size, writes;
@@ -171,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_image_ok),
 		cmocka_unit_test(test_image_bad),
 		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_plan_kernel_end_wraps),
 		cmocka_unit_test(test_bus),
 	};
 

@@ -586,6 +586,45 @@ static void test_envelope_errors(void **state)
 	assert_int_equal(fx->vm.stops, 0);
 }
 
+/* Found by tests/fuzz/fuzz_control.c (reproducers in
+ * tests/fuzz/crashes/control): replies must stay valid UTF-8. A request
+ * with invalid UTF-8 (even what json-c's UTF-8 check accepts) was echoed
+ * into the reply; a name cut at 64 bytes could end inside a character. */
+static void test_utf8_replies(void **state)
+{
+	struct fixture *fx = *state;
+	char req[128], want[192], name[70];
+
+	expect_reply(&fx->env, "{\"execute\":\"\xff\"}",
+		     GENERIC("invalid JSON: invalid utf-8 string"));
+	expect_reply(&fx->env, "{\"execute\":\"quit\",\"\xc3\"}",
+		     GENERIC("invalid JSON: invalid utf-8 string"));
+	/* What json-c's own check lets through: an overlong form, an encoded
+	 * surrogate, a code point above U+10FFFF. */
+	expect_reply(&fx->env, "{\"execute\":\"\xc1\xa9\"}",
+		     GENERIC("invalid JSON: invalid utf-8 string"));
+	expect_reply(&fx->env, "{\"execute\":\"quit\",\"id\":\"\xed\xa0\x80\"}",
+		     GENERIC("invalid JSON: invalid utf-8 string"));
+	expect_reply(&fx->env, "{\"execute\":\"\xf4\x90\x80\x80\"}",
+		     GENERIC("invalid JSON: invalid utf-8 string"));
+	/* Escapes of lone surrogates become U+FFFD; good UTF-8 passes. */
+	expect_reply(&fx->env, "{\"execute\":\"\\udc00\xe2\x82\xac\xf0\x9f\x98\x80\"}",
+		     "{\"error\":{\"class\":\"CommandNotFound\",\"desc\":\"unknown command "
+		     "'\xef\xbf\xbd\xe2\x82\xac\xf0\x9f\x98\x80'\"}}");
+	/* 63 ASCII bytes then U+00E9 (2 bytes): the quote stops before it. */
+	memset(name, 'a', 63);
+	memcpy(name + 63, "\xc3\xa9", 3);
+	snprintf(req, sizeof(req), "{\"execute\":\"%s\"}", name);
+	snprintf(want, sizeof(want), "{\"error\":{\"class\":\"CommandNotFound\","
+		 "\"desc\":\"unknown command '%.63s'\"}}", name);
+	expect_reply(&fx->env, req, want);
+	/* 62 ASCII bytes then U+00E9: it fits whole in 64 bytes. */
+	snprintf(req, sizeof(req), "{\"execute\":\"quit\",\"%s\":1}", name + 1);
+	snprintf(want, sizeof(want), GENERIC("unexpected member '%s' in the request"), name + 1);
+	expect_reply(&fx->env, req, want);
+	assert_int_equal(fx->vm.stops, 0);
+}
+
 static void test_error_line(void **state)
 {
 	struct control_reply r;
@@ -615,6 +654,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_vm_devices_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_envelope_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_utf8_replies, setup, teardown),
 		cmocka_unit_test(test_error_line),
 	};
 

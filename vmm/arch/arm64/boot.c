@@ -96,9 +96,10 @@ int boot_plan(uint64_t ram_base, uint64_t ram_size, const struct arm64_image *im
 	uint64_t ram_end = ram_base + ram_size, floor;
 
 	out->kernel = ram_base + img->text_offset;
-	if (__builtin_add_overflow(out->kernel, img->image_size, &out->kernel_end))
+	if (__builtin_add_overflow(out->kernel, img->image_size, &out->kernel_end) ||
+	    __builtin_add_overflow(out->kernel_end, SZ_4K - 1, &floor))
 		return -ENOSPC;
-	floor = ALIGN_UP(out->kernel_end, SZ_4K);
+	floor = ALIGN_DOWN(floor, SZ_4K);	/* ALIGN_UP(kernel_end), without wrapping */
 	/* DTB: last 2 MiB window of RAM (never crosses a 2 MiB boundary). */
 	if (ram_size < DTB_MAX_SIZE)
 		return -ENOSPC;
