@@ -1,10 +1,10 @@
 /* The device list of the QEMU-virt-compatible platform, in the order the
  * guest sees them (FDT nodes, DSDT devices): console UART, RTC, then with
  * firmware boot fw_cfg and the two flash banks, then with RAS the GED,
- * then the virtio-mmio devices (disks in --disk order, then the rng, then
+ * then the pvpanic device (every configuration), then the virtio-mmio devices (disks in --disk order, then the rng, then
  * the network interfaces in --net order, then the virtio console), each
- * taking the next virtio window, so a configuration without them describes exactly
- * what it did before. With --console virtio the VMM's console input goes to
+ * taking the next virtio window, so a configuration without them describes
+ * exactly the platform devices. With --console virtio the VMM's console input goes to
  * the virtio console (devlist_input); the PL011 stays the console UART that
  * stdout-path and the SPCR name (earlycon, firmware output). */
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include "devices/ged.h"
 #include "devices/pl011.h"
 #include "devices/pl031.h"
+#include "devices/pvpanic.h"
 #include "devices/rom.h"
 #include "fwcfg/fwcfg.h"
 #include "virtio/blk.h"
@@ -66,6 +67,8 @@ int board_describe(const struct vm_config *cfg, struct devlist *l)
 		r = devlist_add(l, &cfi_flash_class, MEMMAP_FLASH1_BASE, MEMMAP_FLASH1_SIZE, -1);
 	if (r >= 0 && cfg->ras)
 		r = devlist_add(l, &ged_class, 0, 0, IRQ_SPI_GED);
+	if (r >= 0)
+		r = devlist_add(l, &pvpanic_class, MEMMAP_PVPANIC_BASE, MEMMAP_PVPANIC_SIZE, -1);
 	for (i = 0; r >= 0 && i < cfg->ndisks; i++)
 		r = board_add_virtio(l, virtio_blk_dev_class(), n++, &cfg->disks[i]);
 	if (r >= 0 && cfg->rng)

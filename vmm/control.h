@@ -59,6 +59,9 @@ struct control_env {
 
 	/* Snapshots of state that changes while the VM runs. */
 	bool (*running)(void *opaque);             /* no stop requested yet */
+	/* Optional: the vCPUs are stopped after a guest panic (--on-panic
+	 * pause); query-vm then says "paused". */
+	bool (*paused)(void *opaque);
 	unsigned (*boots)(void *opaque);           /* guest starts so far */
 	uint64_t (*hw_errors_gpa)(void *opaque);   /* etc/hardware_errors, 0: none */
 	/* Exit counters of vCPU 'vcpu' (< ncpus). */

@@ -396,8 +396,11 @@ static int cmd_query_vm(const struct control_env *env, struct json_object *args,
 	uint64_t exits, mmio_exits;
 	unsigned i;
 	bool running = env->running(env->opaque);
+	bool paused = env->paused && env->paused(env->opaque);
 
-	json_object_object_add(ret, "status", json_object_new_string(running ? "running" : "stopping"));
+	json_object_object_add(ret, "status", json_object_new_string(paused ? "paused" :
+								       running ? "running" :
+								       "stopping"));
 	add_u64(ret, "vcpus", env->ncpus);
 	add_u64(ret, "memory", env->ram_size);
 	add_u64(ret, "memory-base", env->ram_base);

@@ -17,9 +17,11 @@
 #include "board.h"
 #include "vm_config.h"
 #include "ctl.h"
+#include "exit_codes.h"
 #include "log.h"
 #include "ras/ras.h"
 #include "seccomp.h"
+#include "size.h"
 #include "util.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
@@ -27,11 +29,10 @@
 #include "virtio/rng.h"
 #include "vm.h"
 
-#define EXIT_USAGE 2
-
 /* The parsed configuration: one of the two allowed globals. */
 static struct vm_config config = {
 	.ram_size = DEFAULT_MEMORY,
+	.ram_unit = SIZE_MIB,
 	.ncpus = 1,
 	.firmware = DEFAULT_FIRMWARE,
 };
@@ -39,6 +40,7 @@ static struct vm_config config = {
 enum {
 	OPT_NO_FIRMWARE = 0x100, OPT_RAS, OPT_NO_REBOOT, OPT_VARS, OPT_API,
 	OPT_FIRMWARE, OPT_VERSION, OPT_DISK, OPT_RNG, OPT_NET, OPT_CONSOLE,
+	OPT_ON_PANIC,
 };
 
 static const struct option long_opts[] = {
@@ -52,6 +54,7 @@ static const struct option long_opts[] = {
 	{ "vars", required_argument, NULL, OPT_VARS },
 	{ "ras", no_argument, NULL, OPT_RAS },
 	{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+	{ "on-panic", required_argument, NULL, OPT_ON_PANIC },
 	{ "api-socket", required_argument, NULL, OPT_API },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "rng", no_argument, NULL, OPT_RNG },
@@ -76,9 +79,10 @@ static void usage(FILE *f)
 "  -k, --kernel IMAGE      arm64 Linux Image to boot\n"
 "  -i, --initrd FILE       initial ramdisk\n"
 "  -c, --cmdline STRING    kernel command line\n"
-"  -m, --memory SIZE       guest RAM, e.g. 512M or 2G (default 512M; a bare\n"
-"                          number is MiB)\n"
-"  -p, --cpus N            number of vCPUs (default 1)\n"
+"  -m, --memory SIZE       guest RAM, e.g. 512M, 2GiB or 0x200M (default 512M;\n"
+"                          K/M/G/T[i][B] are powers of 1024, a bare number\n"
+"                          is MiB; decimal or 0x hex, never octal)\n"
+"  -p, --cpus N            number of vCPUs (default 1; decimal or 0x hex)\n"
 "      --firmware PATH     UEFI firmware for flash bank 0\n"
 "                          (default " DEFAULT_FIRMWARE ")\n"
 "      --no-firmware       boot the kernel directly with a device tree\n"
@@ -101,37 +105,45 @@ static void usage(FILE *f)
 "                          xx:xx:xx:xx:xx:xx (default derived from NAME);\n"
 "                          repeatable (at most %d)\n"
 "      --no-reboot         exit when the guest resets instead of rebooting\n"
+"      --on-panic exit|pause  on a guest panic (pvpanic): exit with status 4\n"
+"                          (default), or stop the vCPUs and keep the VMM\n"
+"                          (control socket) running\n"
+"\n"
+"exit status: 0 guest power-off, 1 VMM error, 2 usage error, 3 guest reset\n"
+"with --no-reboot, 4 guest panic, 5 control 'quit', 128+N signal N\n"
 "  -v, --verbose           more diagnostics;  -q, --quiet: errors only\n"
 "  -h, --help              this text;  --version: print the version\n", MAX_DISKS,
 		MAX_NETS);
 }
 
-/* "512M", "2G", "1024K", "4096" (MiB). Returns 0 or -EINVAL. */
-static int parse_size(const char *s, uint64_t *out)
+/* --memory: the size grammar of size.h (a bare number is MiB), then the
+ * memory map's limit, before anything is opened. The minimum depends on
+ * the boot mode and is checked in check_config(). Returns 0, or EXIT_USAGE
+ * after one error line in the user's units. */
+static int parse_memory(const char *arg)
 {
-	unsigned shift = 20;
-	char *end;
-	uint64_t v;
+	char got[40], max[40];
+	size_t len = strlen(arg);
+	int ret;
 
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	v = strtoull(s, &end, 0);
-	if (errno)
-		return -EINVAL;
-	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: return -EINVAL;
+	ret = size_parse(arg, SIZE_MIB, &config.ram_size, &config.ram_unit);
+	if (ret == -ERANGE) {
+		pr_err("--memory '%s' is too large (more than 16 EiB)", arg);
+		return EXIT_USAGE;
 	}
-	if ((*end == 'i' || *end == 'B') && end[1] == (*end == 'i' ? 'B' : '\0'))
-		end += *end == 'i' ? 2 : 1;
-	if (*end || v > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*out = v << shift;
+	if (ret) {
+		pr_err("invalid --memory '%s' (expected e.g. 512M, 2G or 0x200M: a number, decimal or 0x hex, with an optional K, M, G or T suffix; a bare number is MiB)",
+		       arg);
+		return EXIT_USAGE;
+	}
+	if (config.ram_size > MEMMAP_RAM_MAX) {
+		pr_err("--memory '%s' is %s, more than the %s of guest RAM the memory map has room for (%d-bit guest physical addresses)%s",
+		       arg, size_format(got, sizeof(got), config.ram_size, config.ram_unit),
+		       size_format(max, sizeof(max), MEMMAP_RAM_MAX, config.ram_unit),
+		       MEMMAP_IPA_BITS,
+		       len && arg[len - 1] >= '0' && arg[len - 1] <= '9' ? "; a bare number is MiB" : "");
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -265,18 +277,22 @@ static int parse_net(const char *arg)
 	return 0;
 }
 
-static int parse_uint(const char *s, unsigned *out)
+/* --cpus: a number in --memory's syntax (decimal or 0x hex). Returns 0, or
+ * EXIT_USAGE after one error line; the range is check_config()'s. */
+static int parse_cpus(const char *arg)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
+	int ret = size_parse_count(arg, UINT32_MAX, &v);
 
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > UINT32_MAX)
-		return -EINVAL;
-	*out = (unsigned)v;
+	if (ret == -ERANGE) {
+		pr_err("--cpus must be between 1 and %llu, got %s", (unsigned long long)MAX_VCPUS, arg);
+		return EXIT_USAGE;
+	}
+	if (ret) {
+		pr_err("invalid --cpus '%s' (expected a number, decimal or 0x hex)", arg);
+		return EXIT_USAGE;
+	}
+	config.ncpus = (unsigned)v;
 	return 0;
 }
 
@@ -293,22 +309,25 @@ static int parse_options(int argc, char **argv)
 		case 'i': config.initrd = optarg; break;
 		case 'c': config.cmdline = optarg; break;
 		case 'm':
-			if (parse_size(optarg, &config.ram_size)) {
-				pr_err("invalid --memory '%s' (expected e.g. 512M or 2G)", optarg);
+			if (parse_memory(optarg))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'p':
-			if (parse_uint(optarg, &config.ncpus)) {
-				pr_err("invalid --cpus '%s' (expected a number)", optarg);
+			if (parse_cpus(optarg))
 				return EXIT_USAGE;
-			}
 			break;
 		case OPT_FIRMWARE: config.firmware = optarg; break;
 		case OPT_NO_FIRMWARE: config.firmware = NULL; break;
 		case OPT_VARS: config.vars = optarg; break;
 		case OPT_RAS: config.ras = true; break;
 		case OPT_NO_REBOOT: config.no_reboot = true; break;
+		case OPT_ON_PANIC:
+			if (!strcmp(optarg, "exit") || !strcmp(optarg, "pause")) {
+				config.panic_pause = !strcmp(optarg, "pause");
+				break;
+			}
+			pr_err("invalid --on-panic '%s' (expected exit or pause)", optarg);
+			return EXIT_USAGE;
 		case OPT_API: config.api_socket = optarg; break;
 		case OPT_DISK:
 			if (parse_disk(optarg))
@@ -349,6 +368,7 @@ static int parse_options(int argc, char **argv)
 static int check_config(bool need_kernel)
 {
 	uint64_t min_ram = config.firmware ? MIN_RAM_FIRMWARE : 32ULL << 20;
+	char got[40];
 	unsigned i;
 
 	if (need_kernel && !config.kernel) {
@@ -361,10 +381,10 @@ static int check_config(bool need_kernel)
 		return EXIT_USAGE;
 	}
 	if (config.ram_size < min_ram || !IS_ALIGNED(config.ram_size, SZ_2M)) {
-		pr_err("--memory must be a multiple of 2 MiB and at least %llu MiB%s, got %llu bytes",
+		pr_err("--memory must be a multiple of 2 MiB and at least %llu MiB%s, got %s",
 		       (unsigned long long)(min_ram >> 20),
 		       config.firmware ? " for firmware boot" : "",
-		       (unsigned long long)config.ram_size);
+		       size_format(got, sizeof(got), config.ram_size, config.ram_unit));
 		return EXIT_USAGE;
 	}
 	if (config.ras && !RAS_ENABLED) {
@@ -395,12 +415,12 @@ static int check_config(bool need_kernel)
 	 * reported now, before KVM or anything else is set up. */
 	for (i = 0; i < config.ndisks; i++)
 		if (virtio_blk_check(&config.disks[i]))
-			return 1;
+			return EXIT_VMM_ERROR;
 	/* Taps (run only: dumping tables needs no network): no tun device,
 	 * no right to create one, or a tap in use, in one line now. */
 	for (i = 0; need_kernel && i < config.nnets; i++)
 		if (virtio_net_check(&config.nets[i]))
-			return 1;
+			return EXIT_VMM_ERROR;
 	return 0;
 }
 
@@ -413,14 +433,14 @@ static int cmd_run(void)
 	prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0);
 	vm = vm_create(&config);
 	if (!vm)
-		return 1;
+		return EXIT_VMM_ERROR;
 	/* Everything is opened and mapped: from here on, only the calls the
 	 * running VM needs. glibc reads the time zone on the first time
 	 * conversion (CPER timestamps); do it now, while files may be opened. */
 	tzset();
 	if (seccomp_install()) {
 		vm_destroy(vm);
-		return 1;
+		return EXIT_VMM_ERROR;
 	}
 	status = vm_run(vm);
 	vm_destroy(vm);
@@ -438,7 +458,7 @@ static int cmd_dump_dtb(const char *path)
 
 	if (config.kernel) {
 		if (vm_load_payload(&vm_probe))
-			return 1;
+			return EXIT_VMM_ERROR;
 		lay = &vm_probe.layout;
 	}
 	n = board_describe(&config, &devs);
@@ -448,12 +468,12 @@ static int cmd_dump_dtb(const char *path)
 	free(vm_probe.initrd);
 	if (n < 0) {
 		pr_err("cannot build the device tree: %s", strerror(-n));
-		return 1;
+		return EXIT_VMM_ERROR;
 	}
 	f = fopen(path, "wb");
 	if (!f || fwrite(buf, 1, (size_t)n, f) != (size_t)n || fclose(f) != 0) {
 		pr_err("cannot write '%s': %m", path);
-		return 1;
+		return EXIT_VMM_ERROR;
 	}
 	return 0;
 }
@@ -496,12 +516,12 @@ static int cmd_dump_acpi(const char *dir)
 		ret = acpi_build_link(&b, &lk);
 	if (ret) {
 		pr_err("cannot build ACPI tables: %s", strerror(-ret));
-		return 1;
+		return EXIT_VMM_ERROR;
 	}
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		pr_err("cannot create '%s': %m", dir);
 		acpi_build_free(&b);
-		return 1;
+		return EXIT_VMM_ERROR;
 	}
 	for (i = 0; i < b.ntables + 1 && !ret; i++) {
 		const uint8_t *data;
@@ -522,7 +542,7 @@ static int cmd_dump_acpi(const char *dir)
 		}
 	}
 	acpi_build_free(&b);
-	return ret ? 1 : 0;
+	return ret ? EXIT_VMM_ERROR : 0;
 }
 
 int main(int argc, char **argv)

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "loop.h"
 #include "control.h"
+#include "exit_codes.h"
 #include "mem.h"
 #include "ras/ras.h"
 #include "util.h"
@@ -89,7 +90,7 @@ static int kvm_open_checked(struct vm *vm)
 
 static int vm_create_kvm_vm(struct vm *vm)
 {
-	/* Type 0: the default 40-bit IPA space, enough for the virt map. */
+	/* Type 0: the default 40-bit IPA space (MEMMAP_IPA_BITS). */
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0) {
 		pr_err("KVM_CREATE_VM failed: %m");
@@ -140,6 +141,25 @@ static void vm_irq_set(void *opaque, unsigned spi, int level)
 		pr_warn_rl("cannot set SPI %u to %d: %s", spi, level, strerror(-ret));
 }
 
+/* dev_env.guest_event (a vCPU thread): a panic stops the VM; vm_run()
+ * then exits or pauses as --on-panic says. A crash kernel taking over is
+ * only noted: the guest goes on. */
+static void vm_guest_event(void *opaque, int event)
+{
+	struct vm *vm = opaque;
+
+	switch (event) {
+	case DEV_GUEST_PANICKED:
+		vm_request_stop(vm, VM_STOP_PANIC);
+		break;
+	case DEV_GUEST_CRASH_LOADED:
+		pr_warn_rl("guest panicked (pvpanic crash-loaded): its crash kernel takes over");
+		break;
+	default:
+		break;
+	}
+}
+
 static int vm_watch_fd(void *opaque, int fd, loop_cb_t cb, void *cb_opaque)
 {
 	return loop_add_fd(opaque, fd, cb, cb_opaque);
@@ -166,6 +186,8 @@ static int vm_create_devices(struct vm *vm)
 		/* Failed guest-buffer I/O reaches the RAS runtime (--ras). */
 		.report_poison = vm->cfg->ras ? vm_ras_report_poison : NULL,
 		.report_opaque = vm,
+		.guest_event = vm_guest_event,
+		.event_opaque = vm,
 	};
 	const struct device *in;
 	int ret;
@@ -287,6 +309,9 @@ static int vm_signal_cb(void *opaque, int fd)
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return 0;
 	pr_info("terminating on signal %u", si.ssi_signo);
+	/* The first signal names the exit status (128 + signal). */
+	__atomic_compare_exchange_n(&vm->stop_signal, &(int){ 0 }, (int)si.ssi_signo, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 	vm_request_stop(vm, VM_STOP_SIGNAL);
 	return 0;
 }
@@ -526,25 +551,39 @@ static int vm_power_on(struct vm *vm)
 	return vm_direct_boot_prepare(vm);
 }
 
+/* Start every vCPU thread; a failure stops the VM with an error. */
+static void vm_start_vcpus(struct vm *vm)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		ret = vcpu_start(&vm->vcpus[i]);
+		if (ret) {
+			pr_err("cannot start vCPU thread %u: %s", i, strerror(-ret));
+			vm_request_stop(vm, VM_STOP_ERROR);
+			break;
+		}
+	}
+}
+
 int vm_run(struct vm *vm)
 {
+	bool power_on = true;
 	unsigned i;
 	int reason, ret;
 
 	for (;;) {
-		ret = vm_power_on(vm);
-		if (ret)
-			return 1;
-		vm->boots++;
-		__atomic_store_n(&vm->stop_reason, VM_RUNNING, __ATOMIC_RELEASE);
-		for (i = 0; i < vm->ncpus; i++) {
-			ret = vcpu_start(&vm->vcpus[i]);
-			if (ret) {
-				pr_err("cannot start vCPU thread %u: %s", i, strerror(-ret));
-				vm_request_stop(vm, VM_STOP_ERROR);
-				break;
-			}
+		if (power_on) {
+			ret = vm_power_on(vm);
+			if (ret)
+				return EXIT_VMM_ERROR;
+			vm->boots++;
 		}
+		__atomic_store_n(&vm->stop_reason, VM_RUNNING, __ATOMIC_RELEASE);
+		/* Paused (--on-panic pause): only the main loop runs on. */
+		if (power_on)
+			vm_start_vcpus(vm);
 		ret = loop_run(vm->loop);
 		if (ret) {
 			pr_err("event loop failed: %s", strerror(-ret));
@@ -558,15 +597,29 @@ int vm_run(struct vm *vm)
 		case VM_STOP_RESET:
 			if (vm->cfg->no_reboot) {
 				pr_info("guest requested a reset; exiting (--no-reboot)");
-				return 0;
+				return EXIT_GUEST_RESET;
 			}
 			pr_info("guest reset: rebooting");
+			power_on = true;
+			continue;
+		case VM_STOP_PANIC:
+			if (!vm->cfg->panic_pause) {
+				pr_warn("guest panicked (pvpanic): exiting with status %d (--on-panic exit)",
+					EXIT_GUEST_PANIC);
+				return EXIT_GUEST_PANIC;
+			}
+			pr_warn("guest panicked (pvpanic): vCPUs stopped, the VMM keeps running (--on-panic pause)");
+			__atomic_store_n(&vm->paused, 1, __ATOMIC_RELEASE);
+			power_on = false;
 			continue;
 		case VM_STOP_SHUTDOWN:
+			return EXIT_GUEST_POWEROFF;
+		case VM_STOP_QUIT:
+			return EXIT_QUIT;
 		case VM_STOP_SIGNAL:
-			return 0;
+			return EXIT_SIGNAL_BASE + __atomic_load_n(&vm->stop_signal, __ATOMIC_ACQUIRE);
 		default:
-			return 1;
+			return EXIT_VMM_ERROR;
 		}
 	}
 }

@@ -19,8 +19,10 @@ enum vm_stop_reason {
 	VM_RUNNING = 0,
 	VM_STOP_SHUTDOWN,   /* PSCI SYSTEM_OFF */
 	VM_STOP_RESET,      /* PSCI SYSTEM_RESET */
-	VM_STOP_SIGNAL,     /* SIGINT/SIGTERM or control 'quit' */
+	VM_STOP_SIGNAL,     /* SIGINT/SIGTERM/SIGHUP (vm->stop_signal says which) */
 	VM_STOP_ERROR,      /* a vCPU failed */
+	VM_STOP_QUIT,       /* control 'quit' */
+	VM_STOP_PANIC,      /* the guest reported a panic (pvpanic) */
 };
 
 struct vcpu;
@@ -71,6 +73,9 @@ struct vm {
 
 	/* Stop protocol: first reason wins; stop_efd wakes the main loop. */
 	int stop_reason;
+	int stop_signal;              /* with VM_STOP_SIGNAL: the first signal */
+	int paused;                   /* vCPUs stopped after a panic (--on-panic
+				       * pause); the main loop still runs */
 	int stop_efd;
 	struct loop *loop;
 };
@@ -79,9 +84,11 @@ struct vm {
 struct vm *vm_create(const struct vm_config *cfg);
 void vm_destroy(struct vm *vm);
 
-/* Run until the guest is done. Returns the process exit status: 0 for a
- * guest power-off (or a reset with --no-reboot), 1 for an error, 128+sig
- * for a signal. */
+/* Run until the guest is done. Returns the process exit status
+ * (exit_codes.h): EXIT_GUEST_POWEROFF, EXIT_GUEST_RESET (--no-reboot),
+ * EXIT_GUEST_PANIC (--on-panic exit), EXIT_QUIT, EXIT_SIGNAL_BASE + signal
+ * or EXIT_VMM_ERROR. With --on-panic pause a panic stops the vCPUs and the
+ * main loop (control socket) runs on until a signal or 'quit'. */
 int vm_run(struct vm *vm);
 
 /* Ask every vCPU to leave KVM_RUN and the main loop to end the current

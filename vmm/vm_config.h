@@ -37,9 +37,11 @@ struct vm_config {
 	const char *vars;         /* persistent variable store, or NULL */
 	const char *api_socket;
 	uint64_t ram_size;
+	uint64_t ram_unit;        /* the unit --memory was written in (messages) */
 	unsigned ncpus;
 	bool ras;
 	bool no_reboot;
+	bool panic_pause;         /* --on-panic pause (default: exit) */
 	struct disk_config disks[MAX_DISKS]; /* vda, vdb, ... in order */
 	unsigned ndisks;
 	bool rng;                 /* --rng: virtio-rng from getrandom() */

@@ -55,6 +55,14 @@ static bool vm_ctl_running(void *opaque)
 	return __atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING;
 }
 
+static bool vm_ctl_paused(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	return __atomic_load_n(&vm->paused, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE) == VM_RUNNING;
+}
+
 static unsigned vm_ctl_boots(void *opaque)
 {
 	struct vm *vm = opaque;
@@ -100,9 +108,10 @@ static size_t vm_ctl_devices(void *opaque, struct control_device *out, size_t ma
 	return l->n;
 }
 
+/* 'quit': its own exit status (EXIT_QUIT). */
 static void vm_ctl_request_stop(void *opaque)
 {
-	vm_request_stop(opaque, VM_STOP_SIGNAL);
+	vm_request_stop(opaque, VM_STOP_QUIT);
 }
 
 static int vm_ctl_watch(void *opaque, int fd, loop_cb_t cb, void *cb_opaque)
@@ -128,6 +137,7 @@ struct control *vm_create_control(struct vm *vm)
 		.ras_poisoned = vm->ras ? vm_ctl_ras_poisoned : NULL,
 		.inject_serror = vm_ctl_inject_serror,
 		.running = vm_ctl_running,
+		.paused = vm_ctl_paused,
 		.boots = vm_ctl_boots,
 		.hw_errors_gpa = vm_ctl_hw_errors_gpa,
 		.vcpu_exits = vm_ctl_vcpu_exits,

@@ -68,6 +68,47 @@ expect_error unknown-command "unknown command" frobnicate
 expect_error ras-direct "--ras needs firmware boot" run --kernel x --ras --no-firmware
 expect_error stray-arg "unexpected argument" run --kernel x extra
 
+# --- sizes and numbers (vmm/size.c): a bare number is MiB, decimal or 0x
+# hex, never octal; overflow and the memory map's limit are checked before
+# any file is opened; messages in the user's units ---
+expect_error memory-hex-bare "'0x40000000' is 1073741824 MiB, more than the 1047552 MiB .*a bare number is MiB" \
+	run --kernel x --memory 0x40000000
+expect_error memory-not-octal "at least 32 MiB, got 10 MiB" run --kernel x --memory 010 --no-firmware
+expect_error memory-2-to-the-60 "'0x40000000G' is 1073741824 GiB, more than the 1023 GiB" \
+	run --kernel x --memory 0x40000000G
+expect_error memory-overflow "'0x400000000000G' is too large" run --kernel x --memory 0x400000000000G
+expect_error memory-overflow-digits "'18446744073709551616' is too large" run --kernel x --memory 18446744073709551616
+expect_error memory-too-big "'2T' is 2 TiB, more than the 1023 GiB of guest RAM" run --kernel x --memory 2T
+expect_error memory-odd-units "got 3 KiB" run --kernel x --memory 3K --no-firmware
+expect_error memory-before-files "--memory '2TiB'" run --kernel "$T/nonexistent" --memory 2TiB --no-firmware
+expect_error memory-fraction "invalid --memory '1.5G'" run --kernel x --memory 1.5G
+expect_error cpus-hex-range "--cpus must be between 1 and 123, got 124" run --kernel x --cpus 0x7c
+expect_error cpus-suffix "invalid --cpus '8K'" run --kernel x --cpus 8K
+expect_error on-panic-bad "invalid --on-panic 'reboot'" run --kernel x --on-panic reboot
+if $VMM dump-dtb "$T/s.dtb" --no-firmware --cpus 0x8 --memory 0x400M 2>"$T/err" &&
+	dtc -I dtb -O dts -o "$T/s.dts" "$T/s.dtb" 2>"$T/dtc" &&
+	[ "$(grep -c 'device_type = "cpu"' "$T/s.dts")" = 8 ] &&
+	grep -q 'reg = <0x00 0x40000000 0x00 0x40000000>' "$T/s.dts" &&
+	$VMM dump-dtb "$T/s2.dtb" --no-firmware --cpus 8 --memory 1GiB 2>>"$T/err" &&
+	cmp -s "$T/s.dtb" "$T/s2.dtb"; then
+	ok sizes-hex-accepted
+else
+	ko sizes-hex-accepted "$(cat "$T/err" "$T/dtc" 2>/dev/null | head -3)"
+fi
+
+# --- exit status (vmm/exit_codes.h): 2 for usage errors, 1 for VMM errors ---
+# expect_status NAME WANT ARGS...
+expect_status() {
+	local name=$1 want=$2 rc=0
+	shift 2
+	$VMM "$@" >/dev/null 2>&1 </dev/null || rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "$name"; else ko "$name" "exit status $rc, want $want"; fi
+}
+expect_status exit-usage-option 2 run --kernel x --bogus
+expect_status exit-usage-memory 2 run --kernel x --memory 2T
+expect_status exit-vmm-error 1 run --kernel "$T/nonexistent" --no-firmware
+expect_status exit-help 0 run --help
+
 # --- virtio disks: bad --disk inputs, each one error line ---
 truncate -s 1M "$T/d1.img"
 truncate -s 2M "$T/d2.img"
@@ -154,6 +195,29 @@ if $VMM dump-dtb "$T/n.dtb" --no-firmware --disk "$T/d1.img" --rng --net tap=t0 
 	ok dtb-virtio-net
 else
 	ko dtb-virtio-net "$(cat "$T/err" "$T/dtc" 2>/dev/null | head -3)"
+fi
+
+# --- pvpanic (vmm/devices/pvpanic.c): on every board, in the device tree
+# (qemu,pvpanic-mmio, 2-byte reg, no interrupt) and the DSDT (QEMU0001) ---
+if $VMM dump-dtb "$T/pp.dtb" --no-firmware 2>"$T/err" &&
+	dtc -I dtb -O dts -o "$T/pp.dts" "$T/pp.dtb" 2>"$T/dtc" && ! grep -q pvpanic "$T/dtc" &&
+	grep -A3 'pvpanic@9040000 {' "$T/pp.dts" >"$T/pp.node" &&
+	grep -q 'compatible = "qemu,pvpanic-mmio";' "$T/pp.node" &&
+	grep -q 'reg = <0x00 0x9040000 0x00 0x02>;' "$T/pp.node" &&
+	! grep -q interrupts "$T/pp.node"; then
+	ok dtb-pvpanic
+else
+	ko dtb-pvpanic "$(cat "$T/err" "$T/dtc" "$T/pp.node" 2>/dev/null | head -4)"
+fi
+if $VMM dump-acpi "$T/ppacpi" 2>"$T/err" &&
+	(cd "$T/ppacpi" && iasl -d DSDT.dat >"$T/iasl" 2>&1) &&
+	! grep -qiE "error|warning" "$T/iasl" &&
+	grep -A8 'Device (PVPN)' "$T/ppacpi/DSDT.dsl" >"$T/pp.dsl" &&
+	grep -q 'Name (_HID, "QEMU0001")' "$T/pp.dsl" &&
+	grep -q '0x09040000,' "$T/pp.dsl" && grep -q '0x00000002,' "$T/pp.dsl"; then
+	ok acpi-pvpanic
+else
+	ko acpi-pvpanic "$(cat "$T/err" "$T/iasl" 2>/dev/null | head -3)"
 fi
 
 # --- device tree ---

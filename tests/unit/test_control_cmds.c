@@ -36,6 +36,7 @@ struct fake_vm {
 	size_t npoisoned;        /* reported count; the list is 0x40000000 + i pages */
 
 	bool running;
+	bool paused;
 	unsigned boots;
 	uint64_t hw_errors_gpa;
 	int stops;
@@ -87,6 +88,11 @@ static int fake_inject_serror(void *opaque, unsigned vcpu, uint64_t esr)
 static bool fake_running(void *opaque)
 {
 	return ((struct fake_vm *)opaque)->running;
+}
+
+static bool fake_paused(void *opaque)
+{
+	return ((struct fake_vm *)opaque)->paused;
 }
 
 static unsigned fake_boots(void *opaque)
@@ -477,6 +483,21 @@ static void test_query_vm(void **state)
 		     "\"mmio-exits\":10}]}}");
 	expect_reply(&fx->env, "{\"execute\":\"query-vm\",\"arguments\":{\"extra\":1}}",
 		     GENERIC("unexpected argument 'extra'"));
+	/* After a guest panic with --on-panic pause. */
+	fx->env.paused = fake_paused;
+	fx->vm.running = true;
+	fx->vm.paused = true;
+	expect_reply(&fx->env, "{\"execute\":\"query-vm\"}",
+		     "{\"return\":{\"status\":\"paused\",\"vcpus\":1,\"memory\":268435456,"
+		     "\"memory-base\":1073741824,\"firmware\":false,\"ras\":true,\"boots\":3,"
+		     "\"hardware-errors-gpa\":0,\"vcpu-exits\":[{\"vcpu\":0,\"exits\":100,"
+		     "\"mmio-exits\":10}]}}");
+	fx->vm.paused = false;
+	expect_reply(&fx->env, "{\"execute\":\"query-vm\"}",
+		     "{\"return\":{\"status\":\"running\",\"vcpus\":1,\"memory\":268435456,"
+		     "\"memory-base\":1073741824,\"firmware\":false,\"ras\":true,\"boots\":3,"
+		     "\"hardware-errors-gpa\":0,\"vcpu-exits\":[{\"vcpu\":0,\"exits\":100,"
+		     "\"mmio-exits\":10}]}}");
 }
 
 /* With the devices callback: "devices" after the existing keys, one

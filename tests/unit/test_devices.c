@@ -22,6 +22,7 @@
 #include "devices/ged.h"
 #include "devices/pl011.h"
 #include "devices/pl031.h"
+#include "devices/pvpanic.h"
 #include "devices/rom.h"
 #include "fdt_writer.h"
 #include "fwcfg/fwcfg.h"
@@ -303,7 +304,7 @@ static void test_board_direct(void **state)
 	struct devlist l;
 
 	assert_int_equal(board_describe(&cfg, &l), 0);
-	assert_int_equal(l.n, 2);
+	assert_int_equal(l.n, 3);
 	assert_ptr_equal(l.dev[0].cls, &pl011_class);
 	assert_int_equal(l.dev[0].base, MEMMAP_UART_BASE);
 	assert_int_equal(l.dev[0].size, MEMMAP_UART_SIZE);
@@ -312,7 +313,11 @@ static void test_board_direct(void **state)
 	assert_ptr_equal(l.dev[1].cls, &pl031_class);
 	assert_int_equal(l.dev[1].base, MEMMAP_RTC_BASE);
 	assert_int_equal(l.dev[1].spi, IRQ_SPI_RTC);
-	assert_int_equal(l.n, 2);
+	/* The pvpanic device is on every board: its window, no interrupt. */
+	assert_ptr_equal(l.dev[2].cls, &pvpanic_class);
+	assert_int_equal(l.dev[2].base, MEMMAP_PVPANIC_BASE);
+	assert_int_equal(l.dev[2].size, 2);
+	assert_int_equal(l.dev[2].spi, -1);
 	assert_null(devlist_find(&l, &ged_class));
 }
 
@@ -325,11 +330,13 @@ static void test_board_firmware_ras(void **state)
 	assert_int_equal(board_describe(&cfg, &l), 0);
 	if (!fwcfg_dev_class()) {
 		/* A build without fw_cfg has no firmware devices. */
-		assert_int_equal(l.n, 3);
+		assert_int_equal(l.n, 4);
 		assert_non_null(devlist_find(&l, &ged_class));
 		return;
 	}
-	assert_int_equal(l.n, 6);
+	assert_int_equal(l.n, 7);
+	/* pvpanic after the GED, last of the platform devices. */
+	assert_ptr_equal(l.dev[6].cls, &pvpanic_class);
 	d = devlist_find(&l, fwcfg_dev_class());
 	assert_non_null(d);
 	assert_int_equal(d->base, MEMMAP_FWCFG_BASE);
@@ -379,6 +386,11 @@ static void test_board_fdt_nodes(void **state)
 				      "reg=0000000000000000000000000400000000000000"
 				      "040000000000000004000000\n"
 				      "bank-width=00000004\n}\n"));
+	/* pvpanic: the qemu,pvpanic-mmio binding, reg = <0 0x09040000 0 2>,
+	 * nothing else (no interrupt). */
+	assert_non_null(strstr(r.out, "pvpanic@9040000{\n"
+				      "compatible=71656d752c707670616e69632d6d6d696f00\n"
+				      "reg=00000000090400000000000000000002\n}\n"));
 	/* The GED has no node (ACPI only); the ROM has none of its own. */
 	assert_null(strstr(r.out, "ged"));
 	assert_null(strstr(r.out, "rom@"));
@@ -415,6 +427,37 @@ static void test_device_describes_own_window(void **state)
 	acpi_buf_free(&b);
 }
 
+/* The pvpanic DSDT entry, byte for byte: Device (PVPN) { Name (_HID,
+ * "QEMU0001"), Name (_UID, 0), Name (_CRS, ResourceTemplate () {
+ * Memory32Fixed (ReadWrite, 0x09040000, 2) }) }. */
+static void test_pvpanic_dsdt(void **state)
+{
+	static const uint8_t want[] = {
+		0x5b, 0x82, 0x31, 'P', 'V', 'P', 'N',		/* Device, PkgLength 49 */
+		0x08, '_', 'H', 'I', 'D', 0x0d,			/* Name (_HID, String */
+		'Q', 'E', 'M', 'U', '0', '0', '0', '1', 0x00,
+		0x08, '_', 'U', 'I', 'D', 0x00,			/* Name (_UID, Zero) */
+		0x08, '_', 'C', 'R', 'S',			/* Name (_CRS, */
+		0x11, 0x11, 0x0a, 0x0e,				/* Buffer, 14 bytes */
+		0x86, 0x09, 0x00, 0x01,				/* Memory32Fixed, RW */
+		0x00, 0x00, 0x04, 0x09,				/* base 0x09040000 */
+		0x02, 0x00, 0x00, 0x00,				/* length 2 */
+		0x79, 0x00,					/* End Tag */
+	};
+	struct devlist l;
+	struct acpi_buf b;
+
+	devlist_init(&l);
+	assert_int_equal(devlist_add(&l, &pvpanic_class, MEMMAP_PVPANIC_BASE, MEMMAP_PVPANIC_SIZE,
+				     -1), 0);
+	acpi_buf_init(&b);
+	devlist_write_dsdt(&l, &b);
+	assert_int_equal(acpi_buf_error(&b), 0);
+	assert_int_equal(b.len, sizeof(want));
+	assert_memory_equal(b.data, want, sizeof(want));
+	acpi_buf_free(&b);
+}
+
 /* ---- the firmware ROM bank ---- */
 
 static void test_rom(void **state)
@@ -447,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_board_firmware_ras),
 		cmocka_unit_test(test_board_fdt_nodes),
 		cmocka_unit_test(test_device_describes_own_window),
+		cmocka_unit_test(test_pvpanic_dsdt),
 		cmocka_unit_test(test_rom),
 	};
 

@@ -44,6 +44,18 @@ struct dev_env {
 	 * pages of the buffer are poisoned, or -errno. */
 	int (*report_poison)(void *opaque, uint64_t gpa, uint64_t len);
 	void *report_opaque;
+	/* Optional (NULL: events are dropped): the guest told a device about
+	 * itself (enum dev_guest_event), e.g. the pvpanic device a panic. The
+	 * VM decides what that means (vm.c: stop, exit, pause); devices never
+	 * see the VM. Called on the vCPU thread of the access. */
+	void (*guest_event)(void *opaque, int event);
+	void *event_opaque;
+};
+
+/* What dev_env.guest_event reports. */
+enum dev_guest_event {
+	DEV_GUEST_PANICKED = 1,		/* the guest kernel panicked */
+	DEV_GUEST_CRASH_LOADED,		/* it panicked; its crash kernel runs next */
 };
 
 struct dev_class {

@@ -14,11 +14,14 @@
  *   0x0901_0000 | PL031 RTC      (SPI 2)   |
  *   0x0902_0000 | fw_cfg (0x18 bytes, DMA) |
  *               | (GED: SPI 3, no MMIO)    |  RAS notification (DSDT only)
+ *   0x0904_0000 | pvpanic (2 bytes, no IRQ)|  guest panic reports
  *   0x0A00_0000 | virtio-mmio 32 x 0x200   |  window n: SPI 16 + n
  *               :                          :
  *   0x4000_0000 +--------------------------+
  *               | RAM (--memory)           |  DTB at the start in firmware mode
  *               +--------------------------+
+ *   1 << 40                                   end of the guest physical
+ *                                             address space (MEMMAP_IPA_BITS)
  */
 #ifndef MVR_MEMMAP_H
 #define MVR_MEMMAP_H
@@ -38,12 +41,19 @@
 #define MEMMAP_RTC_SIZE      0x00001000ULL
 #define MEMMAP_FWCFG_BASE    0x09020000ULL
 #define MEMMAP_FWCFG_SIZE    0x00000018ULL
+/* 0x0903_0000 stays free for a GED register window. */
+#define MEMMAP_PVPANIC_BASE  0x09040000ULL
+#define MEMMAP_PVPANIC_SIZE  0x00000002ULL
 /* virtio-mmio windows, as QEMU virt: window n at BASE + n * STRIDE, SPI
  * IRQ_SPI_VIRTIO_BASE + n. */
 #define MEMMAP_VIRTIO_BASE   0x0a000000ULL
 #define MEMMAP_VIRTIO_STRIDE 0x00000200ULL
 #define MEMMAP_VIRTIO_COUNT  32
 #define MEMMAP_RAM_BASE      0x40000000ULL
+/* The VM is created with KVM's default IPA size (KVM_CREATE_VM type 0):
+ * RAM must end at or below 1 << MEMMAP_IPA_BITS. */
+#define MEMMAP_IPA_BITS      40
+#define MEMMAP_RAM_MAX       ((1ULL << MEMMAP_IPA_BITS) - MEMMAP_RAM_BASE)
 
 /* Interrupts: SPI numbers (GIC INTID = 32 + SPI). ACPI names an SPI by its
  * GSI, which on arm64 is the INTID. */

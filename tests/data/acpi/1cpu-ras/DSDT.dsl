@@ -6,9 +6,9 @@
  *
  * Original Table Header:
  *     Signature        "DSDT"
- *     Length           0x0000011A (282)
+ *     Length           0x0000014D (333)
  *     Revision         0x02
- *     Checksum         0xA0
+ *     Checksum         0xE9
  *     OEM ID           "MVRRAS"
  *     OEM Table ID     "MICROVM "
  *     OEM Revision     0x00000001 (1)
@@ -77,6 +77,19 @@ DefinitionBlock ("", "DSDT", 2, "MVRRAS", "MICROVM ", 0x00000001)
         {
             Name (_HID, EisaId ("PNP0C33") /* Error Device */)  // _HID: Hardware ID
             Name (_UID, Zero)  // _UID: Unique ID
+        }
+
+        Device (PVPN)
+        {
+            Name (_HID, "QEMU0001")  // _HID: Hardware ID
+            Name (_UID, Zero)  // _UID: Unique ID
+            Name (_CRS, ResourceTemplate ()  // _CRS: Current Resource Settings
+            {
+                Memory32Fixed (ReadWrite,
+                    0x09040000,         // Address Base
+                    0x00000002,         // Address Length
+                    )
+            })
         }
     }
 }

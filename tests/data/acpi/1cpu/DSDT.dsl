@@ -6,9 +6,9 @@
  *
  * Original Table Header:
  *     Signature        "DSDT"
- *     Length           0x000000BE (190)
+ *     Length           0x000000F1 (241)
  *     Revision         0x02
- *     Checksum         0x88
+ *     Checksum         0xD1
  *     OEM ID           "MVRRAS"
  *     OEM Table ID     "MICROVM "
  *     OEM Revision     0x00000001 (1)
@@ -52,6 +52,19 @@ DefinitionBlock ("", "DSDT", 2, "MVRRAS", "MICROVM ", 0x00000001)
                 Memory32Fixed (ReadWrite,
                     0x09020000,         // Address Base
                     0x00000018,         // Address Length
+                    )
+            })
+        }
+
+        Device (PVPN)
+        {
+            Name (_HID, "QEMU0001")  // _HID: Hardware ID
+            Name (_UID, Zero)  // _UID: Unique ID
+            Name (_CRS, ResourceTemplate ()  // _CRS: Current Resource Settings
+            {
+                Memory32Fixed (ReadWrite,
+                    0x09040000,         // Address Base
+                    0x00000002,         // Address Length
                     )
             })
         }
