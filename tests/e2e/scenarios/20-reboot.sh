@@ -1,6 +1,7 @@
 #!/bin/sh
 # Guest reboot (PSCI SYSTEM_RESET): without --no-reboot the VMM resets the VM
-# and the guest boots again; with --no-reboot the VMM exits with status 0.
+# and the guest boots again; with --no-reboot the VMM exits with status 3
+# (EXIT_GUEST_RESET, vmm/exit_codes.h).
 # E2E-CHECKS: 4
 . "${E2E_LIB:-/e2e/lib.sh}"
 
@@ -27,7 +28,7 @@ vmm_start nrb run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
 	--cmdline "$GUEST_CMDLINE" --memory 256M --cpus 1 --no-firmware --no-reboot
 if why=$(vmm_expect_boot nrb 120); then
 	vmm_send nrb 'reboot -f'
-	exit_check nrb no-reboot-exit 0 60
+	exit_check nrb no-reboot-exit 3 60
 else
 	vmm_kill nrb
 	e2e_fail no-reboot-exit "no boot: $why"

@@ -37,7 +37,7 @@ echo "GUEST-READY nproc=$cpus mem_kb=$((mb * 1024 - 25000))"
 while read -r line; do
 	case $line in
 	'poweroff -f') exit 0 ;;
-	'reboot -f') [ -n "$noreboot" ] && exit 0
+	'reboot -f') [ -n "$noreboot" ] && exit 3 # EXIT_GUEST_RESET
 		sleep 1
 		echo "GUEST-READY nproc=$cpus mem_kb=$((mb * 1024 - 25000))" ;;
 	*) sh -c "$line" ;;
