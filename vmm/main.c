@@ -108,11 +108,12 @@ static void usage(FILE *f)
 "      --on-panic exit|pause  on a guest panic (pvpanic): exit with status 4\n"
 "                          (default), or stop the vCPUs and keep the VMM\n"
 "                          (control socket) running\n"
+"  -v, --verbose           more diagnostics;  -q, --quiet: errors only\n"
+"  -h, --help              this text;  --version: print the version\n"
 "\n"
 "exit status: 0 guest power-off, 1 VMM error, 2 usage error, 3 guest reset\n"
-"with --no-reboot, 4 guest panic, 5 control 'quit', 128+N signal N\n"
-"  -v, --verbose           more diagnostics;  -q, --quiet: errors only\n"
-"  -h, --help              this text;  --version: print the version\n", MAX_DISKS,
+"with --no-reboot, 4 guest panic (pvpanic), 5 control 'quit', 128+N signal N\n",
+		MAX_DISKS,
 		MAX_NETS);
 }
 
