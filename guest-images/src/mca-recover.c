@@ -1,7 +1,8 @@
 /* mca-recover: guest-side test program for memory-error recovery. It pins
- * N dirty anonymous pages, prints their physical addresses (from
- * /proc/self/pagemap, see Linux Documentation/admin-guide/mm/pagemap.rst),
- * then reads them on command and survives the SIGBUS (BUS_MCEERR_AR/AO,
+ * N dirty anonymous small pages (no THP), prints their physical addresses
+ * (from /proc/self/pagemap, see Linux
+ * Documentation/admin-guide/mm/pagemap.rst), then reads them on command
+ * and survives the SIGBUS (BUS_MCEERR_AR/AO,
  * sigaction(2)) the guest kernel sends after a GHES memory error.
  *
  * Build: aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -o mca-recover mca-recover.c
@@ -301,6 +302,11 @@ static int setup_pages(void)
 		perror("mca-recover: mmap");
 		return -1;
 	}
+	/* Small pages only: with transparent huge pages ("always" in
+	 * Debian's kernel) an area of 512+ pages would get a huge page, and
+	 * each error would first have to split it. */
+	if (madvise(area, npages * page_size, MADV_NOHUGEPAGE) < 0)
+		printf("MCA-WARN madvise(MADV_NOHUGEPAGE) failed: %s\n", strerror(errno));
 	for (i = 0; i < npages; i++)
 		for (k = 0; k < page_size; k += sizeof(uint64_t))
 			*(uint64_t *)(area + i * page_size + k) = pattern(i, k);

@@ -9,7 +9,7 @@
 # guest RAM flat (BENCH line every 100 errors) and its open files constant.
 # Then E2E_SOAK_REBOOTS (default 1; `make soak` 20) guest reboots in the
 # same VMM process, each after 3 freshly poisoned pages: all poisoned pages
-# replaced each time, and the guest fills all but 32 MiB of its free RAM.
+# replaced each time, and the guest fills all but 48 MiB of its free RAM.
 # E2E-CHECKS: 10
 . "${E2E_LIB:-/e2e/lib.sh}"
 
@@ -23,6 +23,7 @@ RSS_BOUND_KB=${E2E_SOAK_RSS_KB:-2048}   # allowed growth of the VMM's own memory
 AO_EVERY=3       # error i is AO when i % 3 == 2
 MF_EVERY=25      # guest dmesg read (and cleared) every 25 errors
 MEM_MB=512
+FILL_MARGIN_MB=48   # after a reboot the guest fills MemAvailable minus this
 RAM_KB=$((MEM_MB * 1024))
 F=/tmp/sk        # the guest's command fifo of mca-recover
 CHECKS="soak-errors-delivered soak-guest-offlined soak-sweep-recovered soak-workload
@@ -360,7 +361,7 @@ round() {
 	echo "$q" | grep -q '"poisoned":\[\]' || { echo "poisoned list not empty after the reset"; return 1; }
 	guest 'dmesg -n 1; dmesg -c >/dev/null'
 	ar_b=$(qget "$q" errors_ar)
-	guest "mem-churn --mb \$((\$(awk '/^MemAvailable:/ { print \$2 }' /proc/meminfo) / 1024 - 32)) --passes 1 --idle-ms 0 | sed 's/^/SOAK-BIG-$r /'" 300
+	guest "mem-churn --mb \$((\$(awk '/^MemAvailable:/ { print \$2 }' /proc/meminfo) / 1024 - $FILL_MARGIN_MB)) --passes 1 --idle-ms 0 | sed 's/^/SOAK-BIG-$r /'" 300
 	line=$(last_line "SOAK-BIG-$r CHURN passes=[0-9]+ bad=[0-9]+ mb=[0-9]+")
 	mb=$(field "$line" mb)
 	ar_a=$(rstat errors_ar)
@@ -390,7 +391,7 @@ FD2=$(fds_settled "$FD0")
 if [ "$RB_OK" = "$NBOOT" ] && [ "$FD2" = "$FD0" ]; then
 	e2e_pass soak-reboots
 else
-	e2e_fail soak-reboots "$RB_OK of $NBOOT reboots passed; ${rb_why:-} open files $FD0 -> $FD2"
+	e2e_fail soak-reboots "$RB_OK of $NBOOT reboots passed${rb_why:+; $rb_why}; open files $FD0 -> $FD2"
 	e2e_tail "$LOG"
 fi
 
