@@ -3,6 +3,8 @@
 #   make            build/microvm-ras (static aarch64 ELF)
 #   make test       cmocka unit tests, native and with ASan+UBSan
 #   make e2e        nested end-to-end tests (qemu-system-aarch64 -> KVM)
+#   make soak       the soak scenario alone, long: SOAK_ERRORS (1000) memory
+#                   errors, SOAK_REBOOTS (20) reboots, L1 limit SOAK_TIMEOUT s
 #   make bench      native pagemap-scan cost, then nested benchmarks, figures printed
 #   make bench-scan native pagemap-scan cost only
 #   make menuconfig edit .config (default: configs/defconfig)
@@ -81,7 +83,7 @@ TESTS_SAN := $(TEST_SRCS:tests/unit/%.c=$(B)/test-san/%)
 TEST_LIBS := -lcmocka $(if $(CONFIG_CONTROL_API),-ljson-c) $(if $(CONFIG_VIRTIO),-luring)
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all test unit unit-san host-check e2e bench bench-scan demo clean menuconfig images \
+.PHONY: all test unit unit-san host-check e2e soak bench bench-scan demo clean menuconfig images \
 	config-matrix compile_commands.json
 all: $(B)/microvm-ras
 
@@ -150,6 +152,14 @@ update-golden: $(B)/microvm-ras
 
 e2e: $(B)/microvm-ras
 	tests/e2e/run.sh
+
+# Long soak (issue 12), outside CI: tests/e2e/scenarios/60-soak.sh alone.
+SOAK_ERRORS  ?= 1000
+SOAK_REBOOTS ?= 20
+SOAK_TIMEOUT ?= 10800
+soak: $(B)/microvm-ras
+	E2E_SOAK_ERRORS=$(SOAK_ERRORS) E2E_SOAK_REBOOTS=$(SOAK_REBOOTS) \
+		tests/e2e/run.sh --timeout $(SOAK_TIMEOUT) soak
 
 bench: bench-scan $(B)/microvm-ras
 	tests/e2e/run.sh --bench

@@ -2,7 +2,7 @@
 # Build the L2 guest initramfs build/images/guest.cpio (uncompressed newc):
 # busybox with applet links, guest-images/rootfs/guest-init as /init,
 # /usr/bin/e2e-step, the test programs of guest-images/src/ (mca-recover,
-# dio-poison: /usr/bin/NAME from NAME.c), and the kernel modules of
+# dio-poison, mem-churn: /usr/bin/NAME from NAME.c), and the kernel modules of
 # build/images/modules/ (virtio, ext4) in /lib/modules/ with their load
 # order in /lib/modules/load.list.
 # Needs build/images/busybox (and modules/) from guest-images/fetch.sh.

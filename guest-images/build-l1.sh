@@ -8,7 +8,9 @@
 # and arm64 e2fsck/debugfs under /opt/e2fsprogs (fetch.sh; run them as
 # /opt/e2fsprogs/bin/e2fsck and /opt/e2fsprogs/bin/debugfs); L1's own
 # kernel modules (fetch.sh's l1-modules/: tun) in /lib/modules with their
-# load.list, which L1's /init loads.
+# load.list, which L1's /init loads. Settings for the scenarios: every
+# E2E_SOAK_* variable of the environment goes into /e2e/env as NAME=VALUE
+# (values of [A-Za-z0-9._-] only), which tests/e2e/lib.sh reads.
 #
 #   guest-images/build-l1.sh [--vmm PATH] [--out FILE] SCRIPT...
 #
@@ -69,6 +71,15 @@ if [ -x "$IMG/e2fsprogs/bin/e2fsck" ]; then
 	cp -a "$IMG/e2fsprogs" "$STAGE/opt/e2fsprogs"
 	rm -f "$STAGE/opt/e2fsprogs/.stamp"
 fi
+
+# Scenario settings from the host environment (E2E_SOAK_ERRORS=1000 ...).
+: >"$STAGE/e2e/env"
+while IFS='=' read -r name value; do
+	case $value in
+	*[!A-Za-z0-9._-]*) die "bad value for $name: '$value'" ;;
+	esac
+	echo "$name=$value" >>"$STAGE/e2e/env"
+done < <(env | grep -E '^E2E_SOAK_[A-Z0-9_]*=' | sort)
 
 # Scripts keep their order and base names (prefixed with their position, so
 # that two scripts with one name cannot collide).

@@ -1,7 +1,8 @@
 /* mca-recover: guest-side test program for memory-error recovery. It pins
- * N dirty anonymous pages, prints their physical addresses (from
- * /proc/self/pagemap, see Linux Documentation/admin-guide/mm/pagemap.rst),
- * then reads them on command and survives the SIGBUS (BUS_MCEERR_AR/AO,
+ * N dirty anonymous small pages (no THP), prints their physical addresses
+ * (from /proc/self/pagemap, see Linux
+ * Documentation/admin-guide/mm/pagemap.rst), then reads them on command
+ * and survives the SIGBUS (BUS_MCEERR_AR/AO,
  * sigaction(2)) the guest kernel sends after a GHES memory error.
  *
  * Build: aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -o mca-recover mca-recover.c
@@ -13,12 +14,17 @@
  *   MCA-RECOVERED page=i addr=0x... si_code=BUS_MCEERR_AR lsb=12
  *   MCA-AO page=i addr=0x... si_code=BUS_MCEERR_AO lsb=12
  *   MCA-DONE recovered=K of N          K = pages with a survived error
+ *   MCA-CPU c                          after "cpu c": now running on vCPU c
+ *   MCA-SWEEP ok=A recovered=B mismatch=C of N   after "sweep"
  * Commands on stdin (--wait): "touch" (all pages in order), "touch i",
- * "status", "quit"/EOF.
+ * "cpu c" (pin this process to vCPU c, sched_setaffinity(2)), "sweep"
+ * (touch every page, one summary line instead of one per page), "status",
+ * "quit"/EOF.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -62,6 +68,7 @@ static size_t page_size;
 static unsigned long npages;
 static unsigned char *page_hit;   /* 1 once a page had a survived error */
 static long fake_ar_page = -1;
+static int touch_quiet;           /* "sweep": no line per page */
 
 /* Async-signal-safe hex formatting into buf; returns chars written. */
 static size_t fmt_hex(char *buf, uint64_t v)
@@ -206,9 +213,10 @@ static int touch_page(unsigned long i)
 	if (sigsetjmp(touch_env, 1)) {
 		in_touch = 0;
 		page_hit[i] = 1;
-		printf("MCA-RECOVERED page=%ld addr=0x%lx si_code=%s lsb=%d\n",
-		       page_of(ar_addr), (unsigned long)ar_addr,
-		       ar_code == BUS_MCEERR_AR ? "BUS_MCEERR_AR" : "?", ar_lsb);
+		if (!touch_quiet)
+			printf("MCA-RECOVERED page=%ld addr=0x%lx si_code=%s lsb=%d\n",
+			       page_of(ar_addr), (unsigned long)ar_addr,
+			       ar_code == BUS_MCEERR_AR ? "BUS_MCEERR_AR" : "?", ar_lsb);
 		return 1;
 	}
 	in_touch = 1;
@@ -216,11 +224,13 @@ static int touch_page(unsigned long i)
 		fake_sigbus(i, BUS_MCEERR_AR);
 	if (check_page(i)) {
 		in_touch = 0;
-		printf("MCA-MISMATCH page=%lu (data changed without a SIGBUS)\n", i);
+		if (!touch_quiet)
+			printf("MCA-MISMATCH page=%lu (data changed without a SIGBUS)\n", i);
 		return 2;
 	}
 	in_touch = 0;
-	printf("MCA-OK page=%lu\n", i);
+	if (!touch_quiet)
+		printf("MCA-OK page=%lu\n", i);
 	return 0;
 }
 
@@ -245,6 +255,41 @@ static int touch_range(const struct opts *o, unsigned long from, unsigned long t
 	return 0;
 }
 
+/* "sweep": touch every page quietly, then one line with the outcomes;
+ * keeps going after recoveries whatever --survive says. */
+static void sweep(void)
+{
+	unsigned long i, n[3] = { 0, 0, 0 };
+
+	touch_quiet = 1;
+	for (i = 0; i < npages; i++)
+		n[touch_page(i)]++;
+	touch_quiet = 0;
+	printf("MCA-SWEEP ok=%lu recovered=%lu mismatch=%lu of %lu\n", n[0], n[1], n[2], npages);
+}
+
+/* "cpu c": run on vCPU c only from now on (the next touch faults there). */
+static void pin_cpu(const char *arg)
+{
+	cpu_set_t set;
+	unsigned long c;
+	char *end;
+
+	errno = 0;
+	c = strtoul(arg, &end, 0);
+	if (errno || *end || !*arg || c >= CPU_SETSIZE) {
+		printf("MCA-ERROR bad cpu '%s'\n", arg);
+		return;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(c, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+		printf("MCA-ERROR cpu %lu: %s\n", c, strerror(errno));
+		return;
+	}
+	printf("MCA-CPU %d\n", sched_getcpu());
+}
+
 static int setup_pages(void)
 {
 	unsigned long i;
@@ -257,6 +302,11 @@ static int setup_pages(void)
 		perror("mca-recover: mmap");
 		return -1;
 	}
+	/* Small pages only: with transparent huge pages ("always" in
+	 * Debian's kernel) an area of 512+ pages would get a huge page, and
+	 * each error would first have to split it. */
+	if (madvise(area, npages * page_size, MADV_NOHUGEPAGE) < 0)
+		printf("MCA-WARN madvise(MADV_NOHUGEPAGE) failed: %s\n", strerror(errno));
 	for (i = 0; i < npages; i++)
 		for (k = 0; k < page_size; k += sizeof(uint64_t))
 			*(uint64_t *)(area + i * page_size + k) = pattern(i, k);
@@ -306,6 +356,10 @@ static void command_loop(const struct opts *o)
 			return;
 		if (strcmp(line, "status") == 0) {
 			printf("MCA-STATUS recovered=%lu of %lu\n", recovered_count(), npages);
+		} else if (strcmp(line, "sweep") == 0) {
+			sweep();
+		} else if (strncmp(line, "cpu ", 4) == 0) {
+			pin_cpu(line + 4);
 		} else if (strcmp(line, "touch") == 0) {
 			if (touch_range(o, 0, npages - 1))
 				return;
@@ -329,7 +383,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: mca-recover [--pages N] [--wait|--no-wait] [--survive] [--early]\n"
 		"  --pages N   pages to pin and watch (default 1)\n"
-		"  --wait      read commands on stdin: touch | touch I | status | quit (default)\n"
+		"  --wait      read commands on stdin: touch | touch I | cpu C | sweep |\n"
+		"              status | quit (default)\n"
 		"  --no-wait   touch every page right after MCA-READY\n"
 		"  --survive   keep going after a recovered error (default: stop at the first)\n"
 		"  --early     prctl(PR_MCE_KILL_EARLY): get BUS_MCEERR_AO as soon as the\n"

@@ -26,6 +26,8 @@
 # and vmm_expect_boot NAME TIMEOUT_S (GUEST-READY, failing fast on the UEFI
 # shell or a guest panic), vmm_match NAME (last matched line), vmm_kill NAME,
 # vmm_alive NAME, e2e_now / e2e_secs (centisecond timing).
+# Settings passed from the host (E2E_SOAK_*, see build-l1.sh) come from
+# $E2E_ENV (default /e2e/env), read here when it exists.
 # Paths in L1: $VMM, $GUEST_KERNEL, $GUEST_INITRD, $GUEST_CMDLINE, $FW_CODE,
 # $FW_VARS (copy it before passing it as --vars), scratch dir $E2E_TMP.
 #
@@ -33,6 +35,11 @@
 # "# E2E-CHECKS: N"; tests/e2e/run.sh fails when fewer results arrive.
 # VMM names are used in file names: keep them [A-Za-z0-9_-].
 
+E2E_ENV=${E2E_ENV:-/e2e/env}
+if [ -r "$E2E_ENV" ]; then
+	# shellcheck disable=SC1090
+	. "$E2E_ENV"
+fi
 VMM=${VMM:-/usr/bin/microvm-ras}
 E2E_TMP=${E2E_TMP:-/tmp/e2e}
 GUEST_KERNEL=${GUEST_KERNEL:-/guest/Image}
