@@ -80,11 +80,12 @@ struct chain_span {
 	uint64_t skip, len;
 };
 
-/* Copy a span out of guest memory (guarded). 0 or -errno. */
-static int span_read(const struct guest_mem *gm, const struct vq_chain *c,
-		     struct chain_span s, void *dst)
+/* Copy between a span of guest memory and 'buf' (guarded copies), into the
+ * guest when 'to_guest'. 0, or -errno (-EFAULT if the span is shorter). */
+static int span_copy(const struct guest_mem *gm, const struct vq_chain *c,
+		     struct chain_span s, void *buf, bool to_guest)
 {
-	uint8_t *p = dst;
+	uint8_t *p = buf;
 	unsigned i;
 	int ret;
 
@@ -96,7 +97,8 @@ static int span_read(const struct guest_mem *gm, const struct vq_chain *c,
 			continue;
 		}
 		n = MIN(blen - s.skip, s.len);
-		ret = guest_mem_read(gm, c->buf[i].gpa + s.skip, p, n);
+		ret = to_guest ? guest_mem_write(gm, c->buf[i].gpa + s.skip, p, n) :
+				 guest_mem_read(gm, c->buf[i].gpa + s.skip, p, n);
 		if (ret)
 			return ret;
 		p += n;
@@ -106,30 +108,16 @@ static int span_read(const struct guest_mem *gm, const struct vq_chain *c,
 	return s.len ? -EFAULT : 0;
 }
 
-/* Copy into a span of guest memory (guarded). 0 or -errno. */
+static int span_read(const struct guest_mem *gm, const struct vq_chain *c,
+		     struct chain_span s, void *dst)
+{
+	return span_copy(gm, c, s, dst, false);
+}
+
 static int span_write(const struct guest_mem *gm, const struct vq_chain *c,
 		      struct chain_span s, const void *src)
 {
-	const uint8_t *p = src;
-	unsigned i;
-	int ret;
-
-	for (i = s.first; i < s.end && s.len; i++) {
-		uint64_t blen = c->buf[i].len, n;
-
-		if (s.skip >= blen) {
-			s.skip -= blen;
-			continue;
-		}
-		n = MIN(blen - s.skip, s.len);
-		ret = guest_mem_write(gm, c->buf[i].gpa + s.skip, p, n);
-		if (ret)
-			return ret;
-		p += n;
-		s.len -= n;
-		s.skip = 0;
-	}
-	return s.len ? -EFAULT : 0;
+	return span_copy(gm, c, s, (void *)src, true);
 }
 
 /* The span as iovecs (host addresses) into r. */
