@@ -712,6 +712,31 @@ static void test_reset_replaces_pages_no_signal_reported(void **state)
 					     .poisoned_pages = 2, .pages_replaced = 2 });
 }
 
+/* AO reports still in the SIGBUS ring when the guest resets (a burst right
+ * before a reboot) are taken by the reset: their pages are replaced with
+ * the others, and the next boot is never told about a page that is fine. */
+static void test_reset_takes_queued_ao_reports(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t poisoned[4];
+
+	start(fx);
+	memset(at(fx, PAGE(44)), 0xab, SZ_4K);
+	memset(at(fx, PAGE(45)), 0xcd, SZ_4K);
+	/* Two AOs arrive; the event loop has not run before the reset. */
+	send_mce(BUS_MCEERR_AO, at(fx, PAGE(44)), 12);
+	send_mce(BUS_MCEERR_AO, at(fx, PAGE(45)), 12);
+	assert_int_equal(ras_reset(fx->r), 0);
+	assert_int_equal(at(fx, PAGE(44))[0], 0);
+	assert_int_equal(at(fx, PAGE(45))[0], 0);
+	/* The loop's turn after the reset finds nothing left to report. */
+	assert_int_equal(fx->watch[0].cb(fx->watch[0].opaque, fx->watch[0].fd), 0);
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 0);
+	assert_int_equal(fx->irq.n, 0);
+	expect_stats(fx, &(struct ras_stats){ .errors_ao_signal = 2, .poisoned_pages = 2,
+					     .pages_replaced = 2 });
+}
+
 /* A device's I/O failed on a buffer over pages 49-52; page 50 is poisoned
  * and nobody said so: it is proven (the probe faults), reported once on
  * the asynchronous source and counted; the good pages are not. */
@@ -843,6 +868,7 @@ int main(void)
 		T(test_ao_burst_scan_finds_the_unsignalled_pages),
 		T(test_no_scan_without_a_hwpoison_type),
 		T(test_reset_replaces_pages_no_signal_reported),
+		T(test_reset_takes_queued_ao_reports),
 		T(test_io_error_reports_the_poisoned_page_once),
 		T(test_io_error_on_good_pages_reports_nothing),
 		T(test_io_error_trusts_the_pagemap),

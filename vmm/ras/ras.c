@@ -813,11 +813,27 @@ void ras_set_base(struct ras *r, uint64_t gpa)
 
 int ras_reset(struct ras *r)
 {
+	struct sigbus_event ev;
 	uint64_t *pages;
 	size_t n, i;
 	int ret = 0, found;
 	unsigned c;
 
+	/* AO reports still queued from the boot that ended: their pages join
+	 * the poisoned set and are replaced below with the others, so none
+	 * reaches the next boot as a stale error about a page that is fine. */
+	while (sigbus_ring_pop(&ev)) {
+		uint64_t gpa;
+
+		if (!mem_hva_to_gpa(r->d.mem, (void *)(uintptr_t)ev.addr, &gpa))
+			continue;
+		stat_add(r, &r->st.errors_ao_signal, 1);
+		scan_learn(r, ev.addr);
+		if (poison_add(r->poison, gpa) > 0) {
+			stat_add(r, &r->st.poisoned_pages, 1);
+			pr_info("memory error (AO) at guest address 0x%" PRIx64 " (during reset)", gpa);
+		}
+	}
 	/* Pages poisoned while no signal could say so are replaced too. */
 	if (r->scan) {
 		scan_learn_from_known(r);

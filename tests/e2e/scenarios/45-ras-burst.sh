@@ -7,8 +7,10 @@
 # drops AO signals while one is pending; the VMM's pagemap scan must find
 # the rest, so the guest offlines every page before the process touches
 # it: no action-required error reaches the VMM, and the process then
-# recovers from every page without bad data.
-# E2E-CHECKS: 6
+# recovers from every page without bad data. Last, a burst right before a
+# guest reset: every page is found (signal, scan, or the reset's own scan)
+# and replaced before the guest runs again.
+# E2E-CHECKS: 7
 . "${E2E_LIB:-/e2e/lib.sh}"
 
 N=rasburst
@@ -163,6 +165,52 @@ burst() {
 	fi
 }
 
+# burst_reboot K: K pages taken offline together, the guest reset right
+# behind them; prints ao-burst-reboot.
+burst_reboot() {
+	local k=$1 tag=RB i pa hpa hpas= why= p0 p1 r0 r1 list
+	guest "mkfifo /tmp/rb; mca-recover --pages $k --wait --survive <>/tmp/rb >/tmp/mrb 2>&1 & sleep 3; sed \"s/^/$tag-/\" /tmp/mrb"
+	i=0
+	while [ $i -lt "$k" ]; do
+		pa=$(page_pa $i "$tag-")
+		hpa=
+		[ -n "$pa" ] && hpa=$(host_pa "$pa")
+		if [ -z "$hpa" ]; then
+			why="no host page for guest page $i (pa '$pa')"
+			break
+		fi
+		hpas="$hpas $hpa"
+		i=$((i + 1))
+	done
+	if [ -n "$why" ]; then
+		e2e_fail ao-burst-reboot "$why"
+		return
+	fi
+	p0=$(rstat poisoned_pages)
+	r0=$(rstat pages_replaced)
+	# shellcheck disable=SC2086
+	offline_together $hpas
+	vmm_send $N 'reboot -f'
+	if ! vmm_expect $N 'replaced [0-9]+ poisoned guest pages? with fresh memory' 60 >/dev/null ||
+		! vmm_expect $N 'GUEST-READY nproc=2' 400 >/dev/null; then
+		e2e_fail ao-burst-reboot "no second boot after the burst and reset"
+		e2e_tail "$LOG"
+		return
+	fi
+	p1=$(rstat poisoned_pages)
+	r1=$(rstat pages_replaced)
+	list=$(ctl query-ras | sed -n 's/.*"poisoned":\[\([^]]*\)\].*/\1/p')
+	echo "BENCH ras ao-burst-reboot pages=$k found=$((p1 - p0)) replaced=$((r1 - r0)) signal=$(rstat errors_ao_signal) scan=$(rstat errors_ao_scan)"
+	# All K found, and every page poisoned in this VM's life replaced once
+	# (the 16 + 64 of the earlier bursts too), none left for the new boot.
+	if [ $((p1 - p0)) = "$k" ] && [ "$r1" = "$p1" ] && [ -z "$list" ]; then
+		e2e_pass ao-burst-reboot
+	else
+		e2e_fail ao-burst-reboot "found $((p1 - p0))/$k, pages_replaced $r1 of poisoned_pages $p1, still listed: '$list'"
+		e2e_tail "$LOG"
+	fi
+}
+
 rm -f "$VARS"
 vmm_start $N run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
 	--cmdline "$GUEST_CMDLINE" --memory 512M --cpus 2 --ras \
@@ -172,6 +220,7 @@ if ! guest_ready_check $N ras-burst-boot 2 400000 524288 400; then
 		e2e_fail "ao-burst$k-offlined-before-touch" "no guest"
 		e2e_fail "ao-burst$k-recovered" "no guest"
 	done
+	e2e_fail ao-burst-reboot "no guest"
 	e2e_fail ras-burst-poweroff "no guest"
 	vmm_kill $N
 	e2e_end
@@ -187,9 +236,11 @@ if [ ! -w "$HOP" ] || [ -z "$RAM_HVA" ] || [ -z "$RAM_GPA" ]; then
 		e2e_fail "ao-burst$k-offlined-before-touch" "cannot poison from L1: $HOP writable? RAM at hva '$RAM_HVA' gpa '$RAM_GPA'"
 		e2e_fail "ao-burst$k-recovered" "no burst"
 	done
+	e2e_fail ao-burst-reboot "cannot poison from L1"
 else
 	burst 16
 	burst 64
+	burst_reboot 16
 fi
 echo "RAS-BURST-STATS $(ctl query-ras | sed 's/,"poisoned":.*//')"
 vmm_send $N 'poweroff -f'
