@@ -23,19 +23,6 @@
 #define WIN MEMMAP_VIRTIO_BASE
 #define SPI IRQ_SPI_VIRTIO_BASE
 
-#define R_QUEUE_SEL	0x030
-#define R_QUEUE_NUM	0x038
-#define R_QUEUE_READY	0x044
-#define R_QUEUE_NOTIFY	0x050
-#define R_INT_STATUS	0x060
-#define R_INT_ACK	0x064
-#define R_STATUS	0x070
-#define R_DRV_FEAT	0x020
-#define R_DRV_FEAT_SEL	0x024
-#define R_DEV_FEAT	0x010
-#define R_DEV_FEAT_SEL	0x014
-#define R_DESC_LO	0x080
-
 /* The fake virtio-blk: blk.c's transport callbacks and queue loop. */
 struct fake_blk {
 	struct virtio_vdev vdev;	/* first, as every virtio model */
@@ -152,7 +139,7 @@ static void wr(struct bus *b, uint64_t off, uint32_t v)
 {
 	uint8_t buf[8] = { 0 };
 
-	if (off == R_STATUS && v == 0)
+	if (off == VMIO_STATUS && v == 0)
 		status_zeroed = true;
 	put_le32(buf, v);
 	bus_access(b, WIN + off, buf, 4, true);
@@ -167,31 +154,31 @@ static void linux_probe(struct fz *f, struct fz_ram *ram, struct bus *b)
 	uint64_t feat, ring[3] = { FZ_RAM_BASE + FZ_VQ_DESC, FZ_RAM_BASE + FZ_VQ_AVAIL,
 				   FZ_RAM_BASE + FZ_VQ_USED };
 
-	wr(b, R_STATUS, 0);
-	wr(b, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	wr(b, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(b, R_DEV_FEAT_SEL, 1);
-	feat = (uint64_t)rd(b, R_DEV_FEAT) << 32;
-	wr(b, R_DEV_FEAT_SEL, 0);
-	feat |= rd(b, R_DEV_FEAT);
+	wr(b, VMIO_STATUS, 0);
+	wr(b, VMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(b, VMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(b, VMIO_DEV_FEATURES_SEL, 1);
+	feat = (uint64_t)rd(b, VMIO_DEV_FEATURES) << 32;
+	wr(b, VMIO_DEV_FEATURES_SEL, 0);
+	feat |= rd(b, VMIO_DEV_FEATURES);
 	if (sel & 0x80)
 		feat &= fz_u64(f) | VIRTIO_BIT(VIRTIO_F_VERSION_1);
-	wr(b, R_DRV_FEAT_SEL, 0);
-	wr(b, R_DRV_FEAT, (uint32_t)feat);
-	wr(b, R_DRV_FEAT_SEL, 1);
-	wr(b, R_DRV_FEAT, (uint32_t)(feat >> 32));
-	wr(b, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+	wr(b, VMIO_DRV_FEATURES_SEL, 0);
+	wr(b, VMIO_DRV_FEATURES, (uint32_t)feat);
+	wr(b, VMIO_DRV_FEATURES_SEL, 1);
+	wr(b, VMIO_DRV_FEATURES, (uint32_t)(feat >> 32));
+	wr(b, VMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 			VIRTIO_STATUS_FEATURES_OK);
-	wr(b, R_QUEUE_SEL, 0);
-	wr(b, R_QUEUE_NUM, sel & 0x40 ? fz_u32(f) : 1u << (fz_u8(f) % 9));
+	wr(b, VMIO_QUEUE_SEL, 0);
+	wr(b, VMIO_QUEUE_NUM, sel & 0x40 ? fz_u32(f) : 1u << (fz_u8(f) % 9));
 	if (sel & 0x20)
 		ring[fz_u8(f) % 3] = fz_gpa(f, ram);
 	for (unsigned i = 0; i < 3; i++) {
-		wr(b, R_DESC_LO + 0x10 * i, (uint32_t)ring[i]);
-		wr(b, R_DESC_LO + 0x10 * i + 4, (uint32_t)(ring[i] >> 32));
+		wr(b, VMIO_QUEUE_DESC_LO + 0x10 * i, (uint32_t)ring[i]);
+		wr(b, VMIO_QUEUE_DESC_LO + 0x10 * i + 4, (uint32_t)(ring[i] >> 32));
 	}
-	wr(b, R_QUEUE_READY, 1);
-	wr(b, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+	wr(b, VMIO_QUEUE_READY, 1);
+	wr(b, VMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 			VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
 }
 
@@ -262,7 +249,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0: case 1: /* a register, 32-bit */
 			off = (fz_u8(&f) % 0x40) * 4u;
 			if (op & 0x80)
-				wr(b, off, off >= R_DESC_LO && off < 0xb0 && !(op & 0x40) ?
+				wr(b, off, off >= VMIO_QUEUE_DESC_LO && off < 0xb0 && !(op & 0x40) ?
 					   (uint32_t)fz_gpa(&f, &ram) : fz_u32(&f));
 			else
 				rd(b, off);
@@ -271,7 +258,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sz = fz_size(&f);
 			off = fz_u16(&f) % (VIRTIO_MMIO_SIZE + 8);
 			put_le64(buf, fz_u64(&f));
-			if (off == R_STATUS && sz == 4 && (op & 0x80) && !get_le32(buf))
+			if (off == VMIO_STATUS && sz == 4 && (op & 0x80) && !get_le32(buf))
 				status_zeroed = true;
 			bus_access(b, WIN + off, buf, sz, op & 0x80);
 			break;
@@ -293,14 +280,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			virtio_mmio_unlock(vd->t);
 			break;
 		case 7: /* QueueNotify (rng serves it right there) */
-			wr(b, R_QUEUE_NOTIFY, op & 0x80 ? fz_u32(&f) : 0);
+			wr(b, VMIO_QUEUE_NOTIFY, op & 0x80 ? fz_u32(&f) : 0);
 			break;
 		case 8: /* the event loop's turn (blk) */
 			if (blk)
 				fblk_process(blk);
 			break;
 		case 9:
-			wr(b, R_INT_ACK, op & 0x80 ? fz_u32(&f) : rd(b, R_INT_STATUS));
+			wr(b, VMIO_INT_ACK, op & 0x80 ? fz_u32(&f) : rd(b, VMIO_INT_STATUS));
 			break;
 		case 10:
 			if (op & 0x80)
@@ -314,13 +301,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			else
 				virtio_vdev_reset(&dev);
 			status_zeroed = true;
-			FZ_CHECK(rd(b, R_STATUS) == 0);
+			FZ_CHECK(rd(b, VMIO_STATUS) == 0);
 			break;
 		}
-		FZ_CHECK(line.level == (rd(b, R_INT_STATUS) != 0));
+		FZ_CHECK(line.level == (rd(b, VMIO_INT_STATUS) != 0));
 		if (needs_reset && !status_zeroed)
-			FZ_CHECK(rd(b, R_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
-		needs_reset = rd(b, R_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET;
+			FZ_CHECK(rd(b, VMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+		needs_reset = rd(b, VMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET;
 	}
 
 	if (is_rng) {

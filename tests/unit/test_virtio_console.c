@@ -37,25 +37,6 @@
 #define DATA     (RAM_BASE + 0x10000)
 #define BIG      (RAM_BASE + 0x40000)	/* room for 128 KiB */
 
-/* Registers (VIRTIO 1.2 section 4.2.2). */
-#define R_DEV_ID   0x008
-#define R_DEV_FEAT 0x010
-#define R_DEV_SEL  0x014
-#define R_DRV_FEAT 0x020
-#define R_DRV_SEL  0x024
-#define R_QSEL     0x030
-#define R_QNUM_MAX 0x034
-#define R_QNUM     0x038
-#define R_QREADY   0x044
-#define R_NOTIFY   0x050
-#define R_ISR      0x060
-#define R_ACK      0x064
-#define R_STATUS   0x070
-#define R_DESC     0x080
-#define R_DRIVER   0x090
-#define R_DEVICE   0x0a0
-#define R_CONFIG   0x100
-
 struct tctx {
 	uint8_t *ram;
 	struct guest_mem gm;
@@ -201,32 +182,32 @@ static uint64_t driver_init(struct tctx *t)
 	uint64_t f;
 	unsigned q;
 
-	wr(t, R_STATUS, 0);
+	wr(t, VMIO_STATUS, 0);
 	memset(P(t, DESC(0)), 0, 0x8000);
 	t->avail_idx[0] = t->avail_idx[1] = 0;
-	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(t, R_DEV_SEL, 0);
-	f = rd(t, R_DEV_FEAT);
-	wr(t, R_DEV_SEL, 1);
-	f |= (uint64_t)rd(t, R_DEV_FEAT) << 32;
+	wr(t, VMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(t, VMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(t, VMIO_DEV_FEATURES_SEL, 0);
+	f = rd(t, VMIO_DEV_FEATURES);
+	wr(t, VMIO_DEV_FEATURES_SEL, 1);
+	f |= (uint64_t)rd(t, VMIO_DEV_FEATURES) << 32;
 	f &= ~(VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC));
-	wr(t, R_DRV_SEL, 0);
-	wr(t, R_DRV_FEAT, (uint32_t)f);
-	wr(t, R_DRV_SEL, 1);
-	wr(t, R_DRV_FEAT, (uint32_t)(f >> 32));
-	wr(t, R_STATUS, 11);
-	assert_int_equal(rd(t, R_STATUS), 11);
+	wr(t, VMIO_DRV_FEATURES_SEL, 0);
+	wr(t, VMIO_DRV_FEATURES, (uint32_t)f);
+	wr(t, VMIO_DRV_FEATURES_SEL, 1);
+	wr(t, VMIO_DRV_FEATURES, (uint32_t)(f >> 32));
+	wr(t, VMIO_STATUS, 11);
+	assert_int_equal(rd(t, VMIO_STATUS), 11);
 	for (q = 0; q < 2; q++) {
-		wr(t, R_QSEL, q);
-		wr(t, R_QNUM, QSIZE);
-		wr64(t, R_DESC, DESC(q));
-		wr64(t, R_DRIVER, AVAIL(q));
-		wr64(t, R_DEVICE, USED(q));
-		wr(t, R_QREADY, 1);
+		wr(t, VMIO_QUEUE_SEL, q);
+		wr(t, VMIO_QUEUE_NUM, QSIZE);
+		wr64(t, VMIO_QUEUE_DESC_LO, DESC(q));
+		wr64(t, VMIO_QUEUE_DRIVER_LO, AVAIL(q));
+		wr64(t, VMIO_QUEUE_DEVICE_LO, USED(q));
+		wr(t, VMIO_QUEUE_READY, 1);
 	}
-	wr(t, R_STATUS, 15);
-	assert_int_equal(rd(t, R_STATUS), 15);
+	wr(t, VMIO_STATUS, 15);
+	assert_int_equal(rd(t, VMIO_STATUS), 15);
 	return f;
 }
 
@@ -303,19 +284,19 @@ static void test_ids_config(void **state)
 	struct tctx *t = *state;
 	uint64_t f, v = 0;
 
-	assert_int_equal(rd(t, R_DEV_ID), VIRTIO_ID_CONSOLE);
+	assert_int_equal(rd(t, VMIO_DEVICE_ID), VIRTIO_ID_CONSOLE);
 	f = driver_init(t);
 	/* No SIZE, MULTIPORT or EMERG_WRITE (device feature bits 0..2). */
 	assert_int_equal(f & 7, 0);
 	assert_true(f & VIRTIO_BIT(VIRTIO_F_VERSION_1));
-	wr(t, R_QSEL, 1);
-	assert_int_not_equal(rd(t, R_QNUM_MAX), 0);
-	wr(t, R_QSEL, 2);
-	assert_int_equal(rd(t, R_QNUM_MAX), 0);
+	wr(t, VMIO_QUEUE_SEL, 1);
+	assert_int_not_equal(rd(t, VMIO_QUEUE_NUM_MAX), 0);
+	wr(t, VMIO_QUEUE_SEL, 2);
+	assert_int_equal(rd(t, VMIO_QUEUE_NUM_MAX), 0);
 	/* max_nr_ports at offset 4 is 1; past the 12 bytes nothing. */
-	assert_int_equal(rd(t, R_CONFIG + 4), 1);
-	assert_int_equal(rd(t, R_CONFIG), 0);
-	assert_int_not_equal(t->d.cls->mmio->read(t->d.opaque, R_CONFIG + 12, 4, &v), 0);
+	assert_int_equal(rd(t, VMIO_CONFIG + 4), 1);
+	assert_int_equal(rd(t, VMIO_CONFIG), 0);
+	assert_int_not_equal(t->d.cls->mmio->read(t->d.opaque, VMIO_CONFIG + 12, 4, &v), 0);
 }
 
 /* A transmit chain of two readable buffers reaches the console fd. */
@@ -333,7 +314,7 @@ static void test_tx(void **state)
 	desc(t, 1, 0, DATA, 6, false, 1);
 	desc(t, 1, 1, DATA + 0x100, 6, false, -1);
 	publish(t, 1, 0);
-	wr(t, R_NOTIFY, 1);	/* copied and used at once (the guest spins) */
+	wr(t, VMIO_QUEUE_NOTIFY, 1);	/* copied and used at once (the guest spins) */
 	assert_int_equal(used_idx(t, 1), 1);
 	drain_pipe(t, out, &n, sizeof(out));
 	assert_int_equal(n, 0);	/* written by the loop */
@@ -345,7 +326,7 @@ static void test_tx(void **state)
 	used_elem(t, 1, 0, &id, &len);
 	assert_int_equal(id, 0);
 	assert_int_equal(len, 0);
-	assert_true(rd(t, R_ISR) & 1);
+	assert_true(rd(t, VMIO_INT_STATUS) & 1);
 	assert_true(t->rec.n > 0);
 	assert_int_equal(t->rec.ev[t->rec.n - 1].spi, 16);
 	assert_int_equal(t->rec.ev[t->rec.n - 1].level, 1);
@@ -383,7 +364,7 @@ static void test_rx(void **state)
 	desc(t, 0, 2, DATA + 32, 5, true, -1);
 	publish(t, 0, 0);
 	publish(t, 0, 1);
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(run(t), 0);
 	assert_int_equal(used_idx(t, 0), 2);
 	used_elem(t, 0, 0, &id, &len);
@@ -396,13 +377,13 @@ static void test_rx(void **state)
 	assert_memory_equal(P(t, DATA + 16), "456.", 4);
 	assert_memory_equal(P(t, DATA + 32), "789.", 4);
 	assert_int_equal(room(t), VCON_IN_SIZE);
-	assert_true(rd(t, R_ISR) & 1);
-	wr(t, R_ACK, 1);
+	assert_true(rd(t, VMIO_INT_STATUS) & 1);
+	wr(t, VMIO_INT_ACK, 1);
 
 	/* A buffer already waiting: input goes straight into it. */
 	desc(t, 0, 3, DATA + 48, 8, true, -1);
 	publish(t, 0, 3);
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(run(t), 0);	/* nothing to give yet */
 	assert_int_equal(used_idx(t, 0), 2);
 	assert_int_equal(input(t, "ab", 2), 2);
@@ -410,7 +391,7 @@ static void test_rx(void **state)
 	used_elem(t, 0, 2, &id, &len);
 	assert_int_equal(len, 2);
 	assert_memory_equal(P(t, DATA + 48), "ab", 2);
-	assert_true(rd(t, R_ISR) & 1);
+	assert_true(rd(t, VMIO_INT_STATUS) & 1);
 
 	/* No buffers left: the ring fills, then no room. */
 	memset(big, 'z', sizeof(big));
@@ -449,7 +430,7 @@ static void test_partial_writes(void **state)
 		desc(t, 1, i, BIG + 5000ull * i, 5000, false, -1);
 		publish(t, 1, (uint16_t)i);
 	}
-	wr(t, R_NOTIFY, 1);
+	wr(t, VMIO_QUEUE_NOTIFY, 1);
 	ret = run(t);
 	assert_int_equal(ret, VCON_RETRY_MS);
 	assert_int_equal(used_idx(t, 1), 3);	/* copied into the ring */
@@ -485,7 +466,7 @@ static void test_output_ring_full(void **state)
 	desc(t, 1, 0, BIG, 30000, false, 1);
 	desc(t, 1, 1, BIG + 30000, (uint32_t)(total - 30000), false, -1);
 	publish(t, 1, 0);
-	wr(t, R_NOTIFY, 1);
+	wr(t, VMIO_QUEUE_NOTIFY, 1);
 	assert_int_equal(run(t), VCON_RETRY_MS);
 	assert_int_equal(used_idx(t, 1), 0);
 	for (rounds = 0; rounds < 1000 && (n < total || used_idx(t, 1) != 1); rounds++) {
@@ -511,13 +492,13 @@ static void test_reset(void **state)
 	driver_init(t);
 	assert_int_equal(input(t, "stale", 5), 5);
 	t->d.cls->reset(&t->d);
-	assert_int_equal(rd(t, R_STATUS), 0);
+	assert_int_equal(rd(t, VMIO_STATUS), 0);
 	assert_int_equal(room(t), 0);
 	driver_init(t);
 	assert_int_equal(counter(t, "input-pending"), 0);
 	desc(t, 0, 0, DATA, 8, true, -1);
 	publish(t, 0, 0);
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(run(t), 0);
 	assert_int_equal(used_idx(t, 0), 0);
 	assert_int_equal(input(t, "new", 3), 3);
@@ -527,7 +508,7 @@ static void test_reset(void **state)
 	memcpy(P(t, DATA + 0x100), "ok", 2);
 	desc(t, 1, 0, DATA + 0x100, 2, false, -1);
 	publish(t, 1, 0);
-	wr(t, R_NOTIFY, 1);
+	wr(t, VMIO_QUEUE_NOTIFY, 1);
 	assert_int_equal(run(t), 0);
 	drain_pipe(t, out, &n, sizeof(out));
 	assert_int_equal(n, 2);
@@ -545,9 +526,9 @@ static void test_malformed(void **state)
 	driver_init(t);
 	desc(t, 1, 0, RAM_BASE + RAM_SIZE - 8, 64, false, -1);
 	publish(t, 1, 0);
-	wr(t, R_NOTIFY, 1);
+	wr(t, VMIO_QUEUE_NOTIFY, 1);
 	assert_int_equal(run(t), 0);
-	assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	assert_true(rd(t, VMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	assert_int_equal(used_idx(t, 1), 0);
 	drain_pipe(t, out, &n, sizeof(out));
 	assert_int_equal(n, 0);
@@ -571,14 +552,14 @@ static void test_poisoned_buffers(void **state)
 	desc(t, 1, 0, DATA, 4, false, 1);
 	desc(t, 1, 1, DATA + 0x1000, 16, false, -1);
 	publish(t, 1, 0);
-	wr(t, R_NOTIFY, 1);
+	wr(t, VMIO_QUEUE_NOTIFY, 1);
 	assert_int_equal(used_idx(t, 1), 1);
 	assert_int_equal(run(t), 0);
 	drain_pipe(t, out, &n, sizeof(out));
 	assert_int_equal(n, 4);
 	assert_memory_equal(out, "good", 4);
 	assert_int_equal(counter(t, "dropped"), 16);
-	assert_false(rd(t, R_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	assert_false(rd(t, VMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 
 	desc(t, 0, 0, DATA + 0x1000, 8, true, -1);
 	desc(t, 0, 1, DATA + 0x2000, 8, true, -1);

@@ -38,22 +38,6 @@
 #define BAD   (RAM_BASE + RAM_SIZE - 4096)	/* PROT_NONE: "poisoned" */
 #define QSIZE 16
 
-/* Registers (VIRTIO 1.2 section 4.2.2). */
-#define R_DEV_FEAT 0x010
-#define R_DEV_SEL  0x014
-#define R_DRV_FEAT 0x020
-#define R_DRV_SEL  0x024
-#define R_QSEL     0x030
-#define R_QNUM     0x038
-#define R_QREADY   0x044
-#define R_NOTIFY   0x050
-#define R_ISR      0x060
-#define R_STATUS   0x070
-#define R_DESC     0x080
-#define R_DRIVER   0x090
-#define R_DEVICE   0x0a0
-#define R_CONFIG   0x100
-
 struct tctx {
 	uint8_t *ram;
 	struct guest_mem gm;
@@ -226,31 +210,31 @@ static uint64_t driver_init(struct tctx *t)
 
 	memset(P(t, DESC), 0, 0x3000);
 	t->avail_idx = 0;
-	wr(t, R_STATUS, 0);
-	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(t, R_DEV_SEL, 0);
-	f = rd(t, R_DEV_FEAT);
-	wr(t, R_DEV_SEL, 1);
-	f |= (uint64_t)rd(t, R_DEV_FEAT) << 32;
+	wr(t, VMIO_STATUS, 0);
+	wr(t, VMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(t, VMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(t, VMIO_DEV_FEATURES_SEL, 0);
+	f = rd(t, VMIO_DEV_FEATURES);
+	wr(t, VMIO_DEV_FEATURES_SEL, 1);
+	f |= (uint64_t)rd(t, VMIO_DEV_FEATURES) << 32;
 	f &= ~(VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC));
-	wr(t, R_DRV_SEL, 0);
-	wr(t, R_DRV_FEAT, (uint32_t)f);
-	wr(t, R_DRV_SEL, 1);
-	wr(t, R_DRV_FEAT, (uint32_t)(f >> 32));
-	wr(t, R_STATUS, 11);
-	assert_int_equal(rd(t, R_STATUS), 11);
-	wr(t, R_QSEL, 0);
-	wr(t, R_QNUM, QSIZE);
-	wr(t, R_DESC, (uint32_t)DESC);
-	wr(t, R_DESC + 4, (uint32_t)(DESC >> 32));
-	wr(t, R_DRIVER, (uint32_t)AVAIL);
-	wr(t, R_DRIVER + 4, (uint32_t)(AVAIL >> 32));
-	wr(t, R_DEVICE, (uint32_t)USED);
-	wr(t, R_DEVICE + 4, (uint32_t)(USED >> 32));
-	wr(t, R_QREADY, 1);
-	wr(t, R_STATUS, 15);
-	assert_int_equal(rd(t, R_STATUS), 15);
+	wr(t, VMIO_DRV_FEATURES_SEL, 0);
+	wr(t, VMIO_DRV_FEATURES, (uint32_t)f);
+	wr(t, VMIO_DRV_FEATURES_SEL, 1);
+	wr(t, VMIO_DRV_FEATURES, (uint32_t)(f >> 32));
+	wr(t, VMIO_STATUS, 11);
+	assert_int_equal(rd(t, VMIO_STATUS), 11);
+	wr(t, VMIO_QUEUE_SEL, 0);
+	wr(t, VMIO_QUEUE_NUM, QSIZE);
+	wr(t, VMIO_QUEUE_DESC_LO, (uint32_t)DESC);
+	wr(t, VMIO_QUEUE_DESC_LO + 4, (uint32_t)(DESC >> 32));
+	wr(t, VMIO_QUEUE_DRIVER_LO, (uint32_t)AVAIL);
+	wr(t, VMIO_QUEUE_DRIVER_LO + 4, (uint32_t)(AVAIL >> 32));
+	wr(t, VMIO_QUEUE_DEVICE_LO, (uint32_t)USED);
+	wr(t, VMIO_QUEUE_DEVICE_LO + 4, (uint32_t)(USED >> 32));
+	wr(t, VMIO_QUEUE_READY, 1);
+	wr(t, VMIO_STATUS, 15);
+	assert_int_equal(rd(t, VMIO_STATUS), 15);
 	return f;
 }
 
@@ -315,9 +299,9 @@ static void test_blk_config(void **state)
 	assert_true(f & VIRTIO_BIT(VIRTIO_BLK_F_DISCARD));
 	assert_false(f & VIRTIO_BIT(VIRTIO_BLK_F_RO));
 	/* capacity: 1 MiB = 2048 sectors, read as one 8-byte access. */
-	assert_int_equal(t->d.cls->mmio->read(t->d.opaque, R_CONFIG, 8, &v), 0);
+	assert_int_equal(t->d.cls->mmio->read(t->d.opaque, VMIO_CONFIG, 8, &v), 0);
 	assert_int_equal(v, 2048);
-	assert_int_equal(rd(t, R_CONFIG + BLK_CFG_BLK_SIZE), 512);
+	assert_int_equal(rd(t, VMIO_CONFIG + BLK_CFG_BLK_SIZE), 512);
 }
 
 static void test_blk_write_read(void **state)
@@ -338,7 +322,7 @@ static void test_blk_write_read(void **state)
 	desc(t, 1, DATA, 4096, false, 2);
 	desc(t, 2, STAT, 1, true, -1);
 	publish(t, 0);
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	run_until(t, 1);
 	used_elem(t, 0, &id, &len);
 	assert_int_equal(id, 0);
@@ -347,7 +331,7 @@ static void test_blk_write_read(void **state)
 	assert_int_equal(pread(t->fd, back, 4096, 8 * 512), 4096);
 	assert_memory_equal(back, P(t, DATA), 4096);
 	/* The used-buffer interrupt was raised. */
-	assert_true(rd(t, R_ISR) & 1);
+	assert_true(rd(t, VMIO_INT_STATUS) & 1);
 	assert_true(t->rec.n > 0);
 	assert_int_equal(t->rec.ev[t->rec.n - 1].spi, 16);
 	assert_int_equal(t->rec.ev[t->rec.n - 1].level, 1);
@@ -365,7 +349,7 @@ static void test_blk_write_read(void **state)
 	desc(t, 8, STAT + 2, 1, true, -1);
 	publish(t, 3);
 	publish(t, 6);
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	run_until(t, 3);
 	assert_memory_equal(P(t, DATA + 0x8000), back, 4096);
 	assert_memory_equal(P(t, DATA + 0xc000), "vdev-serial\0\0\0\0\0\0\0\0", 20);
@@ -390,9 +374,9 @@ static void test_blk_malformed(void **state)
 	desc(t, 0, HDR, 8, false, 1);
 	desc(t, 1, STAT, 1, true, -1);
 	publish(t, 0);
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(t->wcb(t->wopaque, t->wfd), 0);
-	assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	assert_true(rd(t, VMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	assert_int_equal(used_idx(t), 0);
 	/* After a reset the device works again. */
 	driver_init(t);
@@ -400,7 +384,7 @@ static void test_blk_malformed(void **state)
 	desc(t, 0, HDR, 16, false, 1);
 	desc(t, 1, STAT, 1, true, -1);
 	publish(t, 0);
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	run_until(t, 1);
 	assert_int_equal(*P(t, STAT), VIRTIO_BLK_S_OK);
 }
@@ -422,10 +406,10 @@ static void test_blk_reset_inflight(void **state)
 		*P(t, STAT + i) = 0xaa;
 		publish(t, (uint16_t)(3 * i));
 	}
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(t->wcb(t->wopaque, t->wfd), 0);	/* submits */
 	t->d.cls->reset(&t->d);
-	assert_int_equal(rd(t, R_STATUS), 0);
+	assert_int_equal(rd(t, VMIO_STATUS), 0);
 	usleep(20000);
 	assert_int_equal(t->wcb(t->wopaque, t->wfd), 0);
 	assert_int_equal(used_idx(t), 0);
@@ -448,7 +432,7 @@ static void test_blk_readonly(void **state)
 	desc(t, 1, DATA, 512, false, 2);
 	desc(t, 2, STAT, 1, true, -1);
 	publish(t, 0);
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	run_until(t, 1);
 	assert_int_equal(*P(t, STAT), VIRTIO_BLK_S_IOERR);
 }
@@ -475,7 +459,7 @@ static void test_blk_poisoned_buffer(void **state)
 	desc(t, 2, BAD, 4096, false, 3);
 	desc(t, 3, STAT, 1, true, -1);
 	publish(t, 0);
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	run_until(t, 1);
 	used_elem(t, 0, &id, &len);
 	assert_int_equal(id, 0);
@@ -494,7 +478,7 @@ static void test_blk_poisoned_buffer(void **state)
 	desc(t, 5, BAD + 512, 1024, true, 6);
 	desc(t, 6, STAT + 1, 1, true, -1);
 	publish(t, 4);
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	run_until(t, 2);
 	assert_int_equal(*P(t, STAT + 1), VIRTIO_BLK_S_IOERR);
 	assert_int_equal(t->nreports, 3);
@@ -513,7 +497,7 @@ static void test_blk_poisoned_buffer(void **state)
 	desc(t, 11, DATA, 4096, false, 12);
 	desc(t, 12, STAT + 3, 1, true, -1);
 	publish(t, 10);
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	run_until(t, 4);
 	assert_int_equal(*P(t, STAT + 2), VIRTIO_BLK_S_OK);
 	assert_int_equal(*P(t, STAT + 3), VIRTIO_BLK_S_IOERR);
@@ -539,7 +523,7 @@ static void test_blk_poisoned_buffer_without_ras(void **state)
 	desc(t, 1, BAD, 4096, true, 2);
 	desc(t, 2, STAT, 1, true, -1);
 	publish(t, 0);
-	wr(t, R_NOTIFY, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
 	run_until(t, 1);
 	assert_int_equal(*P(t, STAT), VIRTIO_BLK_S_IOERR);
 	assert_int_equal(t->nreports, 0);
@@ -560,12 +544,12 @@ static void test_rng(void **state)
 	desc(t, 0, DATA, 32, true, 1);
 	desc(t, 1, DATA + 32, 16, true, -1);
 	publish(t, 0);
-	wr(t, R_NOTIFY, 0);	/* served on the notifying thread */
+	wr(t, VMIO_QUEUE_NOTIFY, 0);	/* served on the notifying thread */
 	assert_int_equal(used_idx(t), 1);
 	used_elem(t, 0, &id, &len);
 	assert_int_equal(id, 0);
 	assert_int_equal(len, 48);
-	assert_true(rd(t, R_ISR) & 1);
+	assert_true(rd(t, VMIO_INT_STATUS) & 1);
 	assert_int_equal(*P(t, DATA + 48), 0xaa);
 }
 

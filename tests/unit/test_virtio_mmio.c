@@ -23,35 +23,6 @@
 #include "virtio/mmio.h"
 #include "vring_driver.h"
 
-#define MAGIC		0x000
-#define VERSION		0x004
-#define DEVICE_ID	0x008
-#define VENDOR_ID	0x00c
-#define DEV_FEAT	0x010
-#define DEV_FEAT_SEL	0x014
-#define DRV_FEAT	0x020
-#define DRV_FEAT_SEL	0x024
-#define QUEUE_SEL	0x030
-#define QUEUE_NUM_MAX	0x034
-#define QUEUE_NUM	0x038
-#define QUEUE_READY	0x044
-#define QUEUE_NOTIFY	0x050
-#define INT_STATUS	0x060
-#define INT_ACK		0x064
-#define STATUS		0x070
-#define DESC_LO		0x080
-#define DESC_HI		0x084
-#define DRIVER_LO	0x090
-#define DRIVER_HI	0x094
-#define DEVICE_LO	0x0a0
-#define DEVICE_HI	0x0a4
-#define SHM_SEL		0x0ac
-#define SHM_LEN_LO	0x0b0
-#define SHM_LEN_HI	0x0b4
-#define QUEUE_RESET	0x0c0
-#define CONFIG_GEN	0x0fc
-#define CONFIG		0x100
-
 #define S_ACK  VIRTIO_STATUS_ACKNOWLEDGE
 #define S_DRV  VIRTIO_STATUS_DRIVER
 #define S_FOK  VIRTIO_STATUS_FEATURES_OK
@@ -176,7 +147,7 @@ static void wr(struct ctx *c, uint64_t off, uint32_t v)
 
 static void set_status(struct ctx *c, uint32_t bits)
 {
-	wr(c, STATUS, rd(c, STATUS) | bits);
+	wr(c, VMIO_STATUS, rd(c, VMIO_STATUS) | bits);
 }
 
 /* Features as Linux negotiates them: read both words, write both words. */
@@ -184,18 +155,18 @@ static uint64_t read_features(struct ctx *c)
 {
 	uint64_t f;
 
-	wr(c, DEV_FEAT_SEL, 1);
-	f = (uint64_t)rd(c, DEV_FEAT) << 32;
-	wr(c, DEV_FEAT_SEL, 0);
-	return f | rd(c, DEV_FEAT);
+	wr(c, VMIO_DEV_FEATURES_SEL, 1);
+	f = (uint64_t)rd(c, VMIO_DEV_FEATURES) << 32;
+	wr(c, VMIO_DEV_FEATURES_SEL, 0);
+	return f | rd(c, VMIO_DEV_FEATURES);
 }
 
 static void write_features(struct ctx *c, uint64_t f)
 {
-	wr(c, DRV_FEAT_SEL, 1);
-	wr(c, DRV_FEAT, (uint32_t)(f >> 32));
-	wr(c, DRV_FEAT_SEL, 0);
-	wr(c, DRV_FEAT, (uint32_t)f);
+	wr(c, VMIO_DRV_FEATURES_SEL, 1);
+	wr(c, VMIO_DRV_FEATURES, (uint32_t)(f >> 32));
+	wr(c, VMIO_DRV_FEATURES_SEL, 0);
+	wr(c, VMIO_DRV_FEATURES, (uint32_t)f);
 }
 
 /* Queue q of 'num' entries, rings laid out by the driver helper. */
@@ -204,34 +175,34 @@ static void setup_queue(struct ctx *c, unsigned q, uint32_t num)
 	struct vring_drv *d = &c->drv[q];
 
 	drv_init(d, &c->ram, FAKE_RAM_BASE + 0x8000 * q, (uint16_t)num);
-	wr(c, QUEUE_SEL, q);
-	assert_int_equal(rd(c, QUEUE_READY), 0);
-	assert_int_equal(rd(c, QUEUE_NUM_MAX), VQ_MAX_SIZE);
-	wr(c, QUEUE_NUM, num);
-	wr(c, DESC_LO, (uint32_t)d->desc);
-	wr(c, DESC_HI, (uint32_t)(d->desc >> 32));
-	wr(c, DRIVER_LO, (uint32_t)d->avail);
-	wr(c, DRIVER_HI, (uint32_t)(d->avail >> 32));
-	wr(c, DEVICE_LO, (uint32_t)d->used);
-	wr(c, DEVICE_HI, (uint32_t)(d->used >> 32));
-	wr(c, QUEUE_READY, 1);
+	wr(c, VMIO_QUEUE_SEL, q);
+	assert_int_equal(rd(c, VMIO_QUEUE_READY), 0);
+	assert_int_equal(rd(c, VMIO_QUEUE_NUM_MAX), VQ_MAX_SIZE);
+	wr(c, VMIO_QUEUE_NUM, num);
+	wr(c, VMIO_QUEUE_DESC_LO, (uint32_t)d->desc);
+	wr(c, VMIO_QUEUE_DESC_HI, (uint32_t)(d->desc >> 32));
+	wr(c, VMIO_QUEUE_DRIVER_LO, (uint32_t)d->avail);
+	wr(c, VMIO_QUEUE_DRIVER_HI, (uint32_t)(d->avail >> 32));
+	wr(c, VMIO_QUEUE_DEVICE_LO, (uint32_t)d->used);
+	wr(c, VMIO_QUEUE_DEVICE_HI, (uint32_t)(d->used >> 32));
+	wr(c, VMIO_QUEUE_READY, 1);
 }
 
 /* Linux's virtio_mmio probe + virtio_dev_probe, up to DRIVER_OK. */
 static void probe(struct ctx *c, uint64_t want)
 {
-	assert_int_equal(rd(c, MAGIC), 0x74726976);
-	assert_int_equal(rd(c, VERSION), 2);
-	assert_int_equal(rd(c, DEVICE_ID), VIRTIO_ID_BLOCK);
-	assert_int_equal(rd(c, VENDOR_ID), 0x5252564d);
-	wr(c, STATUS, 0);
+	assert_int_equal(rd(c, VMIO_MAGIC), 0x74726976);
+	assert_int_equal(rd(c, VMIO_VERSION), 2);
+	assert_int_equal(rd(c, VMIO_DEVICE_ID), VIRTIO_ID_BLOCK);
+	assert_int_equal(rd(c, VMIO_VENDOR_ID), 0x5252564d);
+	wr(c, VMIO_STATUS, 0);
 	set_status(c, S_ACK);
 	set_status(c, S_DRV);
 	write_features(c, read_features(c) & want);
 	set_status(c, S_FOK);
-	assert_true(rd(c, STATUS) & S_FOK);
+	assert_true(rd(c, VMIO_STATUS) & S_FOK);
 	setup_queue(c, 0, 16);
-	assert_int_equal(rd(c, QUEUE_READY), 1);
+	assert_int_equal(rd(c, VMIO_QUEUE_READY), 1);
 	setup_queue(c, 1, 8);
 	set_status(c, S_DOK);
 }
@@ -248,13 +219,13 @@ static void test_probe(void **state)
 	assert_int_equal(offered, DEV_FEATURE_LO | DEV_FEATURE_HI |
 			 VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
 			 VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
-	wr(c, DEV_FEAT_SEL, 2);
-	assert_int_equal(rd(c, DEV_FEAT), 0);
+	wr(c, VMIO_DEV_FEATURES_SEL, 2);
+	assert_int_equal(rd(c, VMIO_DEV_FEATURES), 0);
 	probe(c, want);
 	assert_int_equal(c->dev.activated, 1);
 	assert_int_equal(c->dev.features, want);
 	assert_int_equal(virtio_mmio_features(c->t), want);
-	assert_int_equal(rd(c, STATUS), S_ACK | S_DRV | S_FOK | S_DOK);
+	assert_int_equal(rd(c, VMIO_STATUS), S_ACK | S_DRV | S_FOK | S_DOK);
 	/* The queues run with what was negotiated and written. */
 	vq = virtio_mmio_queue(c->t, 0);
 	assert_non_null(vq);
@@ -268,14 +239,14 @@ static void test_probe(void **state)
 	assert_int_equal(virtio_mmio_queue(c->t, 1)->size, 8);
 	assert_null(virtio_mmio_queue(c->t, 2));
 	/* Queue 2 does not exist. */
-	wr(c, QUEUE_SEL, 2);
-	assert_int_equal(rd(c, QUEUE_NUM_MAX), 0);
-	wr(c, QUEUE_READY, 1);
-	assert_int_equal(rd(c, QUEUE_READY), 0);
+	wr(c, VMIO_QUEUE_SEL, 2);
+	assert_int_equal(rd(c, VMIO_QUEUE_NUM_MAX), 0);
+	wr(c, VMIO_QUEUE_READY, 1);
+	assert_int_equal(rd(c, VMIO_QUEUE_READY), 0);
 	/* No shared memory regions. */
-	wr(c, SHM_SEL, 0);
-	assert_int_equal(rd(c, SHM_LEN_LO), 0xffffffff);
-	assert_int_equal(rd(c, SHM_LEN_HI), 0xffffffff);
+	wr(c, VMIO_SHM_SEL, 0);
+	assert_int_equal(rd(c, VMIO_SHM_LEN_LO), 0xffffffff);
+	assert_int_equal(rd(c, VMIO_SHM_LEN_HI), 0xffffffff);
 }
 
 /* A driver without VERSION_1 (legacy) or with a feature never offered. */
@@ -286,29 +257,29 @@ static void test_features_refused(void **state)
 	set_status(c, S_ACK | S_DRV);
 	write_features(c, VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
 	set_status(c, S_FOK);
-	assert_int_equal(rd(c, STATUS), S_ACK | S_DRV);
+	assert_int_equal(rd(c, VMIO_STATUS), S_ACK | S_DRV);
 	/* Queues cannot be started without FEATURES_OK. */
 	setup_queue(c, 0, 8);
-	assert_int_equal(rd(c, QUEUE_READY), 0);
-	wr(c, STATUS, 0);
-	assert_int_equal(rd(c, STATUS), 0);
+	assert_int_equal(rd(c, VMIO_QUEUE_READY), 0);
+	wr(c, VMIO_STATUS, 0);
+	assert_int_equal(rd(c, VMIO_STATUS), 0);
 
 	set_status(c, S_ACK | S_DRV);
 	write_features(c, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(50));
 	set_status(c, S_FOK);
-	assert_false(rd(c, STATUS) & S_FOK);
+	assert_false(rd(c, VMIO_STATUS) & S_FOK);
 	/* DRIVER_OK without FEATURES_OK: not activated, needs reset. */
 	set_status(c, S_DOK);
 	assert_int_equal(c->dev.activated, 0);
-	assert_false(rd(c, STATUS) & S_DOK);
-	assert_true(rd(c, STATUS) & S_NRST);
+	assert_false(rd(c, VMIO_STATUS) & S_DOK);
+	assert_true(rd(c, VMIO_STATUS) & S_NRST);
 
 	/* A proper retry after reset works; features are then frozen. */
-	wr(c, STATUS, 0);
+	wr(c, VMIO_STATUS, 0);
 	set_status(c, S_ACK | S_DRV);
 	write_features(c, VIRTIO_BIT(VIRTIO_F_VERSION_1));
 	set_status(c, S_FOK);
-	assert_true(rd(c, STATUS) & S_FOK);
+	assert_true(rd(c, VMIO_STATUS) & S_FOK);
 	write_features(c, VIRTIO_BIT(VIRTIO_F_VERSION_1) | DEV_FEATURE_LO);
 	set_status(c, S_DOK);
 	assert_int_equal(c->dev.features, VIRTIO_BIT(VIRTIO_F_VERSION_1));
@@ -322,20 +293,20 @@ static void test_notify_gating(void **state)
 	write_features(c, VIRTIO_BIT(VIRTIO_F_VERSION_1));
 	set_status(c, S_FOK);
 	setup_queue(c, 0, 8);
-	wr(c, QUEUE_NOTIFY, 0);
+	wr(c, VMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(c->dev.notifies, 0);		/* before DRIVER_OK */
 	set_status(c, S_DOK);
-	wr(c, QUEUE_NOTIFY, 1);
+	wr(c, VMIO_QUEUE_NOTIFY, 1);
 	assert_int_equal(c->dev.notifies, 1);
 	assert_int_equal(c->dev.last_q, 1);
-	wr(c, QUEUE_NOTIFY, 2);				/* no such queue */
-	wr(c, QUEUE_NOTIFY, 0xffffffff);
+	wr(c, VMIO_QUEUE_NOTIFY, 2);				/* no such queue */
+	wr(c, VMIO_QUEUE_NOTIFY, 0xffffffff);
 	assert_int_equal(c->dev.notifies, 1);
 	/* Once the device needs a reset, it does not work on queues. */
 	virtio_mmio_lock(c->t);
 	virtio_mmio_needs_reset(c->t);
 	virtio_mmio_unlock(c->t);
-	wr(c, QUEUE_NOTIFY, 0);
+	wr(c, VMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(c->dev.notifies, 1);
 }
 
@@ -360,24 +331,24 @@ static void test_interrupts(void **state)
 
 	probe(c, VIRTIO_BIT(VIRTIO_F_VERSION_1));
 	assert_int_equal(c->rec.n, 0);
-	assert_int_equal(rd(c, INT_STATUS), 0);
+	assert_int_equal(rd(c, VMIO_INT_STATUS), 0);
 	drv_desc(&c->drv[0], 0, FAKE_RAM_BASE + 0x20000, 4, DRV_F_WRITE, 0);
 	drv_publish(&c->drv[0], 0);
 	complete_one(c, 0);
 	assert_true(drv_get_used(&c->drv[0], &id, &len));
 	assert_int_equal(len, 4);
-	assert_int_equal(rd(c, INT_STATUS), VIRTIO_MMIO_INT_VRING);
+	assert_int_equal(rd(c, VMIO_INT_STATUS), VIRTIO_MMIO_INT_VRING);
 	assert_int_equal(irq_recorder_level(&c->rec), 1);
 	assert_int_equal(irq_recorder_rises(&c->rec, TEST_SPI), 1);
-	wr(c, INT_ACK, VIRTIO_MMIO_INT_VRING);
-	assert_int_equal(rd(c, INT_STATUS), 0);
+	wr(c, VMIO_INT_ACK, VIRTIO_MMIO_INT_VRING);
+	assert_int_equal(rd(c, VMIO_INT_STATUS), 0);
 	assert_int_equal(irq_recorder_level(&c->rec), 0);
 
 	/* The driver masked interrupts (NO_INTERRUPT): none. */
 	drv_set_avail_flags(&c->drv[0], 1);
 	drv_publish(&c->drv[0], 0);
 	complete_one(c, 0);
-	assert_int_equal(rd(c, INT_STATUS), 0);
+	assert_int_equal(rd(c, VMIO_INT_STATUS), 0);
 	assert_int_equal(irq_recorder_rises(&c->rec, TEST_SPI), 1);
 	drv_set_avail_flags(&c->drv[0], 0);
 
@@ -390,10 +361,10 @@ static void test_interrupts(void **state)
 	virtio_mmio_lock(c->t);
 	virtio_mmio_config_changed(c->t);
 	virtio_mmio_unlock(c->t);
-	assert_int_equal(rd(c, INT_STATUS), VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
+	assert_int_equal(rd(c, VMIO_INT_STATUS), VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
 	assert_int_equal(irq_recorder_rises(&c->rec, TEST_SPI), 3);
-	wr(c, INT_ACK, VIRTIO_MMIO_INT_VRING);
-	assert_int_equal(rd(c, INT_STATUS), VIRTIO_MMIO_INT_CONFIG);
+	wr(c, VMIO_INT_ACK, VIRTIO_MMIO_INT_VRING);
+	assert_int_equal(rd(c, VMIO_INT_STATUS), VIRTIO_MMIO_INT_CONFIG);
 	assert_int_equal(irq_recorder_level(&c->rec), 1);
 	assert_int_equal(irq_recorder_rises(&c->rec, TEST_SPI), 4);
 	/* The same cause again while pending: no extra edge. */
@@ -401,12 +372,12 @@ static void test_interrupts(void **state)
 	virtio_mmio_config_changed(c->t);
 	virtio_mmio_unlock(c->t);
 	assert_int_equal(irq_recorder_rises(&c->rec, TEST_SPI), 4);
-	wr(c, INT_ACK, VIRTIO_MMIO_INT_CONFIG);
+	wr(c, VMIO_INT_ACK, VIRTIO_MMIO_INT_CONFIG);
 	assert_int_equal(irq_recorder_level(&c->rec), 0);
-	assert_int_equal(rd(c, CONFIG_GEN), 2);
+	assert_int_equal(rd(c, VMIO_CONFIG_GEN), 2);
 	/* Writes to InterruptStatus (read-only) are ignored. */
-	wr(c, INT_STATUS, 3);
-	assert_int_equal(rd(c, INT_STATUS), 0);
+	wr(c, VMIO_INT_STATUS, 3);
+	assert_int_equal(rd(c, VMIO_INT_STATUS), 0);
 }
 
 static void test_config_space(void **state)
@@ -415,37 +386,37 @@ static void test_config_space(void **state)
 	const struct bus_dev_ops *ops = &virtio_mmio_bus_ops;
 	uint64_t v;
 
-	assert_int_equal(ops->read(c->t, CONFIG + 1, 1, &v), 0);
+	assert_int_equal(ops->read(c->t, VMIO_CONFIG + 1, 1, &v), 0);
 	assert_int_equal(v, 0x22);
-	assert_int_equal(ops->read(c->t, CONFIG + 2, 2, &v), 0);
+	assert_int_equal(ops->read(c->t, VMIO_CONFIG + 2, 2, &v), 0);
 	assert_int_equal(v, 0x4433);
-	assert_int_equal(ops->read(c->t, CONFIG + 4, 4, &v), 0);
+	assert_int_equal(ops->read(c->t, VMIO_CONFIG + 4, 4, &v), 0);
 	assert_int_equal(v, 0x88776655);
-	assert_int_equal(ops->read(c->t, CONFIG, 8, &v), 0);
+	assert_int_equal(ops->read(c->t, VMIO_CONFIG, 8, &v), 0);
 	assert_int_equal(v, 0x8877665544332211ULL);
-	assert_int_equal(ops->read(c->t, CONFIG + 11, 1, &v), 0);
+	assert_int_equal(ops->read(c->t, VMIO_CONFIG + 11, 1, &v), 0);
 	assert_int_equal(v, 0xcc);
 	/* Past the config length, misaligned. */
-	assert_int_equal(ops->read(c->t, CONFIG + 12, 1, &v), -EINVAL);
-	assert_int_equal(ops->read(c->t, CONFIG + 8, 8, &v), -EINVAL);
-	assert_int_equal(ops->read(c->t, CONFIG + 1, 2, &v), -EINVAL);
-	assert_int_equal(ops->read(c->t, CONFIG + 2, 4, &v), -EINVAL);
+	assert_int_equal(ops->read(c->t, VMIO_CONFIG + 12, 1, &v), -EINVAL);
+	assert_int_equal(ops->read(c->t, VMIO_CONFIG + 8, 8, &v), -EINVAL);
+	assert_int_equal(ops->read(c->t, VMIO_CONFIG + 1, 2, &v), -EINVAL);
+	assert_int_equal(ops->read(c->t, VMIO_CONFIG + 2, 4, &v), -EINVAL);
 	/* Writes reach the device's callback, little-endian. */
-	assert_int_equal(ops->write(c->t, CONFIG + 4, 2, 0xbeef), 0);
+	assert_int_equal(ops->write(c->t, VMIO_CONFIG + 4, 2, 0xbeef), 0);
 	assert_int_equal(c->dev.wrote_off, 4);
 	assert_int_equal(c->dev.wrote_len, 2);
 	assert_int_equal(c->dev.wrote[0], 0xef);
 	assert_int_equal(c->dev.wrote[1], 0xbe);
-	assert_int_equal(ops->write(c->t, CONFIG + 12, 4, 0), -EINVAL);
+	assert_int_equal(ops->write(c->t, VMIO_CONFIG + 12, 4, 0), -EINVAL);
 
 	/* ConfigGeneration moves on every change. */
-	assert_int_equal(rd(c, CONFIG_GEN), 0);
+	assert_int_equal(rd(c, VMIO_CONFIG_GEN), 0);
 	virtio_mmio_lock(c->t);
 	virtio_mmio_config_changed(c->t);
 	virtio_mmio_unlock(c->t);
-	assert_int_equal(rd(c, CONFIG_GEN), 1);
+	assert_int_equal(rd(c, VMIO_CONFIG_GEN), 1);
 	/* Before DRIVER_OK no interrupt is sent. */
-	assert_int_equal(rd(c, INT_STATUS), 0);
+	assert_int_equal(rd(c, VMIO_INT_STATUS), 0);
 	assert_int_equal(c->rec.n, 0);
 }
 
@@ -459,17 +430,17 @@ static void test_reset(void **state)
 	complete_one(c, 0);
 	assert_int_equal(irq_recorder_level(&c->rec), 1);
 	assert_int_equal(c->dev.resets, 1);		/* the probe's own reset */
-	wr(c, STATUS, 0);
+	wr(c, VMIO_STATUS, 0);
 	assert_int_equal(c->dev.resets, 2);
-	assert_int_equal(rd(c, STATUS), 0);
-	assert_int_equal(rd(c, INT_STATUS), 0);
+	assert_int_equal(rd(c, VMIO_STATUS), 0);
+	assert_int_equal(rd(c, VMIO_INT_STATUS), 0);
 	assert_int_equal(irq_recorder_level(&c->rec), 0);
 	assert_false(virtio_mmio_queue(c->t, 0)->enabled);
 	assert_false(virtio_mmio_queue(c->t, 1)->enabled);
 	assert_int_equal(virtio_mmio_features(c->t), 0);
-	wr(c, QUEUE_SEL, 0);
-	assert_int_equal(rd(c, QUEUE_READY), 0);
-	wr(c, QUEUE_NOTIFY, 0);
+	wr(c, VMIO_QUEUE_SEL, 0);
+	assert_int_equal(rd(c, VMIO_QUEUE_READY), 0);
+	wr(c, VMIO_QUEUE_NOTIFY, 0);
 	assert_int_equal(c->dev.notifies, 0);
 
 	/* A VM reset does the same; the device comes back fully. */
@@ -478,7 +449,7 @@ static void test_reset(void **state)
 	assert_int_equal(c->dev.activated, 2);
 	virtio_mmio_reset(c->t);
 	assert_int_equal(c->dev.resets, 4);
-	assert_int_equal(rd(c, STATUS), 0);
+	assert_int_equal(rd(c, VMIO_STATUS), 0);
 	assert_false(virtio_mmio_queue(c->t, 0)->enabled);
 }
 
@@ -494,24 +465,24 @@ static void test_queue_registers(void **state)
 	set_status(c, S_FOK);
 	setup_queue(c, 0, 8);
 	assert_true(vq->enabled);
-	wr(c, QUEUE_NUM, 4);
-	wr(c, DESC_LO, 0x1000);
-	wr(c, QUEUE_READY, 0);
+	wr(c, VMIO_QUEUE_NUM, 4);
+	wr(c, VMIO_QUEUE_DESC_LO, 0x1000);
+	wr(c, VMIO_QUEUE_READY, 0);
 	assert_false(vq->enabled);
-	assert_int_equal(rd(c, QUEUE_READY), 0);
-	wr(c, QUEUE_READY, 1);
+	assert_int_equal(rd(c, VMIO_QUEUE_READY), 0);
+	wr(c, VMIO_QUEUE_READY, 1);
 	assert_true(vq->enabled);
 	assert_int_equal(vq->size, 8);
 	assert_int_equal(vq->desc_gpa, c->drv[0].desc);
 	/* After DRIVER_OK, a not-ready queue cannot be set up either. */
 	set_status(c, S_DOK);
-	wr(c, QUEUE_SEL, 1);
-	wr(c, QUEUE_NUM, 8);
-	wr(c, QUEUE_READY, 1);
-	assert_int_equal(rd(c, QUEUE_READY), 0);
+	wr(c, VMIO_QUEUE_SEL, 1);
+	wr(c, VMIO_QUEUE_NUM, 8);
+	wr(c, VMIO_QUEUE_READY, 1);
+	assert_int_equal(rd(c, VMIO_QUEUE_READY), 0);
 	assert_false(virtio_mmio_queue(c->t, 1)->enabled);
 	/* Write-only registers read as zero. */
-	assert_int_equal(rd(c, QUEUE_NUM), 0);
+	assert_int_equal(rd(c, VMIO_QUEUE_NUM), 0);
 }
 
 static void test_needs_reset(void **state)
@@ -524,51 +495,51 @@ static void test_needs_reset(void **state)
 	write_features(c, VIRTIO_BIT(VIRTIO_F_VERSION_1));
 	set_status(c, S_FOK);
 	setup_queue(c, 0, 3);
-	assert_int_equal(rd(c, QUEUE_READY), 0);
-	assert_true(rd(c, STATUS) & S_NRST);
+	assert_int_equal(rd(c, VMIO_QUEUE_READY), 0);
+	assert_true(rd(c, VMIO_STATUS) & S_NRST);
 	assert_false(virtio_mmio_queue(c->t, 0)->enabled);
 	/* The driver cannot clear it; a reset does. */
-	wr(c, STATUS, S_ACK | S_DRV | S_FOK);
-	assert_true(rd(c, STATUS) & S_NRST);
+	wr(c, VMIO_STATUS, S_ACK | S_DRV | S_FOK);
+	assert_true(rd(c, VMIO_STATUS) & S_NRST);
 	/* Nor is the device started. */
 	set_status(c, S_DOK);
 	assert_int_equal(c->dev.activated, 0);
-	wr(c, STATUS, 0);
-	assert_int_equal(rd(c, STATUS), 0);
+	wr(c, VMIO_STATUS, 0);
+	assert_int_equal(rd(c, VMIO_STATUS), 0);
 
 	/* Rings outside RAM. */
 	set_status(c, S_ACK | S_DRV);
 	write_features(c, VIRTIO_BIT(VIRTIO_F_VERSION_1));
 	set_status(c, S_FOK);
-	wr(c, QUEUE_SEL, 0);
-	wr(c, QUEUE_NUM, 8);
-	wr(c, DESC_LO, 0x1000);
-	wr(c, QUEUE_READY, 1);
-	assert_int_equal(rd(c, QUEUE_READY), 0);
-	assert_true(rd(c, STATUS) & S_NRST);
-	wr(c, STATUS, 0);
+	wr(c, VMIO_QUEUE_SEL, 0);
+	wr(c, VMIO_QUEUE_NUM, 8);
+	wr(c, VMIO_QUEUE_DESC_LO, 0x1000);
+	wr(c, VMIO_QUEUE_READY, 1);
+	assert_int_equal(rd(c, VMIO_QUEUE_READY), 0);
+	assert_true(rd(c, VMIO_STATUS) & S_NRST);
+	wr(c, VMIO_STATUS, 0);
 
 	/* activate() refusing: NEEDS_RESET and a config interrupt. */
 	c->dev.activate_ret = -EIO;
 	probe(c, VIRTIO_BIT(VIRTIO_F_VERSION_1));
-	assert_true(rd(c, STATUS) & S_NRST);
-	assert_int_equal(rd(c, INT_STATUS), VIRTIO_MMIO_INT_CONFIG);
+	assert_true(rd(c, VMIO_STATUS) & S_NRST);
+	assert_int_equal(rd(c, VMIO_INT_STATUS), VIRTIO_MMIO_INT_CONFIG);
 	assert_int_equal(irq_recorder_level(&c->rec), 1);
-	wr(c, STATUS, 0);
+	wr(c, VMIO_STATUS, 0);
 	c->dev.activate_ret = 0;
 
 	/* A queue broken by the driver: the device's notify_used turns it
 	 * into NEEDS_RESET. */
 	probe(c, VIRTIO_BIT(VIRTIO_F_VERSION_1));
-	wr(c, INT_ACK, 3);
+	wr(c, VMIO_INT_ACK, 3);
 	drv_desc(&c->drv[0], 0, FAKE_RAM_BASE, 8, DRV_F_NEXT, 0);	/* self-loop */
 	drv_publish(&c->drv[0], 0);
 	virtio_mmio_lock(c->t);
 	assert_int_equal(vq_pop(virtio_mmio_queue(c->t, 0), &ch), -EINVAL);
 	virtio_mmio_notify_used(c->t, 0);
 	virtio_mmio_unlock(c->t);
-	assert_true(rd(c, STATUS) & S_NRST);
-	assert_int_equal(rd(c, INT_STATUS), VIRTIO_MMIO_INT_CONFIG);
+	assert_true(rd(c, VMIO_STATUS) & S_NRST);
+	assert_int_equal(rd(c, VMIO_INT_STATUS), VIRTIO_MMIO_INT_CONFIG);
 }
 
 static void test_bad_accesses(void **state)
@@ -578,23 +549,23 @@ static void test_bad_accesses(void **state)
 	uint64_t v;
 
 	/* Registers are 32-bit, aligned. */
-	assert_int_equal(ops->read(c->t, MAGIC, 2, &v), -EINVAL);
-	assert_int_equal(ops->read(c->t, MAGIC, 8, &v), -EINVAL);
-	assert_int_equal(ops->read(c->t, MAGIC + 2, 4, &v), -EINVAL);
-	assert_int_equal(ops->write(c->t, STATUS, 1, S_ACK), -EINVAL);
-	assert_int_equal(rd(c, STATUS), 0);
+	assert_int_equal(ops->read(c->t, VMIO_MAGIC, 2, &v), -EINVAL);
+	assert_int_equal(ops->read(c->t, VMIO_MAGIC, 8, &v), -EINVAL);
+	assert_int_equal(ops->read(c->t, VMIO_MAGIC + 2, 4, &v), -EINVAL);
+	assert_int_equal(ops->write(c->t, VMIO_STATUS, 1, S_ACK), -EINVAL);
+	assert_int_equal(rd(c, VMIO_STATUS), 0);
 	/* Unknown offsets: holes, QueueReset (no RING_RESET), reserved. */
 	assert_int_equal(ops->read(c->t, 0x018, 4, &v), -EINVAL);
-	assert_int_equal(ops->read(c->t, QUEUE_RESET, 4, &v), -EINVAL);
+	assert_int_equal(ops->read(c->t, VMIO_QUEUE_RESET, 4, &v), -EINVAL);
 	assert_int_equal(ops->read(c->t, 0x0f8, 4, &v), -EINVAL);
 	assert_int_equal(ops->write(c->t, 0x0c4, 4, 1), -EINVAL);
 	/* Read-only registers ignore writes. */
-	wr(c, MAGIC, 0);
-	wr(c, DEVICE_ID, 7);
-	wr(c, CONFIG_GEN, 9);
-	assert_int_equal(rd(c, MAGIC), 0x74726976);
-	assert_int_equal(rd(c, DEVICE_ID), VIRTIO_ID_BLOCK);
-	assert_int_equal(rd(c, CONFIG_GEN), 0);
+	wr(c, VMIO_MAGIC, 0);
+	wr(c, VMIO_DEVICE_ID, 7);
+	wr(c, VMIO_CONFIG_GEN, 9);
+	assert_int_equal(rd(c, VMIO_MAGIC), 0x74726976);
+	assert_int_equal(rd(c, VMIO_DEVICE_ID), VIRTIO_ID_BLOCK);
+	assert_int_equal(rd(c, VMIO_CONFIG_GEN), 0);
 }
 
 static void test_create_checks(void **state)

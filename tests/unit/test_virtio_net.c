@@ -42,23 +42,6 @@
 #define BAD_PAGE (RAM_BASE + 0xf0000)	/* mprotect()ed PROT_NONE when asked */
 #define QSIZE 16
 
-/* Registers (VIRTIO 1.2 section 4.2.2). */
-#define R_DEV_FEAT 0x010
-#define R_DEV_SEL  0x014
-#define R_DRV_FEAT 0x020
-#define R_DRV_SEL  0x024
-#define R_QSEL     0x030
-#define R_QNUM     0x038
-#define R_QREADY   0x044
-#define R_NOTIFY   0x050
-#define R_ISR      0x060
-#define R_ACK      0x064
-#define R_STATUS   0x070
-#define R_DESC     0x080
-#define R_DRIVER   0x090
-#define R_DEVICE   0x0a0
-#define R_CONFIG   0x100
-
 struct watch {
 	int fd;
 	loop_cb_t cb;
@@ -239,7 +222,7 @@ static uint64_t rd_cfg(struct tctx *t, uint64_t off, unsigned size)
 {
 	uint64_t v = 0;
 
-	assert_int_equal(t->d.cls->mmio->read(t->d.opaque, R_CONFIG + off, size, &v), 0);
+	assert_int_equal(t->d.cls->mmio->read(t->d.opaque, VMIO_CONFIG + off, size, &v), 0);
 	return v;
 }
 
@@ -258,10 +241,10 @@ static uint64_t dev_features(struct tctx *t)
 {
 	uint64_t f;
 
-	wr(t, R_DEV_SEL, 0);
-	f = rd(t, R_DEV_FEAT);
-	wr(t, R_DEV_SEL, 1);
-	return f | (uint64_t)rd(t, R_DEV_FEAT) << 32;
+	wr(t, VMIO_DEV_FEATURES_SEL, 0);
+	f = rd(t, VMIO_DEV_FEATURES);
+	wr(t, VMIO_DEV_FEATURES_SEL, 1);
+	return f | (uint64_t)rd(t, VMIO_DEV_FEATURES) << 32;
 }
 
 /* 3.1.1 with the driver features 'want' (VERSION_1 added): both queues
@@ -272,29 +255,29 @@ static void driver_init(struct tctx *t, uint64_t want)
 
 	want |= VIRTIO_BIT(VIRTIO_F_VERSION_1);
 	memset(P(t, RXQ_GPA), 0, 0x6000);
-	wr(t, R_STATUS, 0);
-	wr(t, R_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(t, VMIO_STATUS, 0);
+	wr(t, VMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	assert_int_equal(want & ~dev_features(t), 0);
-	wr(t, R_DRV_SEL, 0);
-	wr(t, R_DRV_FEAT, (uint32_t)want);
-	wr(t, R_DRV_SEL, 1);
-	wr(t, R_DRV_FEAT, (uint32_t)(want >> 32));
-	wr(t, R_STATUS, 11);
-	assert_int_equal(rd(t, R_STATUS), 11);
+	wr(t, VMIO_DRV_FEATURES_SEL, 0);
+	wr(t, VMIO_DRV_FEATURES, (uint32_t)want);
+	wr(t, VMIO_DRV_FEATURES_SEL, 1);
+	wr(t, VMIO_DRV_FEATURES, (uint32_t)(want >> 32));
+	wr(t, VMIO_STATUS, 11);
+	assert_int_equal(rd(t, VMIO_STATUS), 11);
 	for (i = 0; i < 2; i++) {
 		struct drvq *q = &t->q[i];
 		uint64_t base = i == NET_RXQ ? RXQ_GPA : TXQ_GPA;
 
 		*q = (struct drvq){ .desc = base, .avail = base + 16 * QSIZE, .used = base + 0x1000 };
-		wr(t, R_QSEL, i);
-		wr(t, R_QNUM, QSIZE);
-		wr64(t, R_DESC, q->desc);
-		wr64(t, R_DRIVER, q->avail);
-		wr64(t, R_DEVICE, q->used);
-		wr(t, R_QREADY, 1);
+		wr(t, VMIO_QUEUE_SEL, i);
+		wr(t, VMIO_QUEUE_NUM, QSIZE);
+		wr64(t, VMIO_QUEUE_DESC_LO, q->desc);
+		wr64(t, VMIO_QUEUE_DRIVER_LO, q->avail);
+		wr64(t, VMIO_QUEUE_DEVICE_LO, q->used);
+		wr(t, VMIO_QUEUE_READY, 1);
 	}
-	wr(t, R_STATUS, 15);
-	assert_int_equal(rd(t, R_STATUS), 15);
+	wr(t, VMIO_STATUS, 15);
+	assert_int_equal(rd(t, VMIO_STATUS), 15);
 	run_loop(t, 4);		/* the activation wake-up */
 }
 
@@ -391,9 +374,9 @@ static void test_config(void **state)
 		assert_int_equal(!!(f & VIRTIO_BIT(i)), want);
 	}
 	/* No control queue, so no CTRL_VQ/MQ: exactly two queues. */
-	wr(t, R_QSEL, 2);
+	wr(t, VMIO_QUEUE_SEL, 2);
 	assert_int_equal(rd(t, 0x034), 0);
-	wr(t, R_QSEL, 1);
+	wr(t, VMIO_QUEUE_SEL, 1);
 	assert_int_equal(rd(t, 0x034), 256);
 	for (i = 0; i < 6; i++)
 		assert_int_equal(rd_cfg(t, NET_CFG_MAC + i, 1), t->nc.mac[i]);
@@ -403,7 +386,7 @@ static void test_config(void **state)
 	{
 		uint64_t v;
 
-		assert_int_equal(t->d.cls->mmio->read(t->d.opaque, R_CONFIG + NET_CONFIG_LEN, 4, &v),
+		assert_int_equal(t->d.cls->mmio->read(t->d.opaque, VMIO_CONFIG + NET_CONFIG_LEN, 4, &v),
 				 -EINVAL);
 	}
 	/* The default MAC: locally administered unicast, stable per name. */
@@ -469,7 +452,7 @@ static void test_tx(void **state)
 	desc(t, NET_TXQ, 0, BUF, VIRTIO_NET_HDR_LEN, false, 1);
 	desc(t, NET_TXQ, 1, BUF + 0x100, 100, false, -1);
 	publish(t, NET_TXQ, 0);
-	wr(t, R_NOTIFY, NET_TXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_TXQ);
 	run_loop(t, 4);
 	assert_int_equal(recv(t->peer, got, sizeof(got), MSG_DONTWAIT), 112);
 	assert_memory_equal(got, P(t, BUF), VIRTIO_NET_HDR_LEN);
@@ -478,7 +461,7 @@ static void test_tx(void **state)
 	used_elem(t, NET_TXQ, 0, &id, &len);
 	assert_int_equal(id, 0);
 	assert_int_equal(len, 0);
-	assert_true(rd(t, R_ISR) & 1);
+	assert_true(rd(t, VMIO_INT_STATUS) & 1);
 	assert_int_equal(t->rec.ev[t->rec.n - 1].level, 1);
 	assert_int_equal(stats(t).tx_packets, 1);
 	assert_int_equal(stats(t).tx_bytes, 100);
@@ -489,7 +472,7 @@ static void test_tx(void **state)
 	desc(t, NET_TXQ, 3, BUF + 0x300, 50, false, -1);
 	publish(t, NET_TXQ, 2);
 	publish(t, NET_TXQ, 3);
-	wr(t, R_NOTIFY, NET_TXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_TXQ);
 	run_loop(t, 4);
 	assert_int_equal(recv(t->peer, got, sizeof(got), MSG_DONTWAIT), 40);
 	assert_int_equal(recv(t->peer, got, sizeof(got), MSG_DONTWAIT), 50);
@@ -511,7 +494,7 @@ static void test_rx_single(void **state)
 	desc(t, NET_RXQ, 2, BUF + 0x1000, 2048, true, -1);
 	publish(t, NET_RXQ, 0);
 	publish(t, NET_RXQ, 2);
-	wr(t, R_NOTIFY, NET_RXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_RXQ);
 	host_send(t, 60, 1);
 	host_send(t, 1000, 2);
 	run_loop(t, 8);
@@ -528,7 +511,7 @@ static void test_rx_single(void **state)
 	assert_int_equal(len, 1012);
 	assert_int_equal(get_le16(P(t, BUF + 0x1000 + 10)), 1);
 	assert_true(frame_ok(P(t, BUF + 0x1000 + 12), 1000, 2));
-	assert_true(rd(t, R_ISR) & 1);
+	assert_true(rd(t, VMIO_INT_STATUS) & 1);
 	assert_int_equal(stats(t).rx_packets, 2);
 	assert_int_equal(stats(t).rx_bytes, 1060);
 	/* No buffers left: the next packet waits in the tap. */
@@ -554,7 +537,7 @@ static void test_rx_merged(void **state)
 		desc(t, NET_RXQ, i, BUF + 0x1000 * i, 1024, true, -1);
 		publish(t, NET_RXQ, (uint16_t)i);
 	}
-	wr(t, R_NOTIFY, NET_RXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_RXQ);
 	host_send(t, 1500, 5);
 	run_loop(t, 8);
 	assert_int_equal(used_idx(t, NET_RXQ), 2);
@@ -582,7 +565,7 @@ static void test_rx_merged(void **state)
 	/* ...which the driver adds and notifies. */
 	desc(t, NET_RXQ, 3, BUF + 0x3000, 1024, true, -1);
 	publish(t, NET_RXQ, 3);
-	wr(t, R_NOTIFY, NET_RXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_RXQ);
 	run_loop(t, 8);
 	assert_int_equal(used_idx(t, NET_RXQ), 3);
 	used_elem(t, NET_RXQ, 2, &id, &len);
@@ -619,13 +602,13 @@ static void test_rx_no_buffers(void **state)
 	/* avail_event = the avail index: notify at the next buffer. */
 	assert_int_equal(get_le16(P(t, t->q[NET_RXQ].used + 4 + 8 * QSIZE)), 1);
 	/* A transmit notification does not bring the tap back... */
-	wr(t, R_NOTIFY, NET_TXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_TXQ);
 	run_loop(t, 8);
 	assert_false(watched(t, t->dev_fd));
 	/* ...a receive-queue notification does. */
 	desc(t, NET_RXQ, 1, BUF + 0x1000, 256, true, -1);
 	publish(t, NET_RXQ, 1);
-	wr(t, R_NOTIFY, NET_RXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_RXQ);
 	run_loop(t, 8);
 	assert_int_equal(used_idx(t, NET_RXQ), 2);
 	used_elem(t, NET_RXQ, 1, &id, &len);
@@ -646,9 +629,9 @@ static void test_tx_malformed(void **state)
 	driver_init(t, 0);
 	desc(t, NET_TXQ, 0, BUF, 8, false, -1);
 	publish(t, NET_TXQ, 0);
-	wr(t, R_NOTIFY, NET_TXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_TXQ);
 	run_loop(t, 4);
-	assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	assert_true(rd(t, VMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	assert_int_equal(used_idx(t, NET_TXQ), 0);
 	assert_int_equal(recv(t->peer, got, sizeof(got), MSG_DONTWAIT), -1);
 	assert_int_equal(stats(t).malformed, 1);
@@ -656,10 +639,10 @@ static void test_tx_malformed(void **state)
 	driver_init(t, 0);
 	desc(t, NET_TXQ, 0, BUF, 30, false, -1);
 	publish(t, NET_TXQ, 0);
-	wr(t, R_NOTIFY, NET_TXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_TXQ);
 	run_loop(t, 4);
 	assert_int_equal(recv(t->peer, got, sizeof(got), MSG_DONTWAIT), 30);
-	assert_int_equal(rd(t, R_STATUS), 15);
+	assert_int_equal(rd(t, VMIO_STATUS), 15);
 }
 
 /* Receive chains the device cannot use: too small for the header, or
@@ -679,10 +662,10 @@ static void test_rx_malformed(void **state)
 			desc(t, NET_RXQ, 1, BUF + 0x100, 2048, true, -1);
 		}
 		publish(t, NET_RXQ, 0);
-		wr(t, R_NOTIFY, NET_RXQ);
+		wr(t, VMIO_QUEUE_NOTIFY, NET_RXQ);
 		host_send(t, 20, 1);
 		run_loop(t, 8);
-		assert_true(rd(t, R_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+		assert_true(rd(t, VMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 		assert_int_equal(used_idx(t, NET_RXQ), 0);
 		assert_int_equal(stats(t).malformed, round + 1);
 		assert_false(watched(t, t->dev_fd));
@@ -706,7 +689,7 @@ static void test_tx_poisoned(void **state)
 	desc(t, NET_TXQ, 2, BUF + 0x100, 40, false, -1);
 	publish(t, NET_TXQ, 0);
 	publish(t, NET_TXQ, 2);
-	wr(t, R_NOTIFY, NET_TXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_TXQ);
 	run_loop(t, 4);
 	assert_int_equal(mprotect(P(t, BAD_PAGE), 4096, PROT_READ | PROT_WRITE), 0);
 	assert_int_equal(used_idx(t, NET_TXQ), 2);
@@ -716,7 +699,7 @@ static void test_tx_poisoned(void **state)
 	assert_int_equal(recv(t->peer, got, sizeof(got), MSG_DONTWAIT), -1);
 	assert_int_equal(stats(t).tx_dropped, 1);
 	assert_int_equal(stats(t).tx_packets, 1);
-	assert_int_equal(rd(t, R_STATUS), 15);
+	assert_int_equal(rd(t, VMIO_STATUS), 15);
 }
 
 /* Reset with receive chains in the reserve: they are forgotten, nothing
@@ -734,7 +717,7 @@ static void test_reset(void **state)
 	run_loop(t, 8);		/* one chain popped, too few: waits */
 	assert_int_equal(used_idx(t, NET_RXQ), 0);
 	t->d.cls->reset(&t->d);
-	assert_int_equal(rd(t, R_STATUS), 0);
+	assert_int_equal(rd(t, VMIO_STATUS), 0);
 	memset(P(t, BUF), 0xee, 64);
 	run_loop(t, 8);
 	assert_int_equal(*P(t, BUF), 0xee);
@@ -742,14 +725,14 @@ static void test_reset(void **state)
 	driver_init(t, 0);
 	desc(t, NET_RXQ, 0, BUF, 1024, true, -1);
 	publish(t, NET_RXQ, 0);
-	wr(t, R_NOTIFY, NET_RXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_RXQ);
 	run_loop(t, 8);
 	assert_int_equal(used_idx(t, NET_RXQ), 1);
 	assert_true(frame_ok(P(t, BUF + 12), 20, 1));
 	/* Transmit still reaches the tap. */
 	desc(t, NET_TXQ, 0, BUF + 0x100, 20, false, -1);
 	publish(t, NET_TXQ, 0);
-	wr(t, R_NOTIFY, NET_TXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_TXQ);
 	run_loop(t, 4);
 	assert_int_equal(recv(t->peer, got, sizeof(got), MSG_DONTWAIT), 20);
 }
@@ -829,7 +812,7 @@ static void test_real_tap(void **state)
 		desc(t, NET_RXQ, (unsigned)i, BUF + 0x1000 * (unsigned)i, 2048, true, -1);
 		publish(t, NET_RXQ, (uint16_t)i);
 	}
-	wr(t, R_NOTIFY, NET_RXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_RXQ);
 	assert_int_equal(send(ps, frame, sizeof(frame), 0), (ssize_t)sizeof(frame));
 	for (i = 0; i < 200 && !found; i++) {
 		uint32_t id, len;
@@ -855,7 +838,7 @@ static void test_real_tap(void **state)
 	memcpy(P(t, BUF + 0x8000 + VIRTIO_NET_HDR_LEN), frame, sizeof(frame));
 	desc(t, NET_TXQ, 0, BUF + 0x8000, VIRTIO_NET_HDR_LEN + sizeof(frame), false, -1);
 	publish(t, NET_TXQ, 0);
-	wr(t, R_NOTIFY, NET_TXQ);
+	wr(t, VMIO_QUEUE_NOTIFY, NET_TXQ);
 	run_loop(t, 4);
 	assert_int_equal(used_idx(t, NET_TXQ), 1);
 	assert_int_equal(stats(t).tx_packets, 1);

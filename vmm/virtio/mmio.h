@@ -24,6 +24,40 @@
 #include "virtio/virtqueue.h"
 
 #define VIRTIO_MMIO_SIZE      0x200	/* one window per device */
+
+/* Register offsets of the window (4.2.2, table "MMIO Device Register
+ * Layout"): the transport decodes them, test and fuzz drivers use them. */
+#define VMIO_MAGIC		0x000
+#define VMIO_VERSION		0x004
+#define VMIO_DEVICE_ID		0x008
+#define VMIO_VENDOR_ID		0x00c
+#define VMIO_DEV_FEATURES		0x010
+#define VMIO_DEV_FEATURES_SEL	0x014
+#define VMIO_DRV_FEATURES		0x020
+#define VMIO_DRV_FEATURES_SEL	0x024
+#define VMIO_QUEUE_SEL		0x030
+#define VMIO_QUEUE_NUM_MAX	0x034
+#define VMIO_QUEUE_NUM		0x038
+#define VMIO_QUEUE_READY		0x044
+#define VMIO_QUEUE_NOTIFY		0x050
+#define VMIO_INT_STATUS		0x060
+#define VMIO_INT_ACK		0x064
+#define VMIO_STATUS		0x070
+#define VMIO_QUEUE_DESC_LO	0x080
+#define VMIO_QUEUE_DESC_HI	0x084
+#define VMIO_QUEUE_DRIVER_LO	0x090
+#define VMIO_QUEUE_DRIVER_HI	0x094
+#define VMIO_QUEUE_DEVICE_LO	0x0a0
+#define VMIO_QUEUE_DEVICE_HI	0x0a4
+#define VMIO_SHM_SEL		0x0ac
+#define VMIO_SHM_LEN_LO		0x0b0
+#define VMIO_SHM_LEN_HI		0x0b4
+#define VMIO_SHM_BASE_LO		0x0b8
+#define VMIO_SHM_BASE_HI		0x0bc
+#define VMIO_QUEUE_RESET		0x0c0	/* VIRTIO_F_RING_RESET: not offered */
+#define VMIO_CONFIG_GEN		0x0fc
+#define VMIO_CONFIG		0x100
+
 #define VIRTIO_MMIO_MAX_QUEUES 8
 
 /* InterruptStatus bits (4.2.2). */
