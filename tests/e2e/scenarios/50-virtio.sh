@@ -8,8 +8,9 @@
 # reboot, after which the devices work again; back in L1 the file is in the
 # image (debugfs) and e2fsck -fn finds it clean; a read-only disk refuses
 # writes and its image stays unchanged; a firmware (ACPI) boot with --ras finds
-# the disk through LNRO0005. The guest runs e2e-step (guest-images/rootfs).
-# E2E-CHECKS: 10
+# the disk through LNRO0005, and a write the guest flushed (fsync) survives a
+# kill -9 of the VMM right after the guest saw the flush complete. The guest runs e2e-step (guest-images/rootfs).
+# E2E-CHECKS: 11
 . "${E2E_LIB:-/e2e/lib.sh}"
 
 DISK=${E2E_DISK:-/disk/rootfs.img}
@@ -24,7 +25,7 @@ FILE=/root/e2e-file.txt
 TOKEN=e2e-token-$(e2e_now)-$$
 CHECKS="virtio-root-boot virtio-disk-locked virtio-two-disks virtio-rng
 	virtio-reboot virtio-poweroff virtio-file-in-image virtio-fsck-clean
-	virtio-ro-disk virtio-fw-acpi-disk"
+	virtio-ro-disk virtio-fw-acpi-disk virtio-flush-kill9"
 
 e2e_begin virtio
 
@@ -210,10 +211,13 @@ fi
 
 # --- firmware boot (ACPI): virtio_mmio finds the disk through LNRO0005 -----
 G=vfw
-rm -f "$T/virtio-vars.fd"
+rm -f "$T/virtio-vars.fd" "$T/kill.img"
+truncate -s 2M "$T/kill.img"
 vmm_start $G run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
 	--cmdline "$GUEST_CMDLINE" --memory 256M --cpus 1 --ras \
-	--firmware "$FW_CODE" --vars "$T/virtio-vars.fd" --disk "$DISK,ro"
+	--firmware "$FW_CODE" --vars "$T/virtio-vars.fd" --disk "$DISK,ro" \
+	--disk "$T/kill.img"
+KTOKEN=flushed-$(e2e_now)-$$
 if why=$(vmm_expect_boot $G 400); then
 	out=$(step $G blk)
 	if has "$out" "^BLK vda size=$ROOT_SECTORS ro=1 serial=[^ ]+ bus=LNRO0005:"; then
@@ -222,11 +226,27 @@ if why=$(vmm_expect_boot $G 400); then
 		e2e_fail virtio-fw-acpi-disk "$(why_step $G "want vda $ROOT_SECTORS sectors ro on LNRO0005, got:
 $out")"
 	fi
-	vmm_send $G 'e2e-step off' >/dev/null
-	vmm_wait $G 60 >/dev/null
+	# Write at 1 MiB into vdb, fsync (the guest sends FLUSH), and kill -9
+	# the VMM as soon as the guest says the flush completed.
+	vmm_send $G "printf $KTOKEN | dd of=/dev/vdb bs=512 seek=2048 conv=fsync 2>/dev/null && echo KILL-SYNCED" >/dev/null
+	if vmm_expect $G '^KILL-SYNCED' 60 >"$T/$G.why"; then
+		kill -KILL "$(cat "$T/$G.pid")"
+		vmm_wait $G 30 >/dev/null
+		got=$(dd if="$T/kill.img" bs=512 skip=2048 count=1 2>/dev/null | head -c ${#KTOKEN})
+		if [ "$got" = "$KTOKEN" ]; then
+			e2e_pass virtio-flush-kill9
+		else
+			e2e_fail virtio-flush-kill9 "after kill -9 the image holds '$got', want $KTOKEN"
+		fi
+	else
+		e2e_fail virtio-flush-kill9 "$(cat "$T/$G.why")"
+		vmm_send $G 'e2e-step off' >/dev/null
+		vmm_wait $G 60 >/dev/null
+	fi
 else
 	vmm_kill $G
 	e2e_fail virtio-fw-acpi-disk "no firmware boot: $why"
+	e2e_fail virtio-flush-kill9 "no firmware boot"
 fi
-rm -f "$T/virtio-vars.fd"
+rm -f "$T/virtio-vars.fd" "$T/kill.img"
 e2e_end
