@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "exit_codes.h"
 #include "log.h"
+#include "mem.h"
 #include "ras/ras.h"
 #include "seccomp.h"
 #include "size.h"
@@ -40,7 +41,7 @@ static struct vm_config config = {
 enum {
 	OPT_NO_FIRMWARE = 0x100, OPT_RAS, OPT_NO_REBOOT, OPT_VARS, OPT_API,
 	OPT_FIRMWARE, OPT_VERSION, OPT_DISK, OPT_RNG, OPT_NET, OPT_CONSOLE,
-	OPT_ON_PANIC,
+	OPT_ON_PANIC, OPT_MEM_BACKEND,
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +50,7 @@ static const struct option long_opts[] = {
 	{ "cmdline", required_argument, NULL, 'c' },
 	{ "memory", required_argument, NULL, 'm' },
 	{ "cpus", required_argument, NULL, 'p' },
+	{ "memory-backend", required_argument, NULL, OPT_MEM_BACKEND },
 	{ "firmware", required_argument, NULL, OPT_FIRMWARE },
 	{ "no-firmware", no_argument, NULL, OPT_NO_FIRMWARE },
 	{ "vars", required_argument, NULL, OPT_VARS },
@@ -82,6 +84,12 @@ static void usage(FILE *f)
 "  -m, --memory SIZE       guest RAM, e.g. 512M, 2GiB or 0x200M (default 512M;\n"
 "                          K/M/G/T[i][B] are powers of 1024, a bare number\n"
 "                          is MiB; decimal or 0x hex, never octal)\n"
+"      --memory-backend anon|hugetlb|thp\n"
+"                          what backs guest RAM: anonymous 4 KiB pages\n"
+"                          (default), 2 MiB pages from the host's hugetlb\n"
+"                          pool (all reserved at start: see\n"
+"                          /proc/sys/vm/nr_hugepages), or anonymous memory\n"
+"                          advised for transparent huge pages\n"
 "  -p, --cpus N            number of vCPUs (default 1; decimal or 0x hex)\n"
 "      --firmware PATH     UEFI firmware for flash bank 0\n"
 "                          (default " DEFAULT_FIRMWARE ")\n"
@@ -316,6 +324,13 @@ static int parse_options(int argc, char **argv)
 		case 'p':
 			if (parse_cpus(optarg))
 				return EXIT_USAGE;
+			break;
+		case OPT_MEM_BACKEND:
+			if (mem_backend_parse(optarg, &config.mem_backend)) {
+				pr_err("invalid --memory-backend '%s' (expected anon, hugetlb or thp)",
+				       optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case OPT_FIRMWARE: config.firmware = optarg; break;
 		case OPT_NO_FIRMWARE: config.firmware = NULL; break;

@@ -88,6 +88,32 @@ static int kvm_open_checked(struct vm *vm)
 	return 0;
 }
 
+/* One error line for guest RAM that could not be mapped. */
+static void vm_mem_error(const struct vm_config *cfg, int err)
+{
+	struct mem_hugetlb_pool pool;
+	char line[512];
+	int perr;
+
+	switch (cfg->mem_backend) {
+	case MEM_BACKEND_HUGETLB:
+		perr = mem_hugetlb_pool_read(MEM_HUGETLB_SYSFS, &pool);
+		pr_err("%s", mem_hugetlb_explain(line, sizeof(line), cfg->ram_size, err,
+						 perr ? NULL : &pool, perr));
+		break;
+	case MEM_BACKEND_THP:
+		if (err == -EINVAL) {
+			pr_err("--memory-backend thp: this host kernel has no transparent huge pages (madvise MADV_HUGEPAGE refused)");
+			break;
+		}
+		/* fall through */
+	default:
+		pr_err("cannot allocate %llu MiB of guest RAM: %s",
+		       (unsigned long long)(cfg->ram_size >> 20), strerror(-err));
+		break;
+	}
+}
+
 static int vm_create_kvm_vm(struct vm *vm)
 {
 	/* Type 0: the default 40-bit IPA space (MEMMAP_IPA_BITS). */
@@ -423,11 +449,10 @@ struct vm *vm_create(const struct vm_config *cfg)
 	}
 	/* 3. Guest RAM as memslot 0. */
 	if (!ret) {
-		vm->mem = mem_create(vm->vm_fd, MEMMAP_RAM_BASE, cfg->ram_size);
+		vm->mem = mem_create(vm->vm_fd, MEMMAP_RAM_BASE, cfg->ram_size, cfg->mem_backend);
 		if (!vm->mem) {
 			ret = -errno;
-			pr_err("cannot allocate %llu MiB of guest RAM: %s",
-			       (unsigned long long)(cfg->ram_size >> 20), strerror(-ret));
+			vm_mem_error(cfg, ret);
 		}
 	}
 	/* 4. vCPUs, then the vGIC that needs them all. */

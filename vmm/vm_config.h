@@ -14,6 +14,13 @@
 #define MAX_NETS 4
 #define NET_TAP_NAME_MAX 15	/* IFNAMSIZ - 1 */
 
+/* --memory-backend: what backs guest RAM. */
+enum mem_backend {
+	MEM_BACKEND_ANON,     /* anonymous 4 KiB pages (default) */
+	MEM_BACKEND_HUGETLB,  /* 2 MiB pages from the host's hugetlb pool */
+	MEM_BACKEND_THP,      /* anonymous, madvise(MADV_HUGEPAGE) */
+};
+
 /* One --disk PATH[,ro][,serial=ID][,direct]. */
 struct disk_config {
 	const char *path;
@@ -38,6 +45,7 @@ struct vm_config {
 	const char *api_socket;
 	uint64_t ram_size;
 	uint64_t ram_unit;        /* the unit --memory was written in (messages) */
+	enum mem_backend mem_backend;
 	unsigned ncpus;
 	bool ras;
 	bool no_reboot;

@@ -85,6 +85,9 @@ expect_error memory-fraction "invalid --memory '1.5G'" run --kernel x --memory 1
 expect_error cpus-hex-range "--cpus must be between 1 and 123, got 124" run --kernel x --cpus 0x7c
 expect_error cpus-suffix "invalid --cpus '8K'" run --kernel x --cpus 8K
 expect_error on-panic-bad "invalid --on-panic 'reboot'" run --kernel x --on-panic reboot
+expect_error mem-backend-bad "invalid --memory-backend 'huge' \\(expected anon, hugetlb or thp\\)" \
+	run --kernel x --memory-backend huge
+expect_error mem-backend-missing "needs an argument" run --kernel x --memory-backend
 if $VMM dump-dtb "$T/s.dtb" --no-firmware --cpus 0x8 --memory 0x400M 2>"$T/err" &&
 	dtc -I dtb -O dts -o "$T/s.dts" "$T/s.dtb" 2>"$T/dtc" &&
 	[ "$(grep -c 'device_type = "cpu"' "$T/s.dts")" = 8 ] &&

@@ -133,11 +133,49 @@ static void test_try_write(void **state)
 	ghes_destroy(g);
 }
 
+/* A lost 2 MiB huge page: 512 pages added in one merge with the set's own,
+ * the new ones reported in order, the set sorted and without duplicates. */
+static void test_poison_add_many(void **state)
+{
+	struct poison *p = poison_create();
+	uint64_t v[512], fresh[512], out[520], bad[2] = { 0x3000, 0x2000 };
+	size_t i;
+
+	assert_non_null(p);
+	/* Two pages inside the block and one on each side are known. */
+	assert_int_equal(poison_add(p, 0x40000000 - 0x1000), 1);
+	assert_int_equal(poison_add(p, 0x40005000), 1);
+	assert_int_equal(poison_add(p, 0x401ff000), 1);
+	assert_int_equal(poison_add(p, 0x40200000), 1);
+	for (i = 0; i < 512; i++)
+		v[i] = 0x40000000 + i * 0x1000;
+	assert_int_equal(poison_add_many(p, v, 512, fresh), 510);
+	assert_int_equal(fresh[0], 0x40000000);
+	assert_int_equal(fresh[4], 0x40004000);
+	assert_int_equal(fresh[5], 0x40006000);   /* 0x40005000 was known */
+	assert_int_equal(fresh[509], 0x401fe000);
+	assert_int_equal(poison_list(p, out, ARRAY_SIZE(out)), 514);
+	for (i = 0; i < 514; i++)
+		assert_int_equal(out[i], 0x40000000 - 0x1000 + i * 0x1000);
+	/* Again: nothing new; still a working set afterwards. */
+	assert_int_equal(poison_add_many(p, v, 512, NULL), 0);
+	assert_int_equal(poison_add(p, 0x40100000), 0);
+	assert_int_equal(poison_add(p, 0x50000000), 1);
+	assert_int_equal(poison_remove(p, 0x40100000), 1);
+	assert_int_equal(poison_list(p, NULL, 0), 514);
+	/* Unsorted input is refused and changes nothing; empty is a no-op. */
+	assert_int_equal(poison_add_many(p, bad, 2, NULL), -EINVAL);
+	assert_int_equal(poison_add_many(p, v, 0, NULL), 0);
+	assert_false(poison_contains(p, 0x2000));
+	poison_destroy(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_poison_set),
 		cmocka_unit_test(test_poison_many),
+		cmocka_unit_test(test_poison_add_many),
 		cmocka_unit_test(test_try_write),
 	};
 

@@ -35,9 +35,12 @@
 
 #define NCPUS     2u
 #define RAM_BASE  0x40000000ULL
-#define RAM_SIZE  0x100000ULL
+#define RAM_SIZE  0x400000ULL    /* 2 MiB aligned in host memory too (mem.c) */
 #define BLOB_GPA  (RAM_BASE + 0x10000ULL)   /* where "firmware" put the blob */
 #define PAGE(n)   (RAM_BASE + 0x80000ULL + (n) * SZ_4K)
+/* Pages of the second 2 MiB block of RAM: a "huge page" for lsb-21 errors. */
+#define HBLOCK    (RAM_BASE + 0x200000ULL)
+#define HPAGE(n)  (HBLOCK + (n) * SZ_4K)
 
 /* vCPU state before the abort: EL0 user code. */
 #define USER_PC     0x400123ULL
@@ -203,7 +206,7 @@ static int setup(void **state)
 
 	if (!fx)
 		return -1;
-	fx->mem = mem_create(-1, RAM_BASE, RAM_SIZE);
+	fx->mem = mem_create(-1, RAM_BASE, RAM_SIZE, MEM_BACKEND_ANON);
 	if (!fx->mem || ghes_layout_init(&fx->lay, NCPUS)) {
 		mem_destroy(fx->mem);
 		free(fx);
@@ -249,13 +252,25 @@ static struct ras *start(struct fixture *fx)
 
 /* One KVM_RUN of vCPU 'vcpu' interrupted by an AR at host address hva, as
  * vcpu.c's hooks see it. Returns what ras_vcpu_after_run() returns. */
-static int run_with_ar_hva(struct fixture *fx, unsigned vcpu, void *hva)
+static int run_with_ar_lsb(struct fixture *fx, unsigned vcpu, void *hva, short lsb)
 {
 	ras_vcpu_before_run(fx->r, vcpu, &fx->in_run);
 	fx->in_run = 1;
-	send_mce(BUS_MCEERR_AR, hva, 12);
+	send_mce(BUS_MCEERR_AR, hva, lsb);
 	fx->in_run = 0;
 	return ras_vcpu_after_run(fx->r, vcpu);
+}
+
+static int run_with_ar_hva(struct fixture *fx, unsigned vcpu, void *hva)
+{
+	return run_with_ar_lsb(fx, vcpu, hva, 12);
+}
+
+/* An AR as KVM reports one on a lost 2 MiB hugetlb page: si_addr is the
+ * page the guest touched, si_addr_lsb the huge page's shift. */
+static int run_with_huge_ar(struct fixture *fx, unsigned vcpu, uint64_t gpa)
+{
+	return run_with_ar_lsb(fx, vcpu, at(fx, gpa) + 0x40, 21);
 }
 
 static int run_with_ar(struct fixture *fx, unsigned vcpu, uint64_t gpa)
@@ -839,6 +854,142 @@ static void test_io_error_after_ar_reports_nothing_more(void **state)
 					     .sea_injected = 1, .poisoned_pages = 1 });
 }
 
+/* ---- a lost 2 MiB huge page (si_addr_lsb 21) ---- */
+
+/* The guest touches one page of a lost huge page: that page is reported
+ * (SEA), the whole 2 MiB is poisoned. A touch of a neighbour in the same
+ * huge page is KVM's next AR for the same huge page: it is a new error,
+ * reported by the page touched, never the first page again and never
+ * dropped as a repeat; a touch while the source is busy waits as usual. */
+static void test_huge_ar_reports_each_page_touched(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t poisoned[520];
+
+	start(fx);
+	assert_int_equal(run_with_huge_ar(fx, 0, HPAGE(5)), 0);
+	assert_int_equal(block_pa(fx, 0), HPAGE(5));
+	expect_sea_regs(fx, 0);
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 512);
+	assert_int_equal(poisoned[0], HBLOCK);
+	assert_int_equal(poisoned[511], HPAGE(511));
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 1, .records_written = 1,
+					     .sea_injected = 1, .poisoned_pages = 512 });
+
+	guest_ack(fx, 0);
+	init_regs(fx);
+	assert_int_equal(run_with_huge_ar(fx, 0, HPAGE(9)), 0);
+	assert_int_equal(block_pa(fx, 0), HPAGE(9));
+	expect_sea_regs(fx, 0);
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 512);
+
+	/* Another vCPU-0 touch before the ack: deferred, then delivered by
+	 * its own page once the guest acks. */
+	init_regs(fx);
+	assert_int_equal(run_with_huge_ar(fx, 0, HPAGE(300)), 0);
+	assert_int_equal(block_pa(fx, 0), HPAGE(9));
+	assert_int_equal(fx->reg_writes[0], 0);
+	guest_ack(fx, 0);
+	assert_int_equal(run_with_huge_ar(fx, 0, HPAGE(300)), 0);
+	assert_int_equal(block_pa(fx, 0), HPAGE(300));
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 3, .records_written = 3,
+					     .records_retried = 1, .sea_injected = 3,
+					     .poisoned_pages = 512, .lat_samples = 2 });
+	/* No asynchronous record for the untouched pages. */
+	assert_int_equal(fx->irq.n, 0);
+	assert_int_equal(block_pa(fx, ghes_source_async(&fx->lay)), 0);
+}
+
+/* The kernel's AO for a huge page (naming its first page, as Linux 6.1
+ * does) reports that page only; a later touch of another page is an SEA
+ * for that page; a late AO for the same huge page reports nothing. */
+static void test_huge_ao_reports_the_named_page_only(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned async;
+
+	start(fx);
+	async = ghes_source_async(&fx->lay);
+	send_mce(BUS_MCEERR_AO, at(fx, HBLOCK), 21);
+	assert_int_equal(fx->watch[0].cb(fx->watch[0].opaque, fx->watch[0].fd), 0);
+	assert_int_equal(block_pa(fx, async), HBLOCK);
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+	expect_stats(fx, &(struct ras_stats){ .errors_ao_signal = 1, .records_written = 1,
+					     .irqs_raised = 1, .poisoned_pages = 512 });
+
+	assert_int_equal(run_with_huge_ar(fx, 1, HPAGE(77)), 0);
+	assert_int_equal(block_pa(fx, ghes_source_sea(1)), HPAGE(77));
+	expect_sea_regs(fx, 1);
+
+	guest_ack(fx, async);
+	send_mce(BUS_MCEERR_AO, at(fx, HPAGE(12)), 21);
+	assert_int_equal(fx->watch[0].cb(fx->watch[0].opaque, fx->watch[0].fd), 0);
+	poll_tick(fx);
+	assert_int_equal(block_pa(fx, async), 0);
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 1, .errors_ao_signal = 2,
+					     .records_written = 2, .sea_injected = 1,
+					     .irqs_raised = 1, .poisoned_pages = 512 });
+}
+
+/* A failed I/O on a page of a lost huge page the guest was not told of
+ * reports that page (asynchronous source); on the page it was told of,
+ * nothing more. */
+static void test_huge_io_error_reports_an_untold_page(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned async;
+
+	start(fx);
+	async = ghes_source_async(&fx->lay);
+	assert_int_equal(run_with_huge_ar(fx, 0, HPAGE(5)), 0);
+	unreadable_page(fx, HPAGE(5));
+	unreadable_page(fx, HPAGE(20));
+	assert_int_equal(ras_report_io_error(fx->r, HPAGE(5), SZ_4K), 1);
+	assert_int_equal(fx->irq.n, 0);
+	assert_int_equal(ras_report_io_error(fx->r, HPAGE(20) + 8, 64), 1);
+	assert_int_equal(block_pa(fx, async), HPAGE(20));
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+	/* Told now: a second failure on it reports nothing. */
+	guest_ack(fx, async);
+	assert_int_equal(ras_report_io_error(fx->r, HPAGE(20), 64), 1);
+	poll_tick(fx);
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 1, .errors_ao_io = 1,
+					     .records_written = 2, .sea_injected = 1,
+					     .irqs_raised = 1, .poisoned_pages = 512 });
+}
+
+/* Reset after a lost huge page: every page of it is fresh memory again,
+ * in one replacement of the whole backing page when RAM has 2 MiB pages
+ * (mem.c's page_size, as the hugetlb backend sets it; the mapping here
+ * stays anonymous, so no host pool is needed). */
+static void test_huge_reset_replaces_the_whole_page(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t poisoned[1];
+
+	fx->mem->page_size = 2ULL << 20;
+	start(fx);
+	memset(at(fx, HBLOCK), 0xab, 2ULL << 20);
+	memset(at(fx, PAGE(0)), 0xcd, SZ_4K);
+	assert_int_equal(run_with_huge_ar(fx, 0, HPAGE(100)), 0);
+	assert_int_equal(ras_reset(fx->r), 0);
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 0);
+	assert_int_equal(at(fx, HBLOCK)[0], 0);
+	assert_int_equal(at(fx, HPAGE(100))[7], 0);
+	assert_int_equal(at(fx, HPAGE(511))[SZ_4K - 1], 0);
+	assert_int_equal(at(fx, PAGE(0))[0], 0xcd);   /* the other 2 MiB: kept */
+	expect_stats(fx, &(struct ras_stats){ .errors_ar = 1, .records_written = 1,
+					     .sea_injected = 1, .poisoned_pages = 512,
+					     .pages_replaced = 512 });
+	/* Next boot: the same page can fail again and is reported again. */
+	ras_set_base(fx->r, BLOB_GPA);
+	firmware_blob(fx);
+	assert_int_equal(run_with_huge_ar(fx, 0, HPAGE(100)), 0);
+	assert_int_equal(block_pa(fx, 0), HPAGE(100));
+}
+
 static void test_create_rejects_inconsistent_deps(void **state)
 {
 	struct fixture *fx = *state;
@@ -873,6 +1024,10 @@ int main(void)
 		T(test_io_error_on_good_pages_reports_nothing),
 		T(test_io_error_trusts_the_pagemap),
 		T(test_io_error_after_ar_reports_nothing_more),
+		T(test_huge_ar_reports_each_page_touched),
+		T(test_huge_ao_reports_the_named_page_only),
+		T(test_huge_io_error_reports_an_untold_page),
+		T(test_huge_reset_replaces_the_whole_page),
 		T(test_create_rejects_inconsistent_deps),
 	};
 #undef T

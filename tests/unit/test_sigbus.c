@@ -2,7 +2,7 @@
  * (vmm/guard.c), with real signals: a SIGBUS from a truncated file mapping
  * inside a guarded copy fails only that copy; memory-error signals sent to
  * ourselves (rt_tgsigqueueinfo allows any si_code within one process) land
- * in the AO ring and the vCPU slot with the address aligned by si_addr_lsb. */
+ * in the AO ring and the vCPU slot with the page named and si_addr_lsb. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -63,14 +63,14 @@ static void test_guarded_copy_survives_sigbus(void **state)
 static void test_ao_goes_to_ring(void **state)
 {
 	struct sigbus_event ev;
-	uint64_t n;
+	uint64_t n, start, len;
 
 	INSTALL();
 
 	while (sigbus_ring_pop(&ev))
 		;
 	send_mce(BUS_MCEERR_AO, (void *)0x7f0000012345ULL, 12);
-	send_mce(BUS_MCEERR_AO, (void *)0x7f0000200000ULL, 21);
+	send_mce(BUS_MCEERR_AO, (void *)0x7f0000345678ULL, 21);
 	assert_int_equal(read(efd, &n, sizeof(n)), sizeof(n));
 	assert_true(n >= 2);
 	assert_int_equal(sigbus_ring_pop(&ev), 1);
@@ -78,9 +78,21 @@ static void test_ao_goes_to_ring(void **state)
 	assert_int_equal(ev.addr, 0x7f0000012000ULL);
 	assert_int_equal(ev.lsb, 12);
 	assert_int_equal(sigbus_ring_pop(&ev), 1);
-	assert_int_equal(ev.addr, 0x7f0000200000ULL);
+	/* A 2 MiB block is lost; the page named is kept, not the block's. */
+	assert_int_equal(ev.addr, 0x7f0000345000ULL);
 	assert_int_equal(ev.lsb, 21);
+	sigbus_event_span(&ev, &start, &len);
+	assert_int_equal(start, 0x7f0000200000ULL);
+	assert_int_equal(len, 0x200000ULL);
 	assert_int_equal(sigbus_ring_pop(&ev), 0);
+	/* A bogus lsb (0, or below a page) counts as one 4 KiB page. */
+	send_mce(BUS_MCEERR_AO, (void *)0x7f0000001234ULL, 0);
+	send_mce(BUS_MCEERR_AO, (void *)0x7f0000001234ULL, 3);
+	assert_int_equal(sigbus_ring_pop(&ev), 1);
+	assert_int_equal(ev.lsb, 12);
+	assert_int_equal(sigbus_ring_pop(&ev), 1);
+	assert_int_equal(ev.lsb, 12);
+	assert_int_equal(ev.addr, 0x7f0000001000ULL);
 }
 
 static void test_ring_overrun_counted(void **state)

@@ -77,6 +77,45 @@ out:
 	return ret;
 }
 
+long poison_add_many(struct poison *p, const uint64_t *v, size_t n, uint64_t *fresh)
+{
+	size_t i, j = 0, k = 0, nf = 0, cap;
+	uint64_t *merged;
+
+	for (i = 1; i < n; i++)
+		if (v[i - 1] >= v[i])
+			return -EINVAL;
+	if (!n)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	cap = p->n + n;
+	if (p->n > SIZE_MAX / sizeof(*merged) - n ||
+	    !(merged = malloc(cap * sizeof(*merged)))) {
+		pthread_mutex_unlock(&p->lock);
+		return -ENOMEM;
+	}
+	/* Merge the two sorted lists; a page in both is kept once. */
+	for (i = 0; i < n || j < p->n;) {
+		if (j < p->n && (i == n || p->pages[j] < v[i])) {
+			merged[k++] = p->pages[j++];
+		} else if (j < p->n && p->pages[j] == v[i]) {
+			merged[k++] = p->pages[j++];
+			i++;
+		} else {
+			if (fresh)
+				fresh[nf] = v[i];
+			nf++;
+			merged[k++] = v[i++];
+		}
+	}
+	free(p->pages);
+	p->pages = merged;
+	p->n = k;
+	p->cap = cap;
+	pthread_mutex_unlock(&p->lock);
+	return (long)nf;
+}
+
 int poison_remove(struct poison *p, uint64_t gpa)
 {
 	size_t i;

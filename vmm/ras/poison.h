@@ -13,6 +13,11 @@ void poison_destroy(struct poison *p);
 
 /* Add a page. Returns 1 if new, 0 if already present, -ENOMEM. */
 int poison_add(struct poison *p, uint64_t gpa);
+/* Add the n pages of v (sorted ascending, distinct) in one pass: a whole
+ * lost huge page at once. Those that were not in the set yet are written,
+ * in order, to fresh (room for n entries; may be NULL). Returns how many
+ * were new, or -ENOMEM (the set is unchanged) or -EINVAL (v not sorted). */
+long poison_add_many(struct poison *p, const uint64_t *v, size_t n, uint64_t *fresh);
 /* Remove a page. Returns 1 if it was there, 0 if not. */
 int poison_remove(struct poison *p, uint64_t gpa);
 /* Is the page in the set? */

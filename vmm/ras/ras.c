@@ -80,13 +80,16 @@ struct ras {
 	struct timespec last_sea;   /* when the last one was written */
 	unsigned last_sea_vcpu;
 
-	pthread_mutex_t lock;       /* stats, latency, ar_only */
+	pthread_mutex_t lock;       /* stats, latency */
 	struct ras_stats st;
 	uint32_t lat[LAT_SAMPLES];
 	uint64_t lat_count;
-	/* Pages injected as AR with MADV_HWPOISON: their (inevitable) AO is
-	 * not reported, so the guest learns of them through the SEA. */
-	struct poison *ar_only;
+	/* Poisoned pages the guest has not been told of and learns of only
+	 * when it touches one (an SEA naming it) or an I/O fails on it:
+	 * pages injected as AR with MADV_HWPOISON (their inevitable AO is not
+	 * reported), and the other 4 KiB pages of a lost huge page (the guest
+	 * isolates only the page a record names). */
+	struct poison *untold;
 };
 
 static void stat_add(struct ras *r, uint64_t *field, uint64_t n)
@@ -426,7 +429,7 @@ static void scan_found(void *opaque, uint64_t va)
 	r->st.poisoned_pages++;
 	pthread_mutex_unlock(&r->lock);
 	pr_info("memory error (AO, found by scan) at guest address 0x%" PRIx64, gpa);
-	if (r->resetting || poison_contains(r->ar_only, gpa))
+	if (r->resetting || poison_contains(r->untold, gpa))
 		return;
 	ras_deliver(r, r->async_source, 0, gpa);
 }
@@ -489,13 +492,13 @@ static int io_page_check(struct ras *r, uint64_t page)
 	if (!hva)
 		return 0;
 	/* Known and told (signal, scan, an earlier I/O or an SEA): no look. */
-	if (poison_contains(r->poison, page) && !poison_contains(r->ar_only, page))
+	if (poison_contains(r->poison, page) && !poison_contains(r->untold, page))
 		return 1;
 	if (!io_page_poisoned(r, page, hva))
 		return 0;
 	fresh = poison_add(r->poison, page);
 	/* Injected as AR and not touched yet: the guest learns of it now. */
-	untold = poison_remove(r->ar_only, page) == 1;
+	untold = poison_remove(r->untold, page) == 1;
 	pthread_mutex_lock(&r->lock);
 	r->st.errors_ao_io++;
 	if (fresh > 0)
@@ -524,6 +527,51 @@ int ras_report_io_error(struct ras *r, uint64_t gpa, uint64_t len)
 	return found;
 }
 
+/* ---- errors that take a whole huge page ---- */
+
+/* Most 4 KiB pages one error may take (a 1 GiB page); more is not ours. */
+#define SPAN_MAX_PAGES (1u << 18)
+
+/* The error 'ev' took the whole host block of 1 << lsb bytes holding the
+ * page it names (guest page 'gpa', already in the poisoned set): every
+ * other 4 KiB guest page of the block joins the set too, and those new to
+ * it are untold (the guest learns of each when it touches it). Nothing to
+ * do for a 4 KiB error. Returns how many pages were new to the set. */
+static long poison_span(struct ras *r, const struct sigbus_event *ev, uint64_t gpa)
+{
+	uint64_t start, len, hva, g, *pages, *fresh;
+	size_t n = 0;
+	long nf;
+
+	sigbus_event_span(ev, &start, &len);
+	if (len <= SZ_4K)
+		return 0;
+	if (len / SZ_4K > SPAN_MAX_PAGES) {
+		pr_warn_rl("memory error over %" PRIu64 " MiB at guest address 0x%" PRIx64
+			   ": only that page is recorded", len >> 20, gpa);
+		return 0;
+	}
+	pages = malloc(2 * (len / SZ_4K) * sizeof(*pages));
+	if (!pages)
+		return -ENOMEM;
+	fresh = pages + len / SZ_4K;
+	/* Guest pages ascend with host addresses: RAM is one mapping. */
+	for (hva = start; hva - start < len; hva += SZ_4K)
+		if (hva != ev->addr && mem_hva_to_gpa(r->d.mem, (void *)(uintptr_t)hva, &g))
+			pages[n++] = g;
+	nf = poison_add_many(r->poison, pages, n, fresh);
+	if (nf > 0) {
+		stat_add(r, &r->st.poisoned_pages, (uint64_t)nf);
+		if (poison_add_many(r->untold, fresh, (size_t)nf, NULL) < 0)
+			pr_warn_rl("out of memory recording a lost huge page");
+		pr_info("memory error takes the whole %" PRIu64 " KiB host page of guest address 0x%"
+			PRIx64 ": %ld more guest pages poisoned, each reported when touched",
+			len >> 10, gpa, nf);
+	}
+	free(pages);
+	return nf;
+}
+
 /* ---- asynchronous (AO) errors: event loop side ---- */
 
 static void handle_ao(struct ras *r, const struct sigbus_event *ev)
@@ -543,9 +591,11 @@ static void handle_ao(struct ras *r, const struct sigbus_event *ev)
 		stat_add(r, &r->st.poisoned_pages, 1);
 	pr_info("memory error (AO) at guest address 0x%" PRIx64 "%s", gpa,
 		fresh ? "" : " (already known)");
+	/* A lost huge page: the page named is reported, the rest when used. */
+	poison_span(r, ev, gpa);
 	scan_learn(r, ev->addr);
 	/* A page a scan (or an AR) reported already is not reported again. */
-	if (fresh <= 0 || poison_contains(r->ar_only, gpa))
+	if (fresh <= 0 || poison_contains(r->untold, gpa))
 		return;
 	ras_deliver(r, r->async_source, 0, gpa);
 }
@@ -630,15 +680,18 @@ static int handle_ar(struct ras *r, unsigned vcpu, const struct sigbus_event *ev
 		return -EFAULT;
 	}
 	if (rv->retry_gpa != gpa) {
-		/* A new error, not the repeat of one waiting for an ack. */
+		/* A new error, not the repeat of one waiting for an ack. On a
+		 * lost huge page each guest page touched is one: KVM names the
+		 * page the guest touched, and that is the one reported. */
 		stat_add(r, &r->st.errors_ar, 1);
 		fresh = poison_add(r->poison, gpa);
 		if (fresh > 0)
 			stat_add(r, &r->st.poisoned_pages, 1);
 		/* The SEA tells the guest: an I/O on the page later need not. */
-		poison_remove(r->ar_only, gpa);
+		poison_remove(r->untold, gpa);
 		rv->fault_time = ev->when;
 		pr_info("vCPU %u: memory error (AR) at guest address 0x%" PRIx64, vcpu, gpa);
+		poison_span(r, ev, gpa);
 	}
 	ret = ras_deliver(r, ghes_source_sea(vcpu), vcpu, gpa);
 	if (ret == 1) {
@@ -718,6 +771,42 @@ static int inject_cper(struct ras *r, unsigned source, unsigned vcpu, uint64_t g
 	return 0;
 }
 
+/* MADV_HWPOISON on a huge page loses all of it, and the kernel's AO may
+ * name the huge page's first page rather than the one injected. Injected
+ * as AR: every page of the block is untold before the AO arrives, so the
+ * guest learns of each page only when it touches it, as of a 4 KiB one. */
+static void untold_block(struct ras *r, uint64_t page)
+{
+	uint64_t psz = r->d.mem->page_size, base, v[512], i, n;
+
+	base = ALIGN_DOWN(page - r->d.mem->ram_base, psz) + r->d.mem->ram_base;
+	for (i = 0, n = 0; i < psz / SZ_4K && n < ARRAY_SIZE(v); i++)
+		v[n++] = base + i * SZ_4K;
+	if (poison_add_many(r->untold, v, n, NULL) < 0)
+		pr_warn_rl("out of memory recording a lost huge page");
+}
+
+/* Injected as AO: the page injected is reported now (whatever the kernel's
+ * AO names, which then finds every page known), the rest of the block is
+ * poisoned and untold. */
+static void inject_ao_block(struct ras *r, uint64_t page, uint8_t *hva)
+{
+	struct sigbus_event ev = {
+		.code = BUS_MCEERR_AO,
+		.addr = (uint64_t)(uintptr_t)hva,
+		.lsb = __builtin_ctzll(r->d.mem->page_size),
+	};
+	int fresh = poison_add(r->poison, page);
+
+	if (fresh > 0)
+		stat_add(r, &r->st.poisoned_pages, 1);
+	poison_span(r, &ev, page);
+	if (fresh > 0 && !poison_contains(r->untold, page)) {
+		pr_info("memory error (AO, injected) at guest address 0x%" PRIx64, page);
+		ras_deliver(r, r->async_source, 0, page);
+	}
+}
+
 int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 	       enum ras_kind kind, unsigned vcpu)
 {
@@ -736,13 +825,17 @@ int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 	 * without changing a byte the guest may be writing. */
 	__atomic_fetch_add(hva, 0, __ATOMIC_SEQ_CST);
 	if (kind == RAS_KIND_AR)
-		poison_add(r->ar_only, page);
+		poison_add(r->untold, page);
+	if (r->d.mem->page_size > SZ_4K && kind == RAS_KIND_AR)
+		untold_block(r, page);
 	if (madvise(hva, SZ_4K, MADV_HWPOISON) < 0) {
 		ret = -errno;
 		pr_warn("madvise(MADV_HWPOISON) at guest address 0x%" PRIx64 ": %s", page,
 			strerror(-ret));
 		return ret;
 	}
+	if (r->d.mem->page_size > SZ_4K && kind == RAS_KIND_AO)
+		inject_ao_block(r, page, hva);
 	return 0;
 }
 void ras_get_stats(struct ras *r, struct ras_stats *st)
@@ -813,9 +906,10 @@ void ras_set_base(struct ras *r, uint64_t gpa)
 
 int ras_reset(struct ras *r)
 {
+	uint64_t psz = r->d.mem->page_size, last_block = 0;
 	struct sigbus_event ev;
 	uint64_t *pages;
-	size_t n, i;
+	size_t n, i, blocks = 0;
 	int ret = 0, found;
 	unsigned c;
 
@@ -833,6 +927,7 @@ int ras_reset(struct ras *r)
 			stat_add(r, &r->st.poisoned_pages, 1);
 			pr_info("memory error (AO) at guest address 0x%" PRIx64 " (during reset)", gpa);
 		}
+		poison_span(r, &ev, gpa);
 	}
 	/* Pages poisoned while no signal could say so are replaced too. */
 	if (r->scan) {
@@ -852,20 +947,36 @@ int ras_reset(struct ras *r)
 		r->v[c].lat_open = 0;
 		r->v[c].slot.pending = 0;
 	}
-	free(poison_take_all(r->ar_only, &n));
+	free(poison_take_all(r->untold, &n));
 	pages = poison_take_all(r->poison, &n);
 	for (i = 0; i < n; i++) {
-		int err = mem_replace(r->d.mem, pages[i], SZ_4K);
+		uint64_t block = ALIGN_DOWN(pages[i] - r->d.mem->ram_base, psz);
+		bool fallback;
+		int err;
 
+		/* The pages are sorted: one replacement per backing page. */
+		if (blocks && block == last_block) {
+			stat_add(r, &r->st.pages_replaced, 1);
+			continue;
+		}
+		err = mem_replace(r->d.mem, pages[i], SZ_4K, &fallback);
 		if (err) {
 			pr_err("cannot replace poisoned guest page 0x%" PRIx64 ": %s", pages[i],
 			       strerror(-err));
 			ret = err;
 			continue;
 		}
+		if (fallback)
+			pr_warn("no free 2 MiB page in the host's hugetlb pool (%s): guest RAM at 0x%" PRIx64
+				" is now 4 KiB pages", MEM_NR_HUGEPAGES, r->d.mem->ram_base + block);
+		last_block = block;
+		blocks++;
 		stat_add(r, &r->st.pages_replaced, 1);
 	}
-	if (n)
+	if (n && psz > SZ_4K)
+		pr_info("replaced %zu poisoned guest page%s with fresh memory (%zu huge page%s)", n,
+			n == 1 ? "" : "s", blocks, blocks == 1 ? "" : "s");
+	else if (n)
 		pr_info("replaced %zu poisoned guest page%s with fresh memory", n, n == 1 ? "" : "s");
 	free(pages);
 	return ret;
@@ -884,6 +995,13 @@ static void scan_open(struct ras *r, const char *path)
 		.interval_ns = SCAN_INTERVAL_NS,
 	};
 
+	/* Linux's pagemap shows a poisoned hugetlb page as an empty entry
+	 * (no swap entry, so no hwpoison type): a scan could never find one,
+	 * and the I/O path's probe reads the page instead. */
+	if (r->d.mem->backend == MEM_BACKEND_HUGETLB) {
+		pr_info("hugetlb guest RAM: no pagemap scans (poisoned huge pages show no hwpoison entry); errors are found through signals");
+		return;
+	}
 	cfg.len = ALIGN_DOWN(r->d.mem->ram_size, cfg.page_size);
 	r->scan = pagemap_scan_create(&cfg);
 	if (!r->scan) {
@@ -919,9 +1037,9 @@ struct ras *ras_create(const struct ras_deps *d)
 	r->async_source = ghes_source_async(&r->layout);
 	r->v = calloc(d->ncpus, sizeof(*r->v));
 	r->poison = poison_create();
-	r->ar_only = poison_create();
+	r->untold = poison_create();
 	r->ghes = ghes_create(&d->mem->gm, lay, CONFIG_RAS_MAX_QUEUE);
-	if (!r->v || !r->poison || !r->ar_only || !r->ghes) {
+	if (!r->v || !r->poison || !r->untold || !r->ghes) {
 		pr_err("cannot set up RAS state: out of memory");
 		goto err;
 	}
@@ -963,7 +1081,7 @@ void ras_destroy(struct ras *r)
 	pagemap_scan_destroy(r->scan);
 	ghes_destroy(r->ghes);
 	poison_destroy(r->poison);
-	poison_destroy(r->ar_only);
+	poison_destroy(r->untold);
 	free(r->v);
 	pthread_mutex_destroy(&r->sea_lock);
 	pthread_mutex_destroy(&r->scan_lock);

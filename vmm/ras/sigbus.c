@@ -105,8 +105,10 @@ static void sigbus_handler(int sig, siginfo_t *si, void *uc)
 	if (si->si_code != BUS_MCEERR_AR && si->si_code != BUS_MCEERR_AO)
 		sigbus_fatal(si, "not a memory error");
 	ev.code = si->si_code;
-	ev.lsb = si->si_addr_lsb > 0 && si->si_addr_lsb < 64 ? si->si_addr_lsb : 12;
-	ev.addr = (uint64_t)(uintptr_t)si->si_addr & ~((1ULL << ev.lsb) - 1);
+	/* Keep the page named, not only the block: a 2 MiB huge page is
+	 * reported once per guest page touched, each by its own address. */
+	ev.lsb = si->si_addr_lsb >= 12 && si->si_addr_lsb < 64 ? si->si_addr_lsb : 12;
+	ev.addr = (uint64_t)(uintptr_t)si->si_addr & ~0xfffULL;
 	clock_gettime(CLOCK_MONOTONIC, &ev.when);
 
 	if (si->si_code == BUS_MCEERR_AO) {

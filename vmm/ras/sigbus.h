@@ -11,12 +11,23 @@
 #include <stdint.h>
 #include <time.h>
 
+/* An error names one address (si_addr: for KVM's AR, the page the guest
+ * touched) and says how much memory around it is lost (si_addr_lsb: the
+ * host page size, 21 for a 2 MiB huge page). */
 struct sigbus_event {
 	int code;            /* BUS_MCEERR_AR or BUS_MCEERR_AO */
-	uint64_t addr;       /* host virtual address, aligned to 1 << lsb */
-	int lsb;
+	uint64_t addr;       /* host virtual address named, 4 KiB aligned */
+	int lsb;             /* lost: the 1 << lsb bytes aligned block holding addr */
 	struct timespec when; /* CLOCK_MONOTONIC at delivery */
 };
+
+/* The lost block of 'ev': [*start, *start + *len). */
+static inline void sigbus_event_span(const struct sigbus_event *ev, uint64_t *start,
+				     uint64_t *len)
+{
+	*len = 1ULL << ev->lsb;
+	*start = ev->addr & ~(*len - 1);
+}
 
 struct sigbus_slot {
 	volatile sig_atomic_t pending;
