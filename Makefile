@@ -43,7 +43,7 @@ COMMON   := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ivmm -I$(B) -DMVR_VERSION='"$(VERS
 # Only list them here: SRCS_OFF below drops those a configuration leaves out.
 PURE_SRCS := vmm/log.c vmm/bus.c vmm/guard.c vmm/devices/cfi_flash.c vmm/arch/arm64/sea.c vmm/arch/arm64/boot.c
 PURE_SRCS += vmm/board.c vmm/devices/device.c vmm/devices/rom.c vmm/devices/ged.c
-PURE_SRCS += vmm/devices/pl011.c vmm/devices/pl031.c vmm/devices/pvpanic.c
+PURE_SRCS += vmm/devices/pl011.c vmm/devices/pl031.c vmm/devices/pvpanic.c vmm/devices/einj.c
 PURE_SRCS += vmm/size.c
 # The virtio transport, virtqueue and device models (blk on liburing).
 PURE_SRCS += $(wildcard vmm/virtio/*.c)
@@ -74,8 +74,8 @@ ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64/%.o)
 TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus test_ras test_pagemap)
 TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server)
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtio_blk test_virtio_rng test_virtio_devices test_virtio_console test_virtio_net)
-TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl)
-TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl)
+TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl test_einj)
+TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl test_einj)
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtqueue test_virtio_mmio)
 TEST_SRCS := $(filter-out $(TEST_OFF:%=tests/unit/%.c),$(wildcard tests/unit/test_*.c))
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(B)/test/%)

@@ -4,7 +4,8 @@
 # /usr/bin/e2e-step, the test programs of guest-images/src/ (mca-recover,
 # dio-poison, mem-churn: /usr/bin/NAME from NAME.c), and the kernel modules of
 # build/images/modules/ (virtio, ext4) in /lib/modules/ with their load
-# order in /lib/modules/load.list.
+# order in /lib/modules/load.list; the modules of build/images/modules-extra/
+# (einj), which scenarios insmod themselves, in /lib/modules/extra/.
 # Needs build/images/busybox (and modules/) from guest-images/fetch.sh.
 set -euo pipefail
 
@@ -28,6 +29,13 @@ if [ -s "$OUT/modules/load.list" ]; then
 		install -m 0644 "$OUT/modules/$m" "$STAGE/lib/modules/$m"
 	done <"$OUT/modules/load.list"
 	install -m 0644 "$OUT/modules/load.list" "$STAGE/lib/modules/load.list"
+fi
+if [ -s "$OUT/modules-extra/load.list" ]; then
+	mkdir -p "$STAGE/lib/modules/extra"
+	while read -r m; do
+		install -m 0644 "$OUT/modules-extra/$m" "$STAGE/lib/modules/extra/$m"
+	done <"$OUT/modules-extra/load.list"
+	install -m 0644 "$OUT/modules-extra/load.list" "$STAGE/lib/modules/extra/load.list"
 fi
 
 # Test programs: guest-images/src/NAME.c becomes /usr/bin/NAME.

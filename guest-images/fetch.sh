@@ -116,6 +116,9 @@ rm -f "$OUT/Image.version.tmp"
 # virtio_ring, hvc_console for virtio_console) are left out. L1 runs the same
 # kernel and gets its own set (tun for the virtio-net tap) in l1-modules/.
 GUEST_MODULES=${GUEST_MODULES:-virtio_mmio virtio_blk virtio_rng virtio_net virtio_console ext4}
+# Modules a scenario loads itself (einj: ACPI error injection), never at boot:
+# in modules-extra/, installed in the guest as /lib/modules/extra/.
+GUEST_EXTRA_MODULES=${GUEST_EXTRA_MODULES:-einj}
 L1_MODULES=${L1_MODULES:-tun}
 KVER=$(ls "$CACHE/x-kernel/lib/modules" 2>/dev/null | head -n1)
 [ -n "$KVER" ] || die "no lib/modules/<version> in $KDEB"
@@ -155,6 +158,8 @@ extract_modules() {
 }
 # shellcheck disable=SC2086 # word lists
 extract_modules "$OUT/modules" $GUEST_MODULES
+# shellcheck disable=SC2086
+extract_modules "$OUT/modules-extra" $GUEST_EXTRA_MODULES
 # shellcheck disable=SC2086
 extract_modules "$OUT/l1-modules" $L1_MODULES
 

@@ -1,7 +1,8 @@
 /* The device list of the QEMU-virt-compatible platform, in the order the
  * guest sees them (FDT nodes, DSDT devices): console UART, RTC, then with
  * firmware boot fw_cfg and the two flash banks, then with RAS the GED,
- * then the pvpanic device (every configuration), then the virtio-mmio devices (disks in --disk order, then the rng, then
+ * then the pvpanic device (every configuration), then with RAS the EINJ
+ * register block, then the virtio-mmio devices (disks in --disk order, then the rng, then
  * the network interfaces in --net order, then the virtio console), each
  * taking the next virtio window, so a configuration without them describes
  * exactly the platform devices. With --console virtio the VMM's console input goes to
@@ -13,6 +14,7 @@
 #include "arch/arm64/memmap.h"
 #include "board.h"
 #include "devices/cfi_flash.h"
+#include "devices/einj.h"
 #include "devices/ged.h"
 #include "devices/pl011.h"
 #include "devices/pl031.h"
@@ -69,6 +71,8 @@ int board_describe(const struct vm_config *cfg, struct devlist *l)
 		r = devlist_add(l, &ged_class, 0, 0, IRQ_SPI_GED);
 	if (r >= 0)
 		r = devlist_add(l, &pvpanic_class, MEMMAP_PVPANIC_BASE, MEMMAP_PVPANIC_SIZE, -1);
+	if (r >= 0 && cfg->ras)
+		r = devlist_add(l, &einj_class, MEMMAP_EINJ_BASE, MEMMAP_EINJ_SIZE, -1);
 	for (i = 0; r >= 0 && i < cfg->ndisks; i++)
 		r = board_add_virtio(l, virtio_blk_dev_class(), n++, &cfg->disks[i]);
 	if (r >= 0 && cfg->rng)

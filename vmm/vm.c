@@ -214,6 +214,9 @@ static int vm_create_devices(struct vm *vm)
 		.report_opaque = vm,
 		.guest_event = vm_guest_event,
 		.event_opaque = vm,
+		/* EINJ injections reach the RAS runtime (--ras). */
+		.einj_ops = vm->cfg->ras ? &vm_einj_ops : NULL,
+		.einj_opaque = vm,
 	};
 	const struct device *in;
 	int ret;

@@ -2,7 +2,8 @@
  * injection, vcpu_run_on() for work on a vCPU's thread, the GED SPI as the
  * notification interrupt, the main loop for the RAS fds, and the vCPU
  * hooks that feed ras_vcpu_before_run()/ras_vcpu_after_run(), and the
- * devices' failed-I/O reports (dev_env.report_poison). */
+ * devices' failed-I/O reports (dev_env.report_poison), and the EINJ
+ * device's injections (dev_env.einj_ops). */
 #include <errno.h>
 #include <string.h>
 #include <linux/kvm.h>
@@ -10,9 +11,11 @@
 #include "acpi/tables.h"
 #include "arch/arm64/gic.h"
 #include "arch/arm64/regs.h"
+#include "devices/einj.h"
 #include "devices/ged.h"
 #include "log.h"
 #include "loop.h"
+#include "ras/cper.h"
 #include "ras/ras.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -122,6 +125,41 @@ int vm_ras_report_poison(void *opaque, uint64_t gpa, uint64_t len)
 
 	return vm->ras ? ras_report_io_error(vm->ras, gpa, len) : 0;
 }
+
+static uint64_t vm_einj_param_area(void *opaque)
+{
+	struct vm *vm = opaque;
+	uint64_t base = __atomic_load_n(&vm->hw_errors_gpa, __ATOMIC_ACQUIRE);
+
+	if (!base || !vm->acpi || !vm->acpi->einj_param_off)
+		return 0;
+	return base + vm->acpi->einj_param_off;
+}
+
+static int vm_einj_mem_poison(void *opaque, uint64_t gpa)
+{
+	struct vm *vm = opaque;
+
+	/* As AR: the guest learns of the page through the SEA when it touches
+	 * it, not at once through the asynchronous source. */
+	return vm->ras ? ras_inject(vm->ras, gpa, RAS_INJECT_HWPOISON, RAS_KIND_AR, 0) : -ENODEV;
+}
+
+static int vm_einj_mem_record(void *opaque, uint64_t gpa, bool fatal)
+{
+	struct vm *vm = opaque;
+
+	if (!vm->ras)
+		return -ENODEV;
+	return ras_post_mem_record(vm->ras, gpa, fatal ? CPER_SEV_FATAL : CPER_SEV_CORRECTED);
+}
+
+const struct einj_ops vm_einj_ops = {
+	.param_area = vm_einj_param_area,
+	.mem_poison = vm_einj_mem_poison,
+	.mem_record = vm_einj_mem_record,
+	.proc_record = NULL,	/* processor types: not offered yet */
+};
 
 int vm_ras_create(struct vm *vm)
 {

@@ -17,4 +17,13 @@ int vm_ras_create(struct vm *vm);
  * (devices are created before it; they do I/O only after). */
 int vm_ras_report_poison(void *opaque, uint64_t gpa, uint64_t len);
 
+/* struct dev_env's einj_ops with opaque = the struct vm (--ras): the EINJ
+ * device's injections. Uncorrectable non-fatal memory poisons the host page
+ * (ras_inject, MADV_HWPOISON, reported when the guest touches it);
+ * correctable and fatal memory post a record on the asynchronous source
+ * (ras_post_mem_record); processor types are not offered (no ARM processor
+ * record builder yet). The parameter area is etc/hardware_errors' tail, once
+ * the firmware has said where that blob is. */
+extern const struct einj_ops vm_einj_ops;
+
 #endif

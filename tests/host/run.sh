@@ -263,8 +263,11 @@ for cpus in 1 2 8; do
 	hest=$d/HEST.dsl
 	if [ -n "$bad" ]; then
 		ko "acpi-$cpus" "iasl complained about:$bad"
-	elif [ "$n" -ne 8 ]; then
-		ko "acpi-$cpus" "expected 8 tables (RSDP XSDT FACP DSDT APIC GTDT SPCR HEST), got $n"
+	elif [ "$n" -ne 9 ]; then
+		ko "acpi-$cpus" "expected 9 tables (RSDP XSDT FACP DSDT APIC GTDT SPCR HEST EINJ), got $n"
+	elif ! grep -qE 'Injection Entry Count +: 00000009' "$d/EINJ.dsl" ||
+		! grep -qE 'Action +: 08 \[Set Error Type With Address\]' "$d/EINJ.dsl"; then
+		ko "acpi-$cpus" "EINJ does not have the 9 injection instructions"
 	elif [ "$(grep -c 'Generic Hardware Error Source V2' "$hest")" -ne $((cpus + 1)) ]; then
 		ko "acpi-$cpus" "HEST does not have $((cpus + 1)) GHESv2 entries"
 	elif [ "$(grep -cE 'Notify Type +: 08 \[SEA\]' "$hest")" -ne "$cpus" ] ||

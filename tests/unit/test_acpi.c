@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "acpi/aml.h"
+#include "acpi/einj.h"
 #include "acpi/hest.h"
 #include "acpi/table.h"
 #include "acpi/tables.h"
@@ -440,8 +441,8 @@ static void check_linked(unsigned ncpus, bool ras)
 	const uint8_t *rsdp, *xsdt, *fadt, *t;
 	uint64_t xsdt_addr;
 	unsigned i, nent, seen_hest = 0;
-	const char *want_sigs[] = { "FACP", "APIC", "GTDT", "SPCR", "HEST" };
-	bool seen[5] = { false };
+	const char *want_sigs[] = { "FACP", "APIC", "GTDT", "SPCR", "HEST", "EINJ" };
+	bool seen[6] = { false };
 
 	build_ok(&b, ncpus, ras);
 	sim_init(&s, &b);
@@ -479,14 +480,14 @@ static void check_linked(unsigned ncpus, bool ras)
 
 	/* XSDT entries point at the start of each non-DSDT table. */
 	nent = (get_le32(xsdt + 4) - 36) / 8;
-	assert_int_equal(nent, ras ? 5 : 4);
+	assert_int_equal(nent, ras ? 6 : 4);
 	for (i = 0; i < nent; i++) {
 		uint64_t a = get_le64(xsdt + 36 + 8 * i);
 		unsigned k;
 
 		t = sim_tables_at(&s, a, 36);
 		assert_true(range_within(a, get_le32(t + 4), s.f[1].addr, s.f[1].len));
-		for (k = 0; k < 5; k++)
+		for (k = 0; k < 6; k++)
 			if (memcmp(t, want_sigs[k], 4) == 0)
 				seen[k] = true;
 		if (memcmp(t, "HEST", 4) == 0)
@@ -495,6 +496,7 @@ static void check_linked(unsigned ncpus, bool ras)
 	for (i = 0; i < 4; i++)
 		assert_true(seen[i]);
 	assert_int_equal(seen_hest, ras ? 1 : 0);
+	assert_int_equal(seen[5], ras);	/* EINJ with RAS only */
 
 	/* FADT: HW-reduced, PSCI via HVC, 6.3, X_DSDT -> DSDT. */
 	fadt = s.f[1].data + acpi_build_find(&b, "FACP")->offset;
@@ -721,8 +723,10 @@ static void check_hw_errors(unsigned ncpus)
 	assert_int_equal(ghes_notify_type(g, 0), 8);
 	assert_int_equal(ghes_notify_type(g, ncpus), 7);
 	assert_int_equal(b.hw_errors_addr_size, 8);
-	assert_int_equal(b.hw_errors.len, 16 * n + n * 0x1000);
-	assert_int_equal(ghes_blob_size(g), b.hw_errors.len);
+	/* The GHES part, then the EINJ parameter area (acpi/einj.h). */
+	assert_int_equal(ghes_blob_size(g), 16 * n + n * 0x1000);
+	assert_int_equal(b.einj_param_off, ALIGN_UP(ghes_blob_size(g), 64));
+	assert_int_equal(b.hw_errors.len, b.einj_param_off + EINJ_PARAM_AREA_SIZE);
 
 	/* Fixed offsets (the same formulas as vmm/ras/ghes.h). */
 	for (i = 0; i < n; i++) {
@@ -737,7 +741,7 @@ static void check_hw_errors(unsigned ncpus)
 		assert_int_equal(get_le64(hw + ghes_addr_offset(g, i)), ghes_block_offset(g, i));
 		assert_int_equal(get_le64(hw + ghes_ack_offset(g, i)), 1);
 	}
-	for (size_t k = ghes_block_offset(g, 0); k < b.hw_errors.len; k++)
+	for (size_t k = ghes_block_offset(g, 0); k < b.einj_param_off + EINJ_TRIGGER_OFF; k++)
 		assert_int_equal(hw[k], 0);
 
 	/* Regions do not overlap: slots, acks, blocks in order, in bounds. */
@@ -745,7 +749,7 @@ static void check_hw_errors(unsigned ncpus)
 	assert_true(ghes_ack_offset(g, n - 1) + 8 <= ghes_block_offset(g, 0));
 	for (i = 0; i + 1 < n; i++)
 		assert_true(ghes_block_offset(g, i) + g->block_len <= ghes_block_offset(g, i + 1));
-	assert_true(ghes_block_offset(g, n - 1) + g->block_len <= b.hw_errors.len);
+	assert_true(ghes_block_offset(g, n - 1) + g->block_len <= b.einj_param_off);
 
 	/* Linked: slots hold absolute block addresses; the WRITE_POINTER
 	 * reports the blob's base. */

@@ -202,6 +202,41 @@ static void test_hest_fields(void **state)
 	free(dsl);
 }
 
+/* EINJ: every action of ACPI 6.5 section 18.6.2 once, registers in the
+ * EINJ block, the SET_ERROR_TYPE_WITH_ADDRESS structure linked into
+ * etc/hardware_errors (at 0x7D000000 here) past the GHES part. */
+static void test_einj_fields(void **state)
+{
+	static const char *const actions[] = {
+		"Action : 00 [Begin Operation]", "Action : 01 [Get Trigger Table]",
+		"Action : 02 [Set Error Type]", "Action : 03 [Get Error Type]",
+		"Action : 04 [End Operation]", "Action : 05 [Execute Operation]",
+		"Action : 06 [Check Busy Status]", "Action : 07 [Get Command Status]",
+		"Action : 08 [Set Error Type With Address]",
+	};
+	struct iasl_ctx *c = *state;
+	char want[64];
+	unsigned i;
+	char *dsl;
+
+	if (!have_iasl()) {
+		fprintf(stderr, "iasl not in PATH (Debian: acpica-tools): skipping\n");
+		skip();
+	}
+	dsl = disassemble(c, "EINJ");
+	assert_non_null(strstr(dsl, "Injection Header Length : 00000030"));
+	assert_non_null(strstr(dsl, "Injection Entry Count : 00000009"));
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		assert_int_equal(count(dsl, actions[i]), 1);
+	assert_int_equal(count(dsl, "Instruction : 03 [Write Register Value]"), 3);
+	assert_int_equal(count(dsl, "Address : 0000000009050000"), 3);	/* BEGIN, END, EXECUTE */
+	assert_int_equal(count(dsl, "Space ID : 00 [SystemMemory]"), 9);
+	snprintf(want, sizeof(want), "Address : %016llX",
+		 0x7D000000ull + (unsigned long long)c->b.einj_param_off);
+	assert_int_equal(count(dsl, want), 1);
+	free(dsl);
+}
+
 static void test_other_tables_fields(void **state)
 {
 	struct iasl_ctx *c = *state;
@@ -287,6 +322,8 @@ int main(void)
 						setup_2cpu, teardown),
 		cmocka_unit_test_setup_teardown(test_hest_fields, setup_2cpu, teardown),
 		cmocka_unit_test_setup_teardown(test_hest_fields, setup_16cpu, teardown),
+		cmocka_unit_test_setup_teardown(test_einj_fields, setup_2cpu, teardown),
+		cmocka_unit_test_setup_teardown(test_einj_fields, setup_16cpu, teardown),
 		cmocka_unit_test_setup_teardown(test_other_tables_fields, setup_2cpu, teardown),
 		cmocka_unit_test_setup_teardown(test_other_tables_fields, setup_16cpu, teardown),
 		cmocka_unit_test_setup_teardown(test_dsdt_roundtrip, setup_2cpu, teardown),

@@ -19,6 +19,7 @@
 #include "bus.h"
 #include "devices/cfi_flash.h"
 #include "devices/device.h"
+#include "devices/einj.h"
 #include "devices/ged.h"
 #include "devices/pl011.h"
 #include "devices/pl031.h"
@@ -330,13 +331,18 @@ static void test_board_firmware_ras(void **state)
 	assert_int_equal(board_describe(&cfg, &l), 0);
 	if (!fwcfg_dev_class()) {
 		/* A build without fw_cfg has no firmware devices. */
-		assert_int_equal(l.n, 4);
+		assert_int_equal(l.n, 5);
 		assert_non_null(devlist_find(&l, &ged_class));
 		return;
 	}
-	assert_int_equal(l.n, 7);
-	/* pvpanic after the GED, last of the platform devices. */
+	assert_int_equal(l.n, 8);
+	/* pvpanic after the GED, then the EINJ registers, last of the
+	 * platform devices. */
 	assert_ptr_equal(l.dev[6].cls, &pvpanic_class);
+	assert_ptr_equal(l.dev[7].cls, &einj_class);
+	assert_int_equal(l.dev[7].base, MEMMAP_EINJ_BASE);
+	assert_int_equal(l.dev[7].size, MEMMAP_EINJ_SIZE);
+	assert_int_equal(l.dev[7].spi, -1);
 	d = devlist_find(&l, fwcfg_dev_class());
 	assert_non_null(d);
 	assert_int_equal(d->base, MEMMAP_FWCFG_BASE);

@@ -990,6 +990,42 @@ static void test_huge_reset_replaces_the_whole_page(void **state)
 	assert_int_equal(block_pa(fx, 0), HPAGE(100));
 }
 
+/* EINJ's record-only memory errors: on the asynchronous source with the
+ * asked severity in both the status block and the data entry; a corrected
+ * one says "correctable error valid"; the exact address is kept. */
+static void test_post_mem_record_severities(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned async;
+	uint8_t *blk;
+
+	start(fx);
+	async = ghes_source_async(&fx->lay);
+	assert_int_equal(ras_post_mem_record(fx->r, PAGE(30) + 0x40, CPER_SEV_CORRECTED), 0);
+	blk = at(fx, block_gpa(fx, async));
+	assert_int_equal(get_le32(blk + CPER_OFF_BLOCK_STATUS), CPER_BLOCK_CE_VALID);
+	assert_int_equal(get_le32(blk + 16), CPER_SEV_CORRECTED);	/* Error Severity */
+	assert_int_equal(get_le32(blk + CPER_OFF_ENTRY + 16), CPER_SEV_CORRECTED);
+	assert_int_equal(block_pa(fx, async), PAGE(30) + 0x40);
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+
+	/* Fatal: queued behind the read-ack, then written as fatal. */
+	assert_int_equal(ras_post_mem_record(fx->r, PAGE(31), CPER_SEV_FATAL), 0);
+	guest_ack(fx, async);
+	poll_tick(fx);
+	blk = at(fx, block_gpa(fx, async));
+	assert_int_equal(get_le32(blk + CPER_OFF_BLOCK_STATUS), CPER_BLOCK_UE_VALID);
+	assert_int_equal(get_le32(blk + 16), CPER_SEV_FATAL);
+	assert_int_equal(block_pa(fx, async), PAGE(31));
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 2);
+
+	/* Outside RAM or a bad severity: nothing written. */
+	assert_int_equal(ras_post_mem_record(fx->r, RAM_BASE + RAM_SIZE, CPER_SEV_FATAL), -EINVAL);
+	assert_int_equal(ras_post_mem_record(fx->r, PAGE(32), CPER_SEV_INFO + 1), -EINVAL);
+	expect_stats(fx, &(struct ras_stats){ .errors_injected = 2, .records_written = 2,
+					     .records_max_queue = 1, .irqs_raised = 2 });
+}
+
 static void test_create_rejects_inconsistent_deps(void **state)
 {
 	struct fixture *fx = *state;
@@ -1028,6 +1064,7 @@ int main(void)
 		T(test_huge_ao_reports_the_named_page_only),
 		T(test_huge_io_error_reports_an_untold_page),
 		T(test_huge_reset_replaces_the_whole_page),
+		T(test_post_mem_record_severities),
 		T(test_create_rejects_inconsistent_deps),
 	};
 #undef T

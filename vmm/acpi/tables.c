@@ -1,6 +1,6 @@
 /* Builds the ACPI 6.3 tables for firmware boot (RSDP 5.2.5, XSDT 5.2.8,
  * FADT 5.2.9, DSDT 5.2.11.1, MADT 5.2.12, GTDT 5.2.24, SPCR (Microsoft
- * spec rev 2), HEST via hest.c) and the linker/loader script that makes
+ * spec rev 2), HEST via hest.c, EINJ via einj.c) and the linker/loader script that makes
  * edk2 allocate, link, checksum and install them; acpi_build_link() runs
  * the script offline (fwcfg/loader_exec.c) so the result can be dumped. */
 #include <errno.h>
@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "acpi/aml.h"
+#include "acpi/einj.h"
 #include "acpi/tables.h"
 #include "fwcfg/loader_exec.h"
 #include "arch/arm64/memmap.h"
 #include "arch/arm64/mpidr.h"
+#include "devices/einj.h"
 #include "util.h"
 
 #define RSDP_SIZE          36
@@ -40,6 +42,7 @@ struct acpi_ctx {
 	struct acpi_build *out;
 	size_t ptr_off[ACPI_MAX_TABLES + 1];	/* XSDT entries + FADT X_DSDT */
 	unsigned nptrs;
+	size_t einj_off;			/* the EINJ table, if out->einj_param_off */
 };
 
 /* Start a table at an aligned offset; returns its start. */
@@ -309,6 +312,10 @@ static int build_loader(struct acpi_ctx *c, struct loader *l, size_t hest_off)
 					 (uint32_t)c->ptr_off[i], 8);
 	if (!ret && c->cfg->ras)
 		ret = hest_loader_pointers(l, &o->ghes, ACPI_FILE_TABLES, (uint32_t)hest_off);
+	/* EINJ's SET_ERROR_TYPE_WITH_ADDRESS register -> its parameter area */
+	if (!ret && o->einj_param_off)
+		ret = loader_add_pointer(l, ACPI_FILE_TABLES, HEST_FILE_HW_ERRORS,
+					 (uint32_t)(c->einj_off + EINJ_SETWA_ADDR_OFF), 8);
 	for (i = 0; !ret && i < o->ntables; i++)
 		ret = loader_add_checksum(l, ACPI_FILE_TABLES,
 					  (uint32_t)(o->table[i].offset + ACPI_HEADER_CSUM_OFF),
@@ -326,9 +333,28 @@ static int build_loader(struct acpi_ctx *c, struct loader *l, size_t hest_off)
 	return ret;
 }
 
+/* Grow etc/hardware_errors to hold the EINJ parameter area at 'off'
+ * (zeros up to it). 0, -EINVAL (offset inside the GHES part) or -ENOMEM. */
+static int append_einj_param_area(struct acpi_blob *hw, size_t off)
+{
+	uint8_t *p;
+
+	if (off < hw->len)
+		return -EINVAL;
+	p = realloc(hw->data, off + EINJ_PARAM_AREA_SIZE);
+	if (!p)
+		return -ENOMEM;
+	memset(p + hw->len, 0, off - hw->len);
+	einj_build_param_area(p + off);
+	hw->data = p;
+	hw->len = off + EINJ_PARAM_AREA_SIZE;
+	return 0;
+}
+
 int acpi_build(const struct acpi_config *cfg, struct acpi_build *out)
 {
 	struct acpi_ctx c = { .cfg = cfg, .out = out };
+	const struct device *einj;
 	struct loader *l = NULL;
 	const uint8_t *lb;
 	size_t dsdt_off, hest_off = 0, llen;
@@ -355,6 +381,17 @@ int acpi_build(const struct acpi_config *cfg, struct acpi_build *out)
 		hest_build(&c.tables, &out->ghes, &hest_off);
 		ctx_table_end(&c, hest_off, "HEST");
 	}
+	/* EINJ with RAS when the board has the register block; its parameter
+	 * area follows the GHES part of etc/hardware_errors. */
+	einj = cfg->ras && cfg->devs ? devlist_find(cfg->devs, &einj_class) : NULL;
+	if (einj) {
+		out->einj_param_off = ALIGN_UP((size_t)ghes_blob_size(&out->ghes),
+					       (size_t)EINJ_PARAM_AREA_ALIGN);
+		acpi_buf_align(&c.tables, TABLE_ALIGN);
+		einj_build(&c.tables, einj->base, out->einj_param_off + EINJ_SETWA_OFF,
+			   &c.einj_off);
+		ctx_table_end(&c, c.einj_off, "EINJ");
+	}
 	build_xsdt(&c);
 
 	l = loader_create();
@@ -373,6 +410,8 @@ int acpi_build(const struct acpi_config *cfg, struct acpi_build *out)
 		ret = hest_build_hw_errors(&out->ghes, &out->hw_errors);
 		out->hw_errors_addr_size = HEST_HW_ERRORS_ADDR_SIZE;
 	}
+	if (!ret && out->einj_param_off)
+		ret = append_einj_param_area(&out->hw_errors, out->einj_param_off);
 	if (ret)
 		goto fail;
 	lb = loader_bytes(l, &llen);

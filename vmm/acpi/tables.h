@@ -1,5 +1,5 @@
 /* The guest's ACPI tables for firmware boot (RSDP, XSDT, FADT, DSDT, MADT,
- * GTDT, SPCR and, with RAS, HEST), as fw_cfg blobs plus the linker/loader
+ * GTDT, SPCR and, with RAS, HEST and EINJ), as fw_cfg blobs plus the linker/loader
  * script edk2 ArmVirtQemu executes to install them (ACPI 6.3; QEMU's
  * linker/loader as edk2's QemuFwCfgAcpi.c implements it). Pure: bytes only;
  * vm_firmware.c registers the blobs as fw_cfg files. */
@@ -21,7 +21,7 @@
 #define ACPI_FILE_TABLES "etc/acpi/tables"
 #define ACPI_FILE_LOADER "etc/table-loader"
 
-#define ACPI_MAX_TABLES  8
+#define ACPI_MAX_TABLES  12
 
 struct acpi_config {
 	unsigned ncpus;		/* 1..MAX_VCPUS */
@@ -49,6 +49,9 @@ struct acpi_build {
 	 * firmware's WRITE_POINTER fills (0 unless ras). */
 	size_t hw_errors_addr_size;
 	struct ghes_layout ghes;	/* nsources 0 unless ras */
+	/* Offset in hw_errors of the EINJ parameter area (acpi/einj.h), after
+	 * the GHES part; 0: no EINJ table (no --ras, or no EINJ device). */
+	size_t einj_param_off;
 	struct acpi_table_ref table[ACPI_MAX_TABLES];
 	unsigned ntables;
 };

@@ -23,6 +23,7 @@ struct vm_config;
 struct fdt_writer;
 struct device;
 struct devlist;
+struct einj_ops;
 
 /* What a device's create hook may use; filled once by vm_create. */
 struct dev_env {
@@ -50,6 +51,10 @@ struct dev_env {
 	 * see the VM. Called on the vCPU thread of the access. */
 	void (*guest_event)(void *opaque, int event);
 	void *event_opaque;
+	/* Optional (NULL without --ras): what the EINJ device's injections do
+	 * (devices/einj.h), with their opaque. */
+	const struct einj_ops *einj_ops;
+	void *einj_opaque;
 };
 
 /* What dev_env.guest_event reports. */

@@ -838,6 +838,33 @@ int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 		inject_ao_block(r, page, hva);
 	return 0;
 }
+int ras_post_mem_record(struct ras *r, uint64_t gpa, uint32_t severity)
+{
+	const struct ras_notify_ops *ops = notify_ops(r, r->async_source);
+	struct ras_record rec = { .source = r->async_source, .gpa = gpa };
+	struct cper_mem_error e = {
+		.gpa = gpa,
+		.severity = severity,
+		.timestamp = (int64_t)time(NULL),	/* distinct repeats, as build_record() */
+	};
+	int ret;
+
+	if (!mem_gpa_to_hva(r->d.mem, ALIGN_DOWN(gpa, SZ_4K), SZ_4K) || severity > CPER_SEV_INFO)
+		return -EINVAL;
+	if (!ops)
+		return -ENOTSUP;
+	ret = cper_build_mem_error(rec.bytes, sizeof(rec.bytes), &e, &rec.len);
+	if (ret)
+		return ret;
+	/* Block Status (ACPI 18.3.2.7.1): a corrected error is a correctable
+	 * one, not the "uncorrectable error valid" the builder writes. */
+	if (severity == CPER_SEV_CORRECTED)
+		put_le32(rec.bytes + CPER_OFF_BLOCK_STATUS, CPER_BLOCK_CE_VALID);
+	stat_add(r, &r->st.errors_injected, 1);
+	ret = ops->deliver(r, &rec);
+	return ret < 0 ? ret : 0;
+}
+
 void ras_get_stats(struct ras *r, struct ras_stats *st)
 {
 	struct ghes_stats gs;

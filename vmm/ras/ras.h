@@ -134,6 +134,15 @@ void ras_vcpu_before_run(struct ras *r, unsigned vcpu, volatile int *in_run);
 int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 	       enum ras_kind kind, unsigned vcpu);
 
+/* A memory error record only (memory stays good) at guest physical address
+ * 'gpa', of CPER severity 'severity' (ras/cper.h CPER_SEV_*: corrected
+ * records say "correctable error valid" in their Block Status), on the
+ * asynchronous source: written now and the guest interrupted, or queued
+ * behind the read-ack. For EINJ's correctable and fatal memory types.
+ * Returns 0, -EINVAL (gpa not in RAM, bad severity), -ENOTSUP (no way to
+ * deliver) or -errno. Any thread. */
+int ras_post_mem_record(struct ras *r, uint64_t gpa, uint32_t severity);
+
 /* Event loop thread (a device's I/O completion): an I/O on the guest
  * buffer [gpa, gpa + len) failed in a way a poisoned page explains
  * (EFAULT, EIO, EHWPOISON, a short transfer, a failed guarded copy). The
@@ -172,6 +181,10 @@ static inline int ras_vcpu_after_run(struct ras *r, unsigned vcpu) { return 0; }
 static inline void ras_vcpu_before_run(struct ras *r, unsigned vcpu, volatile int *in_run) { }
 static inline int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 			     enum ras_kind kind, unsigned vcpu) { return -ENOTSUP; }
+static inline int ras_post_mem_record(struct ras *r, uint64_t gpa, uint32_t severity)
+{
+	return -ENOTSUP;
+}
 static inline int ras_report_io_error(struct ras *r, uint64_t gpa, uint64_t len)
 {
 	return 0;

@@ -15,6 +15,7 @@
  *   0x0902_0000 | fw_cfg (0x18 bytes, DMA) |
  *               | (GED: SPI 3, no MMIO)    |  RAS notification (DSDT only)
  *   0x0904_0000 | pvpanic (2 bytes, no IRQ)|  guest panic reports
+ *   0x0905_0000 | EINJ registers (0x40)    |  ACPI error injection (--ras)
  *   0x0A00_0000 | virtio-mmio 32 x 0x200   |  window n: SPI 16 + n
  *               :                          :
  *   0x4000_0000 +--------------------------+
@@ -44,6 +45,10 @@
 /* 0x0903_0000 stays free for a GED register window. */
 #define MEMMAP_PVPANIC_BASE  0x09040000ULL
 #define MEMMAP_PVPANIC_SIZE  0x00000002ULL
+/* ACPI EINJ register block (acpi/einj.h's EINJ_REG_*), with --ras only;
+ * its parameter area and trigger table are in guest RAM instead. */
+#define MEMMAP_EINJ_BASE     0x09050000ULL
+#define MEMMAP_EINJ_SIZE     0x00000040ULL
 /* virtio-mmio windows, as QEMU virt: window n at BASE + n * STRIDE, SPI
  * IRQ_SPI_VIRTIO_BASE + n. */
 #define MEMMAP_VIRTIO_BASE   0x0a000000ULL
