@@ -109,6 +109,17 @@ expect_status exit-usage-memory 2 run --kernel x --memory 2T
 expect_status exit-vmm-error 1 run --kernel "$T/nonexistent" --no-firmware
 expect_status exit-help 0 run --help
 
+# --- a closed stdout pipe ends no VMM (issue 12 defect 4): SIGPIPE is
+# ignored, so --version's write fails with EPIPE instead of a signal ---
+sigpipe_rc=$(python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(["qemu-aarch64-static", sys.argv[1], "--version"],
+                   stdout=w, stderr=subprocess.DEVNULL)
+print(p.returncode)' "$ROOT/build/microvm-ras")
+if [ "$sigpipe_rc" = -13 ]; then ko sigpipe-ignored "killed by SIGPIPE"; else ok sigpipe-ignored; fi
+
 # --- virtio disks: bad --disk inputs, each one error line ---
 truncate -s 1M "$T/d1.img"
 truncate -s 2M "$T/d2.img"
