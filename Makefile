@@ -44,7 +44,7 @@ COMMON   := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ivmm -I$(B) -DMVR_VERSION='"$(VERS
 PURE_SRCS := vmm/log.c vmm/bus.c vmm/guard.c vmm/devices/cfi_flash.c vmm/arch/arm64/sea.c vmm/arch/arm64/boot.c
 PURE_SRCS += vmm/board.c vmm/devices/device.c vmm/devices/rom.c vmm/devices/ged.c
 PURE_SRCS += vmm/devices/pl011.c vmm/devices/pl031.c vmm/devices/pvpanic.c vmm/devices/einj.c
-PURE_SRCS += vmm/size.c
+PURE_SRCS += vmm/size.c vmm/seccomp.c vmm/sig_thread.c
 # The virtio transport, virtqueue and device models (blk on liburing).
 PURE_SRCS += $(wildcard vmm/virtio/*.c)
 PURE_SRCS += vmm/mem.c vmm/vcpu_exit.c
@@ -77,6 +77,7 @@ TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtio_blk test_virtio_rng test_virtio_
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl test_einj)
 TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl test_einj)
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtqueue test_virtio_mmio)
+TEST_OFF  += $(if $(CONFIG_SECCOMP),,test_seccomp)
 TEST_SRCS := $(filter-out $(TEST_OFF:%=tests/unit/%.c),$(wildcard tests/unit/test_*.c))
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(B)/test/%)
 TESTS_SAN := $(TEST_SRCS:tests/unit/%.c=$(B)/test-san/%)

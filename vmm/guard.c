@@ -44,6 +44,20 @@ int guarded_memcpy(void *dst, const void *src, size_t n)
 	return 0;
 }
 
+int guarded_touch(void *p)
+{
+	if (sigsetjmp(guard_env, 1)) {
+		guard_armed = 0;
+		return -EIO;
+	}
+	guard_armed = 1;
+	__asm__ volatile("" ::: "memory");
+	__atomic_fetch_add((uint8_t *)p, 0, __ATOMIC_SEQ_CST);
+	__asm__ volatile("" ::: "memory");
+	guard_armed = 0;
+	return 0;
+}
+
 bool guard_sigbus_recover(void)
 {
 	if (!guard_armed)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -566,6 +567,9 @@ int main(int argc, char **argv)
 	const char *cmd, *arg = NULL;
 	int ret;
 
+	/* A closed stdout pipe, console or control client must fail a write
+	 * (EPIPE, handled where it happens), not end the VMM. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -24,6 +24,7 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned index)
 	v->index = index;
 	pthread_mutex_init(&v->req_lock, NULL);
 	pthread_cond_init(&v->req_done_cv, NULL);
+	sig_thread_init(&v->thread);
 	fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (fd < 0)
 		return -errno;
@@ -254,32 +255,30 @@ int vcpu_start(struct vcpu *v)
 	pthread_mutex_lock(&v->req_lock);
 	v->accepting = 1;
 	pthread_mutex_unlock(&v->req_lock);
-	v->started = 1;
-	ret = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	ret = sig_thread_start(&v->thread, vcpu_thread, v);
 	if (ret) {
-		v->started = 0;
 		pthread_mutex_lock(&v->req_lock);
 		v->accepting = 0;
 		pthread_mutex_unlock(&v->req_lock);
-		return -ret;
+		return ret;
 	}
 	return 0;
 }
 
 void vcpu_join(struct vcpu *v)
 {
-	if (!v->started)
-		return;
-	pthread_join(v->thread, NULL);
-	v->started = 0;
+	sig_thread_join(&v->thread);
 }
 
+/* Any thread, any time (another vCPU stopping the VM while this one is
+ * still being started, or after it was joined): the signal only goes to a
+ * running thread. immediate_exit covers a thread not yet in KVM_RUN. */
 void vcpu_kick(struct vcpu *v)
 {
-	if (!v->started || !v->run)
+	if (!v->run)
 		return;
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
-	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+	sig_thread_signal(&v->thread, VCPU_KICK_SIGNAL);
 }
 
 static void kick_handler(int sig)

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+#include "sig_thread.h"
+
 struct vm;
 struct vcpu;
 
@@ -31,8 +33,7 @@ struct vcpu {
 	unsigned index;
 	int fd;
 	struct kvm_run *run;
-	pthread_t thread;
-	int started;
+	struct sig_thread thread;      /* kicks never race its start or join */
 	uint64_t exits;
 	uint64_t mmio_exits;
 	volatile int in_run;          /* inside KVM_RUN (for the SIGBUS handler) */

@@ -2,6 +2,7 @@
  * reboot cycle (vm_run). Firmware-specific pieces live in vm_firmware.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,17 +347,23 @@ static int vm_signal_cb(void *opaque, int fd)
 }
 
 /* stdin to the input device's class hooks (dev_class.input_room/input):
- * only as many bytes as it takes now, the rest stays in stdin. */
+ * only as many bytes as it takes now, the rest stays in stdin. stdin stays
+ * blocking (O_NONBLOCK on a terminal would be the user's shell's too, and
+ * stdout's when they share it): a read only follows a poll that found
+ * input, and then returns what is there. */
 static int vm_console_cb(void *opaque, int fd)
 {
 	struct vm *vm = opaque;
 	const struct device *in = vm->console_in;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 	uint8_t buf[256];
 	size_t room = in->cls->input_room(in);
 	ssize_t n;
 
 	if (!room)
 		return 10; /* guest has not drained its FIFO: look again later */
+	if (poll(&p, 1, 0) <= 0)
+		return 0; /* nothing to read after all (another reader took it) */
 	n = read(fd, buf, MIN(room, sizeof(buf)));
 	if (n < 0)
 		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
@@ -418,7 +425,6 @@ static int vm_create_loop(struct vm *vm)
 	if (!ret)
 		ret = loop_add_fd(vm->loop, sfd, vm_signal_cb, vm);
 	if (!ret) {
-		fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
 		console_setup();
 		ret = loop_add_fd(vm->loop, STDIN_FILENO, vm_console_cb, vm);
 	}

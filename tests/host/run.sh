@@ -79,6 +79,17 @@ expect_error memory-2-to-the-60 "'0x40000000G' is 1073741824 GiB, more than the 
 expect_error memory-overflow "'0x400000000000G' is too large" run --kernel x --memory 0x400000000000G
 expect_error memory-overflow-digits "'18446744073709551616' is too large" run --kernel x --memory 18446744073709551616
 expect_error memory-too-big "'2T' is 2 TiB, more than the 1023 GiB of guest RAM" run --kernel x --memory 2T
+# The two cases of issue 12 defect 7: RAM base + size used to wrap, and a
+# leading zero used to mean octal.
+expect_error memory-wraps-ipa "'17179869183G' is 17179869183 GiB, more than the 1023 GiB" \
+	run --kernel x --memory 17179869183G
+expect_error memory-0012-decimal "at least 32 MiB, got 12 MiB" run --kernel x --memory 0012 --no-firmware
+if $VMM dump-dtb "$T/m.dtb" --no-firmware --memory 0512M 2>"$T/err" &&
+	dtc -I dtb -O dts "$T/m.dtb" 2>/dev/null | grep -q 'reg = <0x00 0x40000000 0x00 0x20000000>'; then
+	ok memory-0512M-is-512-MiB
+else
+	ko memory-0512M-is-512-MiB "$(head -1 "$T/err")"
+fi
 expect_error memory-odd-units "got 3 KiB" run --kernel x --memory 3K --no-firmware
 expect_error memory-before-files "--memory '2TiB'" run --kernel "$T/nonexistent" --memory 2TiB --no-firmware
 expect_error memory-fraction "invalid --memory '1.5G'" run --kernel x --memory 1.5G
@@ -111,6 +122,17 @@ expect_status exit-usage-option 2 run --kernel x --bogus
 expect_status exit-usage-memory 2 run --kernel x --memory 2T
 expect_status exit-vmm-error 1 run --kernel "$T/nonexistent" --no-firmware
 expect_status exit-help 0 run --help
+
+# --- a closed stdout pipe ends no VMM (issue 12 defect 4): SIGPIPE is
+# ignored, so --version's write fails with EPIPE instead of a signal ---
+sigpipe_rc=$(python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(["qemu-aarch64-static", sys.argv[1], "--version"],
+                   stdout=w, stderr=subprocess.DEVNULL)
+print(p.returncode)' "$ROOT/build/microvm-ras")
+if [ "$sigpipe_rc" = -13 ]; then ko sigpipe-ignored "killed by SIGPIPE"; else ok sigpipe-ignored; fi
 
 # --- virtio disks: bad --disk inputs, each one error line ---
 truncate -s 1M "$T/d1.img"

@@ -9,6 +9,7 @@
  * that faults when read (an empty file's page mapped over it) stands in for
  * a poisoned page where the I/O path probes one. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -592,6 +593,47 @@ static void test_records_wait_for_the_base(void **state)
 					     .records_max_queue = 1, .irqs_raised = 1 });
 }
 
+/* inject-memory-error mode=hwpoison on a page that is already bad (issue 12
+ * defect 2) must fail that command, never end the VMM: a page ras knows is
+ * poisoned is not touched at all, and one it does not know yet (the guest
+ * has not hit it) is touched under a guard. A page of a truncated file
+ * mapped over guest RAM stands in for a poisoned page: touching it raises
+ * SIGBUS as a poisoned page does, without poisoning a host page. */
+static void test_inject_hwpoison_on_a_bad_page(void **state)
+{
+	struct fixture *fx = *state;
+	char path[] = "/tmp/mvr-ras-bad-XXXXXX";
+	uint64_t poisoned[4];
+	void *bad;
+	int fd;
+
+	start(fx);
+	/* Known: reported by an AO; madvise is never reached. */
+	ao_via_ring(fx, at(fx, PAGE(40)));
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 1);
+	assert_int_equal(ras_inject(fx->r, PAGE(40), RAS_INJECT_HWPOISON, RAS_KIND_AO, 0),
+			 -EHWPOISON);
+	assert_int_equal(ras_inject(fx->r, PAGE(40) + 8, RAS_INJECT_HWPOISON, RAS_KIND_AR, 1),
+			 -EHWPOISON);
+
+	/* Unknown: the touch faults inside the guard. */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(ftruncate(fd, SZ_4K), 0);
+	bad = mmap(at(fx, PAGE(41)), SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	assert_true(bad == at(fx, PAGE(41)));
+	assert_int_equal(ftruncate(fd, 0), 0);
+	close(fd);
+	assert_int_equal(ras_inject(fx->r, PAGE(41), RAS_INJECT_HWPOISON, RAS_KIND_AR, 0),
+			 -EHWPOISON);
+	/* Not recorded as an AR-only page, the counter still counts the try. */
+	assert_int_equal(ras_get_poisoned(fx->r, poisoned, ARRAY_SIZE(poisoned)), 1);
+	/* Guest RAM again for the teardown. */
+	assert_true(mmap(bad, SZ_4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+			 -1, 0) == bad);
+}
+
 static void test_reset_replaces_poisoned_pages(void **state)
 {
 	struct fixture *fx = *state;
@@ -1051,6 +1093,7 @@ int main(void)
 		T(test_ao_from_sigbus_ring_pulses_once),
 		T(test_ao_queue_delivers_in_order_after_acks),
 		T(test_records_wait_for_the_base),
+		T(test_inject_hwpoison_on_a_bad_page),
 		T(test_reset_replaces_poisoned_pages),
 		T(test_ao_burst_scan_finds_the_unsignalled_pages),
 		T(test_no_scan_without_a_hwpoison_type),

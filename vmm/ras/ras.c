@@ -22,6 +22,7 @@
 
 #include "ras/ghes_layout.h"
 #include "arch/arm64/sea.h"
+#include "guard.h"
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
@@ -822,8 +823,11 @@ int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 				   vcpu, page);
 	/* Real poisoning. The page must be backed by its own frame first
 	 * (never the shared zero page): an atomic add of 0 forces that
-	 * without changing a byte the guest may be writing. */
-	__atomic_fetch_add(hva, 0, __ATOMIC_SEQ_CST);
+	 * without changing a byte the guest may be writing. A page already
+	 * bad fails the command, not the VMM: a known one is not touched, an
+	 * unknown one (not hit by the guest yet) faults inside the guard. */
+	if (poison_contains(r->poison, page) > 0 || guarded_touch(hva))
+		return -EHWPOISON;
 	if (kind == RAS_KIND_AR)
 		poison_add(r->untold, page);
 	if (r->d.mem->page_size > SZ_4K && kind == RAS_KIND_AR)
