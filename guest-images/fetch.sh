@@ -115,7 +115,9 @@ rm -f "$OUT/Image.version.tmp"
 # failover) included. Modules built into the kernel (rng-core, virtio,
 # virtio_ring, hvc_console for virtio_console) are left out. L1 runs the same
 # kernel and gets its own set (tun for the virtio-net tap) in l1-modules/.
-GUEST_MODULES=${GUEST_MODULES:-virtio_mmio virtio_blk virtio_rng virtio_net virtio_console ext4}
+# evdev gives the ACPI power button a /dev/input/event* node for busybox
+# acpid (e2e 27-qmp: system_powerdown); the button driver is built in.
+GUEST_MODULES=${GUEST_MODULES:-virtio_mmio virtio_blk virtio_rng virtio_net virtio_console ext4 evdev}
 L1_MODULES=${L1_MODULES:-tun}
 KVER=$(ls "$CACHE/x-kernel/lib/modules" 2>/dev/null | head -n1)
 [ -n "$KVER" ] || die "no lib/modules/<version> in $KDEB"
