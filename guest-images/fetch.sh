@@ -115,7 +115,9 @@ rm -f "$OUT/Image.version.tmp"
 # failover) included. Modules built into the kernel (rng-core, virtio,
 # virtio_ring, hvc_console for virtio_console) are left out. L1 runs the same
 # kernel and gets its own set (tun for the virtio-net tap) in l1-modules/.
-GUEST_MODULES=${GUEST_MODULES:-virtio_mmio virtio_blk virtio_rng virtio_net virtio_console ext4}
+# evdev gives the ACPI power button a /dev/input/event* node for busybox
+# acpid (e2e 27-qmp: system_powerdown); the button driver is built in.
+GUEST_MODULES=${GUEST_MODULES:-virtio_mmio virtio_blk virtio_rng virtio_net virtio_console ext4 evdev}
 # Modules a scenario loads itself (einj: ACPI error injection), never at boot:
 # in modules-extra/, installed in the guest as /lib/modules/extra/.
 GUEST_EXTRA_MODULES=${GUEST_EXTRA_MODULES:-einj}

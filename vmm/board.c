@@ -1,6 +1,7 @@
 /* The device list of the QEMU-virt-compatible platform, in the order the
  * guest sees them (FDT nodes, DSDT devices): console UART, RTC, then with
- * firmware boot fw_cfg and the two flash banks, then with RAS the GED,
+ * firmware boot fw_cfg and the two flash banks, then with ACPI the power
+ * button (a GED of its own), then with RAS the GED,
  * then the pvpanic device (every configuration), then with RAS the EINJ
  * register block, then the virtio-mmio devices (disks in --disk order, then the rng, then
  * the network interfaces in --net order, then the virtio console), each
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include "acpi/tables.h"
 #include "arch/arm64/memmap.h"
 #include "board.h"
 #include "devices/cfi_flash.h"
@@ -19,6 +21,7 @@
 #include "devices/pl011.h"
 #include "devices/pl031.h"
 #include "devices/pvpanic.h"
+#include "devices/pwrbtn.h"
 #include "devices/rom.h"
 #include "fwcfg/fwcfg.h"
 #include "virtio/blk.h"
@@ -67,6 +70,9 @@ int board_describe(const struct vm_config *cfg, struct devlist *l)
 		r = devlist_add(l, &rom_class, MEMMAP_FLASH0_BASE, MEMMAP_FLASH0_SIZE, -1);
 	if (r >= 0 && firmware)
 		r = devlist_add(l, &cfi_flash_class, MEMMAP_FLASH1_BASE, MEMMAP_FLASH1_SIZE, -1);
+	/* The guest sees ACPI only through the firmware. */
+	if (r >= 0 && firmware && ACPI_ENABLED)
+		r = devlist_add(l, &pwrbtn_class, 0, 0, IRQ_SPI_PWRBTN);
 	if (r >= 0 && cfg->ras)
 		r = devlist_add(l, &ged_class, 0, 0, IRQ_SPI_GED);
 	if (r >= 0)

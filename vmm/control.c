@@ -1,18 +1,24 @@
-/* JSON control socket server (DESIGN.md section 9): a UNIX stream socket
- * watched by the main event loop, up to CONTROL_MAX_CLIENTS clients, one
- * request per line, run by control_cmds.c. Clients are untrusted: every bad
- * request gets an error reply, never a crash or a stuck main thread. */
+/* JSON control socket server (DESIGN.md section 9, QMP): a UNIX stream
+ * socket watched by the main event loop, up to CONTROL_MAX_CLIENTS clients,
+ * each greeted and then negotiating capabilities, one request per line, run
+ * by control_cmds.c. Events posted from any thread go through a bounded
+ * ring (woken by an eventfd) into each client's bounded output queue.
+ * Clients are untrusted: every bad request gets an error reply, never a
+ * crash, a stuck main thread or a blocked vCPU. */
 #ifdef CONFIG_CONTROL_API
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -23,11 +29,23 @@
 #define CONTROL_MAX_CLIENTS 8
 #define CONTROL_LINE_MAX    (64 * 1024)   /* longest request line, bytes */
 #define CONTROL_ACCEPT_BACKOFF_MS 100     /* after EMFILE and the like */
+/* Events waiting for the main loop (posted from any thread). */
+#define CONTROL_EVENT_RING 256
+/* A client's unsent output: events are dropped for it beyond EVENT_MAX
+ * bytes; a reply that would take it beyond REPLY_MAX disconnects it. */
+#define CONTROL_OUTQ_EVENT_MAX (256 * 1024)
+#define CONTROL_OUTQ_REPLY_MAX (16u << 20)
+/* While some client has unsent output, look again this often. */
+#define CONTROL_FLUSH_RETRY_MS 20
 
 struct control_client {
 	struct control *ctl;
 	int fd;                   /* -1: free slot */
 	struct ctlp_linebuf lb;
+	struct control_session sess;
+	char *out;                /* unsent output: out[out_off, out_len) */
+	size_t out_off, out_len, out_cap;
+	uint64_t events_dropped;  /* for this client (its queue was full) */
 };
 
 struct control {
@@ -38,25 +56,82 @@ struct control {
 	dev_t sock_dev;           /* identity of the socket file we created, */
 	ino_t sock_ino;           /* so destroy never unlinks someone else's */
 	struct control_client clients[CONTROL_MAX_CLIENTS];
+
+	/* Posted events, any thread: ring under ev_lock, ev_fd wakes the
+	 * main loop. */
+	pthread_mutex_t ev_lock;
+	struct control_event ring[CONTROL_EVENT_RING];
+	unsigned ring_head, ring_count;
+	uint64_t ring_dropped;
+	int ev_fd;
+	uint64_t clients_dropped; /* events dropped for slow clients */
 };
 
-/* Send all of buf without blocking the main thread. A client that does not
- * read its replies is not waited for. Returns 0 or -errno. */
-static int send_all(int fd, const char *buf, size_t len)
+/* ---- output queues ------------------------------------------------------ */
+
+/* Send as much of cl's queued output as the socket takes now. Returns 0
+ * (all sent or the socket is full) or -errno when the client is gone. */
+static int client_flush(struct control_client *cl)
 {
 	ssize_t n;
 
-	while (len) {
-		n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (cl->out_off < cl->out_len) {
+		n = send(cl->fd, cl->out + cl->out_off, cl->out_len - cl->out_off,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
 			return -errno;
 		}
-		buf += n;
-		len -= (size_t)n;
+		cl->out_off += (size_t)n;
 	}
+	cl->out_off = cl->out_len = 0;
 	return 0;
+}
+
+/* Queue 'len' bytes for cl unless its unsent output would exceed 'max'.
+ * Returns 0, -ENOBUFS (over 'max': nothing queued) or -ENOMEM. */
+static int client_queue(struct control_client *cl, const char *buf, size_t len, size_t max)
+{
+	size_t pending = cl->out_len - cl->out_off, cap;
+	char *n;
+
+	if (len > max || pending > max - len)
+		return -ENOBUFS;
+	if (cl->out_off) {
+		memmove(cl->out, cl->out + cl->out_off, pending);
+		cl->out_off = 0;
+		cl->out_len = pending;
+	}
+	if (cl->out_len + len > cl->out_cap) {
+		cap = cl->out_cap ? cl->out_cap : 4096;
+		while (cap < cl->out_len + len)
+			cap *= 2;
+		n = realloc(cl->out, cap);
+		if (!n)
+			return -ENOMEM;
+		cl->out = n;
+		cl->out_cap = cap;
+	}
+	memcpy(cl->out + cl->out_len, buf, len);
+	cl->out_len += len;
+	return 0;
+}
+
+/* Queue and send a reply (or the greeting). Returns 0, or -errno when the
+ * client must go (it does not read, or its socket failed). */
+static int client_send(struct control_client *cl, const char *buf, size_t len)
+{
+	int r = client_queue(cl, buf, len, CONTROL_OUTQ_REPLY_MAX);
+
+	return r ? r : client_flush(cl);
+}
+
+static bool client_pending(const struct control_client *cl)
+{
+	return cl->fd >= 0 && cl->out_off < cl->out_len;
 }
 
 /* Handle one request line. Returns 0, or -errno when the client must go. */
@@ -66,9 +141,9 @@ static int client_handle_line(struct control_client *cl, const char *line, size_
 	struct control_reply reply;
 	int r;
 
-	r = control_cmds_handle_line(env, line, len, &reply);
+	r = control_cmds_session_line(env, &cl->sess, line, len, &reply);
 	if (!r)
-		r = send_all(cl->fd, reply.line, reply.len);
+		r = client_send(cl, reply.line, reply.len);
 	control_reply_free(&reply);
 	if (reply.after)
 		reply.after(env);
@@ -82,6 +157,11 @@ static void client_close(struct control_client *cl)
 	close(cl->fd);
 	cl->fd = -1;
 	ctlp_linebuf_free(&cl->lb);
+	free(cl->out);
+	cl->out = NULL;
+	cl->out_off = cl->out_len = cl->out_cap = 0;
+	cl->sess = (struct control_session){ 0 };
+	cl->events_dropped = 0;
 }
 
 /* Send one error line on a connection we are about to refuse or drop. */
@@ -95,8 +175,9 @@ static void refuse(int fd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(desc, sizeof(desc), fmt, ap);
 	va_end(ap);
-	if (!control_cmds_error_line(desc, &reply))
-		send_all(fd, reply.line, reply.len);
+	if (!control_cmds_error_line(desc, &reply) &&
+	    send(fd, reply.line, reply.len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		pr_debug("control: refusal not sent: %s", strerror(errno));
 	control_reply_free(&reply);
 }
 
@@ -109,6 +190,8 @@ static int client_cb(void *opaque, int fd)
 	ssize_t n;
 	int r;
 
+	if (client_flush(cl) < 0)
+		goto drop;
 	p = ctlp_linebuf_space(&cl->lb, &avail);
 	n = recv(fd, p, avail, MSG_DONTWAIT);
 	if (n < 0) {
@@ -147,6 +230,7 @@ static int listen_cb(void *opaque, int fd)
 {
 	struct control *c = opaque;
 	struct control_client *cl = NULL;
+	struct control_reply greeting;
 	int cfd, r;
 	size_t i;
 
@@ -181,8 +265,142 @@ static int listen_cb(void *opaque, int fd)
 		refuse(cfd, "the VMM cannot watch more connections now");
 		pr_warn_rl("control: cannot watch a client: %s", strerror(-r));
 		client_close(cl);
+		return 0;
+	}
+	/* QMP: the server speaks first. */
+	r = control_cmds_greeting(&greeting);
+	if (!r)
+		r = client_send(cl, greeting.line, greeting.len);
+	control_reply_free(&greeting);
+	if (r < 0) {
+		c->watch.remove(c->watch.opaque, cfd);
+		client_close(cl);
 	}
 	return 0;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+void control_post_event(struct control *c, const struct control_event *ev)
+{
+	struct control_event e = *ev;
+	struct timespec now;
+	uint64_t one = 1;
+
+	if (!c)
+		return;
+	if (!e.ts_sec && !e.ts_usec) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		e.ts_sec = now.tv_sec;
+		e.ts_usec = now.tv_nsec / 1000;
+	}
+	pthread_mutex_lock(&c->ev_lock);
+	if (c->ring_count == CONTROL_EVENT_RING) {
+		c->ring_dropped++;
+	} else {
+		c->ring[(c->ring_head + c->ring_count) % CONTROL_EVENT_RING] = e;
+		c->ring_count++;
+	}
+	pthread_mutex_unlock(&c->ev_lock);
+	/* Non-blocking eventfd: a full counter (never in practice) is fine,
+	 * the loop is awake anyway. */
+	if (write(c->ev_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		pr_warn_rl("control: cannot wake the main loop for an event: %s", strerror(errno));
+}
+
+uint64_t control_events_dropped(struct control *c)
+{
+	uint64_t n;
+
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&c->ev_lock);
+	n = c->ring_dropped + c->clients_dropped;
+	pthread_mutex_unlock(&c->ev_lock);
+	return n;
+}
+
+/* Pop the oldest posted event into *ev. Returns false when none is left. */
+static bool ring_pop(struct control *c, struct control_event *ev)
+{
+	bool any;
+
+	pthread_mutex_lock(&c->ev_lock);
+	any = c->ring_count > 0;
+	if (any) {
+		*ev = c->ring[c->ring_head];
+		c->ring_head = (c->ring_head + 1) % CONTROL_EVENT_RING;
+		c->ring_count--;
+	}
+	pthread_mutex_unlock(&c->ev_lock);
+	return any;
+}
+
+/* Give one event line to every client in command mode. */
+static void broadcast(struct control *c, const struct control_reply *line)
+{
+	struct control_client *cl;
+	size_t i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		cl = &c->clients[i];
+		if (cl->fd < 0 || !cl->sess.command_mode)
+			continue;
+		if (client_queue(cl, line->line, line->len, CONTROL_OUTQ_EVENT_MAX) == 0)
+			continue;
+		cl->events_dropped++;
+		pthread_mutex_lock(&c->ev_lock);
+		c->clients_dropped++;
+		pthread_mutex_unlock(&c->ev_lock);
+		pr_warn_rl("control: a client does not read its events; %llu dropped for it",
+			   (unsigned long long)cl->events_dropped);
+	}
+}
+
+/* Format and queue every posted event, then send what the sockets take.
+ * Returns true when some client still has unsent output. */
+static bool events_drain(struct control *c)
+{
+	struct control_event ev;
+	struct control_reply line;
+	struct control_client *cl;
+	bool pending = false;
+	size_t i;
+
+	while (ring_pop(c, &ev)) {
+		if (control_cmds_event_line(&ev, &line) == 0)
+			broadcast(c, &line);
+		control_reply_free(&line);
+	}
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		cl = &c->clients[i];
+		if (cl->fd < 0)
+			continue;
+		if (client_flush(cl) < 0) {
+			c->watch.remove(c->watch.opaque, cl->fd);
+			client_close(cl);
+			continue;
+		}
+		pending |= client_pending(cl);
+	}
+	return pending;
+}
+
+/* Loop callback for the event eventfd. While a client has unsent output,
+ * the eventfd is kept readable and looked at again after a short delay,
+ * so that its queue drains without a writability watch. */
+static int events_cb(void *opaque, int fd)
+{
+	struct control *c = opaque;
+	uint64_t v, one = 1;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN && errno != EINTR)
+		pr_warn_rl("control: event wake-up: %s", strerror(errno));
+	if (!events_drain(c))
+		return 0;
+	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return 0;
+	return CONTROL_FLUSH_RETRY_MS;
 }
 
 /* Make 'path' free for bind(): replace a stale socket, refuse anything else.
@@ -243,6 +461,12 @@ struct control *control_create(const struct control_env *env,
 	c->env = *env;
 	c->watch = *watch;
 	c->listen_fd = -1;
+	pthread_mutex_init(&c->ev_lock, NULL);
+	c->ev_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->ev_fd < 0) {
+		pr_err("control: eventfd: %s", strerror(errno));
+		goto err_free;
+	}
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		c->clients[i].fd = -1;
 		c->clients[i].ctl = c;
@@ -281,8 +505,14 @@ struct control *control_create(const struct control_env *env,
 		pr_err("--api-socket: listen on '%s': %s", path, strerror(errno));
 		goto err_unlink;
 	}
+	r = watch->add(watch->opaque, c->ev_fd, events_cb, c);
+	if (r < 0) {
+		pr_err("--api-socket: cannot watch the event queue: %s", strerror(-r));
+		goto err_unlink;
+	}
 	r = watch->add(watch->opaque, c->listen_fd, listen_cb, c);
 	if (r < 0) {
+		watch->remove(watch->opaque, c->ev_fd);
 		pr_err("--api-socket: cannot watch the socket: %s", strerror(-r));
 		goto err_unlink;
 	}
@@ -293,6 +523,9 @@ err_unlink:
 err_close:
 	close(c->listen_fd);
 err_free:
+	if (c->ev_fd >= 0)
+		close(c->ev_fd);
+	pthread_mutex_destroy(&c->ev_lock);
 	free(c->path);
 	free(c);
 	return NULL;
@@ -305,6 +538,8 @@ void control_destroy(struct control *c)
 
 	if (!c)
 		return;
+	/* The last events (SHUTDOWN) go out as far as the sockets take them. */
+	events_drain(c);
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		if (c->clients[i].fd >= 0) {
 			c->watch.remove(c->watch.opaque, c->clients[i].fd);
@@ -313,6 +548,9 @@ void control_destroy(struct control *c)
 	}
 	c->watch.remove(c->watch.opaque, c->listen_fd);
 	close(c->listen_fd);
+	c->watch.remove(c->watch.opaque, c->ev_fd);
+	close(c->ev_fd);
+	pthread_mutex_destroy(&c->ev_lock);
 	/* Unlink only the socket we created, not a successor's. */
 	if (lstat(c->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
 	    st.st_dev == c->sock_dev && st.st_ino == c->sock_ino)

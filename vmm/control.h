@@ -1,7 +1,12 @@
-/* JSON control socket (--api-socket PATH, DESIGN.md section 9): a QMP-like
- * protocol, one JSON object per line, served from the main event loop.
- * Request {"execute": CMD, "arguments": {...}, "id": ANY}; reply one line,
- * {"return": {...}} or {"error": {"class": ..., "desc": ...}} (+ "id"). */
+/* JSON control socket (--api-socket PATH, DESIGN.md section 9): QMP as
+ * QEMU's docs/interop/qmp-spec describes it, one JSON object per line,
+ * served from the main event loop. On connect the server sends the greeting
+ * {"QMP": {"version": ..., "capabilities": []}}; until the client runs
+ * qmp_capabilities only that command is accepted (capabilities negotiation
+ * mode). Then requests {"execute": CMD, "arguments": {...}, "id": ANY} get
+ * one reply line, {"return": ...} or {"error": {"class": ..., "desc": ...}}
+ * (+ "id"), and asynchronous events {"event": NAME, "data": {...},
+ * "timestamp": {"seconds": S, "microseconds": U}} arrive between replies. */
 #ifndef MVR_CONTROL_H
 #define MVR_CONTROL_H
 
@@ -74,7 +79,72 @@ struct control_env {
 	/* Ask the VM to stop (as SIGTERM would); called after the reply to
 	 * 'quit' was sent. */
 	void (*request_stop)(void *opaque);
+	/* Optional: reboot the guest now (system_reset), after the reply. */
+	void (*request_reset)(void *opaque);
+	/* Optional: press the guest's power button (system_powerdown).
+	 * Returns 0, or -ENODEV when the guest has none (no ACPI). */
+	int (*request_powerdown)(void *opaque);
 };
+
+/* Asynchronous events (QMP events, QEMU's qapi/run-state.json names and
+ * members where QEMU has the event). */
+enum control_event_type {
+	CONTROL_EV_SHUTDOWN,        /* the VM stops (guest, reason) */
+	CONTROL_EV_RESET,           /* the guest is rebooted (guest, reason) */
+	CONTROL_EV_POWERDOWN,       /* the power button was pressed */
+	CONTROL_EV_GUEST_PANICKED,  /* pvpanic (action) */
+	CONTROL_EV_MEMORY_FAILURE,  /* a memory error was handled */
+	CONTROL_EV_RAS_QUEUE_FULL,  /* ours: a GHES record was dropped */
+	CONTROL_EV_COUNT,
+};
+
+/* One event. Strings must be static (string literals): the event is copied
+ * between threads and formatted later on the main thread. */
+struct control_event {
+	enum control_event_type type;
+	/* CLOCK_REALTIME when it happened; control_post_event() fills it in
+	 * when both are 0. */
+	int64_t ts_sec, ts_usec;
+	union {
+		/* SHUTDOWN, RESET: QEMU's ShutdownCause ("guest-shutdown",
+		 * "guest-reset", "guest-panic", "host-qmp-quit",
+		 * "host-qmp-system-reset", "host-signal", "host-error"), and
+		 * whether the guest asked for it. */
+		struct {
+			bool guest;
+			const char *reason;
+		} stop;
+		/* GUEST_PANICKED: what the VMM does now, "pause" or "poweroff". */
+		struct {
+			const char *action;
+		} panic;
+		/* MEMORY_FAILURE: QEMU's recipient ("hypervisor", "guest"),
+		 * action ("ignore", "inject", "fatal"), flags; then ours: the
+		 * guest page, how the error was found ("sigbus", "scan", "io",
+		 * "inject") and what was done ("sea", "interrupt", "queued",
+		 * "dropped", "none"). */
+		struct {
+			const char *recipient;
+			const char *action;
+			bool action_required, recursive;
+			bool has_address;
+			uint64_t address;
+			const char *found;
+			const char *delivery;
+			int vcpu;               /* -1: none (asynchronous) */
+		} mf;
+		/* RAS_QUEUE_FULL: error source, the dropped record's page and
+		 * how many records wait for the guest's acknowledgement. */
+		struct {
+			unsigned source;
+			uint64_t address;
+			unsigned queued;
+		} qfull;
+	};
+};
+
+/* The QMP name of an event type ("SHUTDOWN"), or NULL. */
+const char *control_event_name(enum control_event_type type);
 
 /* How the server watches its sockets: the main event loop's
  * loop_add_fd()/loop_remove_fd() with 'opaque' as the loop. */
@@ -95,9 +165,21 @@ struct control_watch {
 struct control *control_create(const struct control_env *env,
 			       const struct control_watch *watch, const char *path);
 
-/* Disconnect all clients, stop listening and unlink the socket. Must run
- * before the event loop is destroyed. NULL is a no-op. Main thread only. */
+/* Disconnect all clients, stop listening and unlink the socket. Events
+ * posted and not yet sent are formatted and sent first, as far as each
+ * client's socket takes them without waiting. Must run before the event
+ * loop is destroyed. NULL is a no-op. Main thread only. */
 void control_destroy(struct control *c);
+
+/* Send 'ev' to every client in command mode. Any thread, never blocks on a
+ * client: the event goes into a bounded ring the main loop drains (full:
+ * dropped and counted), then into each client's bounded output queue (a
+ * client that does not read: dropped for it and counted). NULL 'c' is a
+ * no-op. */
+void control_post_event(struct control *c, const struct control_event *ev);
+
+/* Events dropped so far: ring overflow plus every client's. */
+uint64_t control_events_dropped(struct control *c);
 
 #else
 
@@ -111,6 +193,15 @@ static inline struct control *control_create(const struct control_env *env,
 
 static inline void control_destroy(struct control *c)
 {
+}
+
+static inline void control_post_event(struct control *c, const struct control_event *ev)
+{
+}
+
+static inline uint64_t control_events_dropped(struct control *c)
+{
+	return 0;
 }
 
 #endif

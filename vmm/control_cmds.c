@@ -26,6 +26,10 @@ struct cmd_error {
 #define ERR_GENERIC   "GenericError"
 #define ERR_NOT_FOUND "CommandNotFound"
 
+#ifndef MVR_VERSION
+#define MVR_VERSION "unknown"
+#endif
+
 static int cmd_fail(struct cmd_error *e, const char *cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -434,28 +438,153 @@ static void after_quit(const struct control_env *env)
 	env->request_stop(env->opaque);
 }
 
+static int cmd_system_reset(const struct control_env *env, struct json_object *args,
+			    struct json_object *ret, struct cmd_error *e)
+{
+	if (!env->request_reset)
+		return cmd_fail(e, ERR_GENERIC, "this VM cannot be reset from here");
+	return 0;
+}
+
+/* Runs after the reply to 'system_reset' was sent. */
+static void after_reset(const struct control_env *env)
+{
+	env->request_reset(env->opaque);
+}
+
+static int cmd_system_powerdown(const struct control_env *env, struct json_object *args,
+				struct json_object *ret, struct cmd_error *e)
+{
+	int r;
+
+	if (!env->request_powerdown)
+		return cmd_fail(e, ERR_GENERIC, "this VM has no power button");
+	r = env->request_powerdown(env->opaque);
+	if (r == -ENODEV)
+		return cmd_fail(e, ERR_GENERIC,
+				"the guest has no power button: system_powerdown needs ACPI "
+				"(firmware boot); use system_reset or quit");
+	if (r < 0)
+		return cmd_fail(e, ERR_GENERIC, "cannot press the power button: %s", strerror(-r));
+	return 0;
+}
+
+/* {"qemu": {"micro", "minor", "major"}, "package"}: QEMU's VersionInfo
+ * layout (qapi/control.json) with our version's numbers, so that QMP
+ * clients that read it work; "package" says what answers. */
+static struct json_object *version_info(void)
+{
+	struct json_object *o = json_object_new_object(), *q = json_object_new_object();
+	unsigned v[3];
+
+	ctlp_version_numbers(MVR_VERSION, v);
+	add_u64(q, "micro", v[2]);
+	add_u64(q, "minor", v[1]);
+	add_u64(q, "major", v[0]);
+	json_object_object_add(o, "qemu", q);
+	json_object_object_add(o, "package", json_object_new_string("microvm-ras " MVR_VERSION));
+	return o;
+}
+
+static int cmd_query_version(const struct control_env *env, struct json_object *args,
+			     struct json_object *ret, struct cmd_error *e)
+{
+	struct json_object *v = version_info();
+
+	json_object_object_add(ret, "qemu", json_object_get(json_object_object_get(v, "qemu")));
+	json_object_object_add(ret, "package",
+			       json_object_get(json_object_object_get(v, "package")));
+	json_object_put(v);
+	return 0;
+}
+
+/* qmp_capabilities in command mode: negotiation is over (QEMU's answer). */
+static int cmd_qmp_capabilities(const struct control_env *env, struct json_object *args,
+				struct json_object *ret, struct cmd_error *e)
+{
+	return cmd_fail(e, ERR_NOT_FOUND,
+			"capabilities negotiation is already complete, command ignored");
+}
+
+static int cmd_query_commands(const struct control_env *env, struct json_object *args,
+			      struct json_object **out, struct cmd_error *e);
+
 /* One command: its name, the argument names it accepts and its handler,
  * which fills 'ret' (the "return" object) and returns 0, or fills 'e' and
- * returns -1 (cmd_fail). Arguments are checked against 'args' before. */
+ * returns -1 (cmd_fail). Arguments are checked against 'args' before.
+ * A command whose return value is not an object has 'fn_value' instead,
+ * which sets *out to it. */
 struct command {
 	const char *name;
 	const char *const *args;     /* accepted argument names, NULL-terminated */
 	int (*fn)(const struct control_env *env, struct json_object *args,
 		  struct json_object *ret, struct cmd_error *e);
 	void (*after_reply)(const struct control_env *env);
+	int (*fn_value)(const struct control_env *env, struct json_object *args,
+			struct json_object **out, struct cmd_error *e);
 };
 
 static const char *const args_none[] = { NULL };
 static const char *const args_inject_mem[] = { "gpa", "mode", "kind", "vcpu", NULL };
 static const char *const args_inject_serror[] = { "vcpu", "esr", NULL };
 
+static const char *const args_capabilities[] = { "enable", NULL };
+
 static const struct command commands[] = {
-	{ "inject-memory-error", args_inject_mem, cmd_inject_memory_error, NULL },
-	{ "inject-serror", args_inject_serror, cmd_inject_serror, NULL },
-	{ "query-ras", args_none, cmd_query_ras, NULL },
-	{ "query-vm", args_none, cmd_query_vm, NULL },
-	{ "quit", args_none, cmd_quit, after_quit },
+	{ .name = "inject-memory-error", .args = args_inject_mem, .fn = cmd_inject_memory_error },
+	{ .name = "inject-serror", .args = args_inject_serror, .fn = cmd_inject_serror },
+	{ .name = "qmp_capabilities", .args = args_capabilities, .fn = cmd_qmp_capabilities },
+	{ .name = "query-commands", .args = args_none, .fn_value = cmd_query_commands },
+	{ .name = "query-ras", .args = args_none, .fn = cmd_query_ras },
+	{ .name = "query-version", .args = args_none, .fn = cmd_query_version },
+	{ .name = "query-vm", .args = args_none, .fn = cmd_query_vm },
+	{ .name = "quit", .args = args_none, .fn = cmd_quit, .after_reply = after_quit },
+	{ .name = "system_powerdown", .args = args_none, .fn = cmd_system_powerdown },
+	{ .name = "system_reset", .args = args_none, .fn = cmd_system_reset,
+	  .after_reply = after_reset },
 };
+
+/* [{"name": CMD}, ...]: every command this server knows (QEMU's
+ * CommandInfo list). */
+static int cmd_query_commands(const struct control_env *env, struct json_object *args,
+			      struct json_object **out, struct cmd_error *e)
+{
+	struct json_object *list = json_object_new_array(), *o;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(commands[i].name));
+		json_object_array_add(list, o);
+	}
+	*out = list;
+	return 0;
+}
+
+/* qmp_capabilities in negotiation mode: "enable" may list capabilities to
+ * turn on; this server offers none (the greeting's list is empty). */
+static int negotiate(struct json_object *args, struct cmd_error *e)
+{
+	struct json_object *en, *v;
+	size_t i, n;
+
+	if (args_check_known(args, args_capabilities, e))
+		return -1;
+	if (!args || !json_object_object_get_ex(args, "enable", &en) || !en)
+		return 0;
+	if (!json_object_is_type(en, json_type_array))
+		return cmd_fail(e, ERR_GENERIC, "argument 'enable' must be an array");
+	n = json_object_array_length(en);
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(en, i);
+		if (!json_object_is_type(v, json_type_string))
+			return cmd_fail(e, ERR_GENERIC, "'enable' must list capability names");
+		return cmd_fail(e, ERR_GENERIC, "capability '%.*s' is not available",
+				utf8_prefix(json_object_get_string(v), 64),
+				json_object_get_string(v));
+	}
+	return 0;
+}
 
 /* ---- requests and replies ----------------------------------------------- */
 
@@ -508,10 +637,18 @@ static struct json_object *parse_request(const char *line, size_t len, struct cm
 	return req;
 }
 
-/* Validate the request envelope and run the command. Returns the command
- * (for its after_reply hook) or NULL after filling 'e'. */
+/* The command that runs qmp_capabilities' negotiation (no after hook). */
+static const struct command negotiated = {
+	.name = "qmp_capabilities", .args = args_capabilities,
+};
+
+/* Validate the request envelope and run the command (only
+ * qmp_capabilities while 's' negotiates; 's' NULL: command mode). Sets
+ * *ret to the "return" value. Returns the command (for its after_reply
+ * hook) or NULL after filling 'e'. */
 static const struct command *run_request(const struct control_env *env,
-					 struct json_object *req, struct json_object *ret,
+					 struct control_session *s,
+					 struct json_object *req, struct json_object **ret,
 					 struct cmd_error *e)
 {
 	struct json_object_iterator it, end;
@@ -547,6 +684,17 @@ static const struct command *run_request(const struct control_env *env,
 		return NULL;
 	}
 	name = json_object_get_string(exec);
+	if (s && !s->command_mode) {
+		if (strcmp(name, "qmp_capabilities")) {
+			cmd_fail(e, ERR_NOT_FOUND,
+				 "expecting capabilities negotiation with 'qmp_capabilities'");
+			return NULL;
+		}
+		if (negotiate(args, e))
+			return NULL;
+		s->command_mode = true;
+		return &negotiated;
+	}
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(commands[i].name, name))
 			cmd = &commands[i];
@@ -554,7 +702,20 @@ static const struct command *run_request(const struct control_env *env,
 		cmd_fail(e, ERR_NOT_FOUND, "unknown command '%.*s'", utf8_prefix(name, 64), name);
 		return NULL;
 	}
-	if (args_check_known(args, cmd->args, e) || cmd->fn(env, args, ret, e))
+	if (args_check_known(args, cmd->args, e))
+		return NULL;
+	if (cmd->fn_value) {
+		struct json_object *v = NULL;
+
+		if (cmd->fn_value(env, args, &v, e)) {
+			json_object_put(v);
+			return NULL;
+		}
+		json_object_put(*ret);
+		*ret = v;
+		return cmd;
+	}
+	if (cmd->fn(env, args, *ret, e))
 		return NULL;
 	return cmd;
 }
@@ -600,8 +761,9 @@ static int error_reply(const struct cmd_error *e, struct json_object *id,
 	return ret;
 }
 
-int control_cmds_handle_line(const struct control_env *env, const char *line, size_t len,
-			     struct control_reply *r)
+/* One request line for session 's' (NULL: command mode). */
+static int handle_line(const struct control_env *env, struct control_session *s,
+		       const char *line, size_t len, struct control_reply *r)
 {
 	struct cmd_error e = { .cls = ERR_GENERIC };
 	struct json_object *req, *ret, *reply, *id = NULL;
@@ -614,7 +776,7 @@ int control_cmds_handle_line(const struct control_env *env, const char *line, si
 		return error_reply(&e, NULL, r);
 	json_object_object_get_ex(req, "id", &id);
 	ret = json_object_new_object();
-	cmd = run_request(env, req, ret, &e);
+	cmd = run_request(env, s, req, &ret, &e);
 	if (!cmd) {
 		json_object_put(ret);
 		err = error_reply(&e, id, r);
@@ -630,6 +792,114 @@ int control_cmds_handle_line(const struct control_env *env, const char *line, si
 	json_object_put(req);
 	r->after = cmd->after_reply;
 	return err;
+}
+
+int control_cmds_handle_line(const struct control_env *env, const char *line, size_t len,
+			     struct control_reply *r)
+{
+	return handle_line(env, NULL, line, len, r);
+}
+
+int control_cmds_session_line(const struct control_env *env, struct control_session *s,
+			      const char *line, size_t len, struct control_reply *r)
+{
+	return handle_line(env, s, line, len, r);
+}
+
+int control_cmds_greeting(struct control_reply *r)
+{
+	struct json_object *g = json_object_new_object(), *q = json_object_new_object();
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	json_object_object_add(q, "version", version_info());
+	json_object_object_add(q, "capabilities", json_object_new_array());
+	json_object_object_add(g, "QMP", q);
+	ret = reply_format(g, r);
+	json_object_put(g);
+	return ret;
+}
+
+static const char *const event_names[CONTROL_EV_COUNT] = {
+	[CONTROL_EV_SHUTDOWN] = "SHUTDOWN",
+	[CONTROL_EV_RESET] = "RESET",
+	[CONTROL_EV_POWERDOWN] = "POWERDOWN",
+	[CONTROL_EV_GUEST_PANICKED] = "GUEST_PANICKED",
+	[CONTROL_EV_MEMORY_FAILURE] = "MEMORY_FAILURE",
+	[CONTROL_EV_RAS_QUEUE_FULL] = "RAS_QUEUE_FULL",
+};
+
+const char *control_event_name(enum control_event_type type)
+{
+	return (unsigned)type < CONTROL_EV_COUNT ? event_names[type] : NULL;
+}
+
+static void add_str(struct json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, json_object_new_string(v ? v : ""));
+}
+
+/* The event's "data" member (QEMU's members first, then ours). */
+static struct json_object *event_data(const struct control_event *ev)
+{
+	struct json_object *d = json_object_new_object(), *f;
+
+	switch (ev->type) {
+	case CONTROL_EV_SHUTDOWN:
+	case CONTROL_EV_RESET:
+		json_object_object_add(d, "guest", json_object_new_boolean(ev->stop.guest));
+		add_str(d, "reason", ev->stop.reason);
+		break;
+	case CONTROL_EV_GUEST_PANICKED:
+		add_str(d, "action", ev->panic.action);
+		break;
+	case CONTROL_EV_MEMORY_FAILURE:
+		add_str(d, "recipient", ev->mf.recipient);
+		add_str(d, "action", ev->mf.action);
+		f = json_object_new_object();
+		json_object_object_add(f, "action-required",
+				       json_object_new_boolean(ev->mf.action_required));
+		json_object_object_add(f, "recursive", json_object_new_boolean(ev->mf.recursive));
+		json_object_object_add(d, "flags", f);
+		if (ev->mf.has_address)
+			add_hex(d, "address", ev->mf.address);
+		if (ev->mf.found)
+			add_str(d, "found", ev->mf.found);
+		if (ev->mf.delivery)
+			add_str(d, "delivery", ev->mf.delivery);
+		if (ev->mf.vcpu >= 0)
+			add_u64(d, "vcpu", (uint64_t)ev->mf.vcpu);
+		break;
+	case CONTROL_EV_RAS_QUEUE_FULL:
+		add_u64(d, "source", ev->qfull.source);
+		add_hex(d, "address", ev->qfull.address);
+		add_u64(d, "queued", ev->qfull.queued);
+		break;
+	default:
+		break;
+	}
+	return d;
+}
+
+int control_cmds_event_line(const struct control_event *ev, struct control_reply *r)
+{
+	struct json_object *o, *ts;
+	const char *name = control_event_name(ev->type);
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (!name)
+		return -EINVAL;
+	o = json_object_new_object();
+	add_str(o, "event", name);
+	json_object_object_add(o, "data", event_data(ev));
+	ts = json_object_new_object();
+	json_object_object_add(ts, "seconds", json_object_new_int64(ev->ts_sec));
+	json_object_object_add(ts, "microseconds", json_object_new_int64(ev->ts_usec));
+	json_object_object_add(o, "timestamp", ts);
+	ret = reply_format(o, r);
+	json_object_put(o);
+	return ret;
 }
 
 int control_cmds_error_line(const char *desc, struct control_reply *r)

@@ -198,6 +198,39 @@ const char *ctlp_kind_name(enum ras_kind kind)
 	return kind == RAS_KIND_AO ? "ao" : "ar";
 }
 
+void ctlp_version_numbers(const char *s, unsigned v[3])
+{
+	unsigned k, n;
+
+	v[0] = v[1] = v[2] = 0;
+	if (!s)
+		return;
+	if (*s == 'v' || *s == 'V')
+		s++;
+	if (*s < '0' || *s > '9')
+		return;
+	/* "1.2.3-4-gabcdef": three numbers at most, each up to the next
+	 * non-digit; a hash that merely starts with digits ("673ef4c") is
+	 * told apart by what follows its digits. */
+	for (k = 0; k < 3; k++) {
+		n = 0;
+		if (*s < '0' || *s > '9')
+			break;
+		while (*s >= '0' && *s <= '9') {
+			n = n * 10 + (unsigned)(*s - '0');
+			if (n > 65535)
+				n = 65535;
+			s++;
+		}
+		v[k] = n;
+		if (*s != '.')
+			break;
+		s++;
+	}
+	if (*s && *s != '-' && *s != '+' && *s != '.' && *s != '~')
+		v[0] = v[1] = v[2] = 0;
+}
+
 bool ctlp_serror_esr_valid(uint64_t esr)
 {
 	return (esr & ~CTLP_SERROR_ISS_MASK) == 0;

@@ -68,6 +68,12 @@ int ctlp_parse_kind(const char *s, enum ras_kind *kind);
 const char *ctlp_inject_mode_name(enum ras_inject_mode mode);
 const char *ctlp_kind_name(enum ras_kind kind);
 
+/* The numbers of a version string "[v]MAJOR[.MINOR[.MICRO]][-anything]"
+ * (git describe) into v[0..2]; missing parts are 0, and a string that does
+ * not start with a number (a bare commit hash) gives 0.0.0. Each number is
+ * capped at 65535. */
+void ctlp_version_numbers(const char *s, unsigned v[3]);
+
 /* True when 'esr' can be given to KVM as an SError syndrome. */
 bool ctlp_serror_esr_valid(uint64_t esr);
 /* The ISS KVM_SET_VCPU_EVENTS takes, from either a bare ISS or a whole

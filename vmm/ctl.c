@@ -1,10 +1,17 @@
 /* 'microvm-ras ctl': one request to a running VMM's control socket
- * (DESIGN.md section 9). Builds {"execute": CMD, "arguments": {k: v}} with
- * json-c, sends it as one line, waits (bounded) for one reply line, prints
- * it and turns it into an exit status. */
+ * (DESIGN.md section 9, QMP). Reads the greeting and negotiates
+ * capabilities (qmp_capabilities) itself, builds {"execute": CMD,
+ * "arguments": {k: v}} with json-c, sends it as one line, waits (bounded)
+ * for its reply line (events in between are skipped), prints it and turns
+ * it into an exit status. 'ctl events' prints the event stream instead;
+ * '--qmp' is a raw pipe between stdin/stdout and the socket (as
+ * socat - UNIX-CONNECT:PATH), for scripts that speak QMP themselves. */
 #ifdef CONFIG_CONTROL_API
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +37,7 @@
 struct ctl_opts {
 	const char *socket;
 	const char *raw;
+	bool qmp;                  /* --qmp: raw stream, no handshake */
 	const char *command;
 	char **kv;                 /* key=value arguments */
 	int nkv;
@@ -41,11 +49,18 @@ static void ctl_usage(FILE *f)
 	fprintf(f,
 "usage: microvm-ras ctl --api-socket PATH [--timeout SECS] COMMAND [key=value ...]\n"
 "       microvm-ras ctl --api-socket PATH [--timeout SECS] --raw JSON\n"
+"       microvm-ras ctl --api-socket PATH events\n"
+"       microvm-ras ctl --api-socket PATH [--timeout SECS] --qmp\n"
 "\n"
 "commands:\n"
 "  inject-memory-error gpa=ADDR [mode=cper|hwpoison] [kind=ar|ao] [vcpu=N]\n"
 "  inject-serror [vcpu=N] [esr=ISS]\n"
-"  query-ras | query-vm | quit\n"
+"  query-ras | query-vm | query-version | query-commands\n"
+"  system_powerdown | system_reset | quit\n"
+"  events: print each event line until the VMM goes away\n"
+"ctl reads the QMP greeting and sends qmp_capabilities itself; --qmp does\n"
+"not: it copies stdin to the socket and the socket to stdout (the greeting\n"
+"first), and ends when the VMM closes it or SECS after stdin ends.\n"
 "Integer values (decimal or 0x hex) are sent as numbers, others as strings.\n"
 "Exit status: 0 success, 1 error reply or no connection, 2 usage error.\n");
 }
@@ -84,6 +99,9 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 		}
 		if (opt_value(argc, argv, &i, "--api-socket", &val)) {
 			o->socket = val;
+		} else if (!strcmp(argv[i], "--qmp")) {
+			o->qmp = true;
+			val = argv[i++];
 		} else if (opt_value(argc, argv, &i, "--raw", &val)) {
 			o->raw = val;
 		} else if (opt_value(argc, argv, &i, "--timeout", &val)) {
@@ -109,9 +127,14 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 		}
 		o->timeout_s = (unsigned)t;
 	}
-	if (o->raw) {
+	if (o->raw && o->qmp) {
+		pr_err("ctl: --raw and --qmp cannot be combined");
+		return CTL_EXIT_USAGE;
+	}
+	if (o->raw || o->qmp) {
 		if (i < argc) {
-			pr_err("ctl: unexpected argument '%s' after --raw", argv[i]);
+			pr_err("ctl: unexpected argument '%s' after %s", argv[i],
+			       o->raw ? "--raw" : "--qmp");
 			return CTL_EXIT_USAGE;
 		}
 		return 0;
@@ -225,56 +248,83 @@ static int send_line(int fd, const char *line, long long deadline)
 	return 0;
 }
 
-/* Read one reply line (without '\n') into *out (malloc'd). Returns 0,
- * -ETIMEDOUT, -ECONNRESET (closed before a reply), -EMSGSIZE or -errno. */
-static int recv_line(int fd, char **out, long long deadline)
+/* A buffered reader of the server's lines. */
+struct ctl_reader {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+/* Read one line (without '\n') into *out (malloc'd). Returns 0,
+ * -ETIMEDOUT, -ECONNRESET (closed before a whole line), -EMSGSIZE or
+ * -errno. */
+static int recv_line(struct ctl_reader *rd, char **out, long long deadline)
 {
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap), *nl, *nbuf;
+	char *nl, *nbuf;
+	size_t n_line;
 	ssize_t n;
 	int r;
 
-	if (!buf)
-		return -ENOMEM;
 	for (;;) {
-		if (len + 1 >= cap) {
-			if (cap >= CTL_REPLY_MAX) {
-				r = -EMSGSIZE;
-				goto fail;
-			}
-			nbuf = realloc(buf, cap * 2);
-			if (!nbuf) {
-				r = -ENOMEM;
-				goto fail;
-			}
-			buf = nbuf;
-			cap *= 2;
+		nl = rd->len ? memchr(rd->buf, '\n', rd->len) : NULL;
+		if (nl) {
+			n_line = (size_t)(nl - rd->buf);
+			*out = malloc(n_line + 1);
+			if (!*out)
+				return -ENOMEM;
+			memcpy(*out, rd->buf, n_line);
+			(*out)[n_line] = '\0';
+			rd->len -= n_line + 1;
+			memmove(rd->buf, nl + 1, rd->len);
+			return 0;
 		}
-		r = wait_fd(fd, POLLIN, deadline);
+		if (rd->len + 1 >= rd->cap) {
+			if (rd->cap >= CTL_REPLY_MAX)
+				return -EMSGSIZE;
+			nbuf = realloc(rd->buf, rd->cap ? rd->cap * 2 : 4096);
+			if (!nbuf)
+				return -ENOMEM;
+			rd->buf = nbuf;
+			rd->cap = rd->cap ? rd->cap * 2 : 4096;
+		}
+		r = wait_fd(rd->fd, POLLIN, deadline);
 		if (r)
-			goto fail;
-		n = recv(fd, buf + len, cap - 1 - len, MSG_DONTWAIT);
+			return r;
+		n = recv(rd->fd, rd->buf + rd->len, rd->cap - 1 - rd->len, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 				continue;
-			r = -errno;
-			goto fail;
+			return -errno;
 		}
-		if (n == 0) {
-			r = -ECONNRESET;
-			goto fail;
-		}
-		nl = memchr(buf + len, '\n', (size_t)n);
-		len += (size_t)n;
-		if (nl) {
-			*nl = '\0';
-			*out = buf;
-			return 0;
-		}
+		if (n == 0)
+			return -ECONNRESET;
+		rd->len += (size_t)n;
 	}
-fail:
-	free(buf);
-	return r;
+}
+
+/* True when 'line' is a JSON object with member 'key'. */
+static bool line_has(const char *line, const char *key)
+{
+	struct json_object *o = json_tokener_parse(line);
+	bool has = o && json_object_is_type(o, json_type_object) &&
+		   json_object_object_get_ex(o, key, NULL);
+
+	json_object_put(o);
+	return has;
+}
+
+/* The next line that is not an event (events are skipped). */
+static int recv_reply(struct ctl_reader *rd, char **out, long long deadline)
+{
+	int r;
+
+	for (;;) {
+		r = recv_line(rd, out, deadline);
+		if (r || !line_has(*out, "event"))
+			return r;
+		free(*out);
+		*out = NULL;
+	}
 }
 
 /* Exit status for a reply line; logs the error description if any. */
@@ -302,12 +352,132 @@ static int ctl_judge(const char *line)
 	return ret;
 }
 
+/* Say why the reply did not come. */
+static void report_failure(const struct ctl_opts *o, int sret, int r)
+{
+	if (sret && sret != -ETIMEDOUT)
+		pr_err("ctl: cannot send to '%s': %s", o->socket, strerror(-sret));
+	else if (r == -ETIMEDOUT || sret == -ETIMEDOUT)
+		pr_err("ctl: no reply from '%s' within %u s", o->socket, o->timeout_s);
+	else if (r == -ECONNRESET)
+		pr_err("ctl: '%s' closed the connection without replying", o->socket);
+	else
+		pr_err("ctl: reading the reply from '%s': %s", o->socket, strerror(-r));
+}
+
+/* The QMP handshake: the greeting, then qmp_capabilities and its reply.
+ * A server that refuses the connection says why in place of the greeting
+ * ({"error": ...}): *refusal is then that line. Returns 0 or CTL_EXIT_ERR
+ * after pr_err. */
+static int ctl_handshake(const struct ctl_opts *o, struct ctl_reader *rd, long long deadline,
+			 char **refusal)
+{
+	char *line = NULL;
+	int r, sret;
+
+	r = recv_line(rd, &line, deadline);
+	if (r) {
+		report_failure(o, 0, r);
+		return CTL_EXIT_ERR;
+	}
+	if (!line_has(line, "QMP")) {
+		if (line_has(line, "error")) {
+			*refusal = line;
+			return 0;
+		}
+		pr_err("ctl: '%s' did not greet with {\"QMP\": ...}; not a microvm-ras control socket?",
+		       o->socket);
+		free(line);
+		return CTL_EXIT_ERR;
+	}
+	free(line);
+	sret = send_line(rd->fd, "{\"execute\":\"qmp_capabilities\"}", deadline);
+	r = sret ? sret : recv_reply(rd, &line, deadline);
+	if (r) {
+		report_failure(o, sret, r);
+		return CTL_EXIT_ERR;
+	}
+	r = line_has(line, "return") ? 0 : CTL_EXIT_ERR;
+	if (r)
+		pr_err("ctl: capabilities negotiation failed: %s", line);
+	free(line);
+	return r;
+}
+
+/* 'ctl events': print event lines as they come, until the VMM goes. */
+static int ctl_events(const struct ctl_opts *o, struct ctl_reader *rd)
+{
+	char *line = NULL;
+	int r;
+
+	for (;;) {
+		r = recv_line(rd, &line, LLONG_MAX);
+		if (r == -ECONNRESET)
+			return CTL_EXIT_OK;
+		if (r) {
+			pr_err("ctl: reading events from '%s': %s", o->socket, strerror(-r));
+			return CTL_EXIT_ERR;
+		}
+		printf("%s\n", line);
+		fflush(stdout);
+		free(line);
+	}
+}
+
+/* --qmp: stdin to the socket, the socket to stdout, until the server
+ * closes, or timeout_s after stdin ended. */
+static int ctl_pipe(const struct ctl_opts *o, int fd)
+{
+	struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN }, { .fd = fd, .events = POLLIN } };
+	long long deadline = LLONG_MAX;
+	char buf[4096];
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		long long left = deadline == LLONG_MAX ? 60000 : deadline - now_ms();
+
+		if (left <= 0)
+			return CTL_EXIT_OK;
+		r = poll(p, 2, left > 60000 ? 60000 : (int)left);
+		if (r < 0 && errno != EINTR) {
+			pr_err("ctl: poll: %s", strerror(errno));
+			return CTL_EXIT_ERR;
+		}
+		if (r <= 0)
+			continue;
+		if (p[1].revents) {
+			n = read(fd, buf, sizeof(buf));
+			if (n <= 0)
+				return n == 0 ? CTL_EXIT_OK : CTL_EXIT_ERR;
+			if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+				return CTL_EXIT_ERR;
+			fflush(stdout);
+		}
+		if (p[0].revents) {
+			n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n <= 0) {
+				/* stdin is done; keep reading the socket a while. */
+				p[0].fd = -1;
+				deadline = now_ms() + (long long)o->timeout_s * 1000;
+				continue;
+			}
+			if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) != n) {
+				pr_err("ctl: cannot send to '%s': %s", o->socket, strerror(errno));
+				return CTL_EXIT_ERR;
+			}
+		}
+	}
+}
+
 int ctl_main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ctl_opts o = { 0 };
+	struct ctl_reader rd = { .fd = -1 };
 	char *req = NULL, *reply = NULL;
 	long long deadline;
+	bool events;
 	int fd = -1, r, sret, ret;
 
 	ret = ctl_parse(argc, argv, &o);
@@ -319,9 +489,16 @@ int ctl_main(int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	memcpy(sa.sun_path, o.socket, strlen(o.socket) + 1);
-	ret = ctl_build(&o, &req);
-	if (ret)
-		return ret;
+	events = o.command && !strcmp(o.command, "events");
+	if (events && o.nkv) {
+		pr_err("ctl: 'events' takes no arguments");
+		return CTL_EXIT_USAGE;
+	}
+	if (!events && !o.qmp) {
+		ret = ctl_build(&o, &req);
+		if (ret)
+			return ret;
+	}
 
 	ret = CTL_EXIT_ERR;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -333,27 +510,41 @@ int ctl_main(int argc, char **argv)
 		pr_err("ctl: cannot connect to '%s': %s", o.socket, strerror(errno));
 		goto out;
 	}
+	if (o.qmp) {
+		ret = ctl_pipe(&o, fd);
+		goto out;
+	}
+	rd.fd = fd;
 	deadline = now_ms() + (long long)o.timeout_s * 1000;
-	/* A refused request (too many clients, line too long) still gets its
-	 * error line, so read a reply even when sending failed. */
+	ret = ctl_handshake(&o, &rd, deadline, &reply);
+	if (ret)
+		goto out;
+	if (reply) {
+		/* Refused in place of the greeting (too many clients). */
+		printf("%s\n", reply);
+		fflush(stdout);
+		ret = ctl_judge(reply);
+		goto out;
+	}
+	if (events) {
+		ret = ctl_events(&o, &rd);
+		goto out;
+	}
+	/* A refused request (line too long) still gets its error line, so
+	 * read a reply even when sending failed. */
 	sret = send_line(fd, req, deadline);
-	r = recv_line(fd, &reply, deadline);
+	r = recv_reply(&rd, &reply, deadline);
 	if (r == 0) {
 		printf("%s\n", reply);
 		fflush(stdout);
 		ret = ctl_judge(reply);
-	} else if (sret && sret != -ETIMEDOUT) {
-		pr_err("ctl: cannot send to '%s': %s", o.socket, strerror(-sret));
-	} else if (r == -ETIMEDOUT || sret == -ETIMEDOUT) {
-		pr_err("ctl: no reply from '%s' within %u s", o.socket, o.timeout_s);
-	} else if (r == -ECONNRESET) {
-		pr_err("ctl: '%s' closed the connection without replying", o.socket);
 	} else {
-		pr_err("ctl: reading the reply from '%s': %s", o.socket, strerror(-r));
+		report_failure(&o, sret, r);
 	}
 out:
 	if (fd >= 0)
 		close(fd);
+	free(rd.buf);
 	free(req);
 	free(reply);
 	return ret;

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "loop.h"
 #include "control.h"
+#include "devices/pwrbtn.h"
 #include "exit_codes.h"
 #include "mem.h"
 #include "ras/ras.h"
@@ -177,6 +178,7 @@ static void vm_guest_event(void *opaque, int event)
 
 	switch (event) {
 	case DEV_GUEST_PANICKED:
+		/* GUEST_PANICKED goes out from vm_run(), which knows the action. */
 		vm_request_stop(vm, VM_STOP_PANIC);
 		break;
 	case DEV_GUEST_CRASH_LOADED:
@@ -528,6 +530,7 @@ void vm_destroy(struct vm *vm)
 		free(vm->vcpus);
 	}
 	control_destroy(vm->control);
+	vm->control = NULL;
 	ras_destroy(vm->ras);
 	vm_firmware_destroy(vm);
 	devlist_destroy(&vm->devs);	/* devices may unwatch their fds */
@@ -558,6 +561,35 @@ void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
 		vcpu_kick(&vm->vcpus[i]);
 	if (write(vm->stop_efd, &one, sizeof(one)) < 0)
 		pr_warn("cannot wake the main loop: %m");
+}
+
+void vm_post_event(struct vm *vm, const struct control_event *ev)
+{
+	control_post_event(vm->control, ev);
+}
+
+/* SHUTDOWN or RESET with its QEMU ShutdownCause. */
+static void vm_post_stop(struct vm *vm, enum control_event_type type, bool guest,
+			 const char *reason)
+{
+	struct control_event ev = { .type = type, .stop = { guest, reason } };
+
+	vm_post_event(vm, &ev);
+}
+
+int vm_press_power_button(struct vm *vm)
+{
+	const struct device *d = devlist_find(&vm->devs, &pwrbtn_class);
+	struct control_event ev = { .type = CONTROL_EV_POWERDOWN };
+
+	if (!d || d->spi < 0)
+		return -ENODEV;
+	/* Edge-triggered: one pulse is one press. */
+	vm_irq_set(vm, (unsigned)d->spi, 1);
+	vm_irq_set(vm, (unsigned)d->spi, 0);
+	pr_info("power button pressed (system_powerdown)");
+	vm_post_event(vm, &ev);
+	return 0;
 }
 
 /* Everything a power-on does, for the first boot and every reboot. */
@@ -627,32 +659,55 @@ int vm_run(struct vm *vm)
 			vcpu_join(&vm->vcpus[i]);
 
 		reason = __atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE);
+		/* Each way of stopping: its QMP events (QEMU's ShutdownCause
+		 * names) and exit status. */
 		switch (reason) {
 		case VM_STOP_RESET:
+		case VM_STOP_HOST_RESET: {
+			bool guest = reason == VM_STOP_RESET;
+			const char *why = guest ? "guest-reset" : "host-qmp-system-reset";
+
 			if (vm->cfg->no_reboot) {
-				pr_info("guest requested a reset; exiting (--no-reboot)");
+				pr_info("%s; exiting (--no-reboot)",
+					guest ? "guest requested a reset" : "system_reset");
+				vm_post_stop(vm, CONTROL_EV_SHUTDOWN, guest, why);
 				return EXIT_GUEST_RESET;
 			}
-			pr_info("guest reset: rebooting");
+			pr_info("%s: rebooting", guest ? "guest reset" : "system_reset");
+			vm_post_stop(vm, CONTROL_EV_RESET, guest, why);
+			__atomic_store_n(&vm->paused, 0, __ATOMIC_RELEASE);
 			power_on = true;
 			continue;
-		case VM_STOP_PANIC:
+		}
+		case VM_STOP_PANIC: {
+			struct control_event ev = { .type = CONTROL_EV_GUEST_PANICKED };
+
 			if (!vm->cfg->panic_pause) {
+				ev.panic.action = "poweroff";
+				vm_post_event(vm, &ev);
+				vm_post_stop(vm, CONTROL_EV_SHUTDOWN, true, "guest-panic");
 				pr_warn("guest panicked (pvpanic): exiting with status %d (--on-panic exit)",
 					EXIT_GUEST_PANIC);
 				return EXIT_GUEST_PANIC;
 			}
+			ev.panic.action = "pause";
+			vm_post_event(vm, &ev);
 			pr_warn("guest panicked (pvpanic): vCPUs stopped, the VMM keeps running (--on-panic pause)");
 			__atomic_store_n(&vm->paused, 1, __ATOMIC_RELEASE);
 			power_on = false;
 			continue;
+		}
 		case VM_STOP_SHUTDOWN:
+			vm_post_stop(vm, CONTROL_EV_SHUTDOWN, true, "guest-shutdown");
 			return EXIT_GUEST_POWEROFF;
 		case VM_STOP_QUIT:
+			vm_post_stop(vm, CONTROL_EV_SHUTDOWN, false, "host-qmp-quit");
 			return EXIT_QUIT;
 		case VM_STOP_SIGNAL:
+			vm_post_stop(vm, CONTROL_EV_SHUTDOWN, false, "host-signal");
 			return EXIT_SIGNAL_BASE + __atomic_load_n(&vm->stop_signal, __ATOMIC_ACQUIRE);
 		default:
+			vm_post_stop(vm, CONTROL_EV_SHUTDOWN, false, "host-error");
 			return EXIT_VMM_ERROR;
 		}
 	}

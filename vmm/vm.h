@@ -23,6 +23,7 @@ enum vm_stop_reason {
 	VM_STOP_ERROR,      /* a vCPU failed */
 	VM_STOP_QUIT,       /* control 'quit' */
 	VM_STOP_PANIC,      /* the guest reported a panic (pvpanic) */
+	VM_STOP_HOST_RESET, /* control 'system_reset' (a reset, not the guest's) */
 };
 
 struct vcpu;
@@ -100,6 +101,15 @@ void vm_request_stop(struct vm *vm, enum vm_stop_reason reason);
  * initrd for direct boot (may be NULL). Returns its size or -errno. */
 int vm_build_fdt(const struct vm_config *cfg, const struct devlist *devs,
 		 const struct boot_layout *lay, void *buf, size_t size);
+
+struct control_event;
+/* Send 'ev' to the control socket's clients (none without --api-socket).
+ * Any thread; never blocks. */
+void vm_post_event(struct vm *vm, const struct control_event *ev);
+
+/* Press the guest's power button (system_powerdown): pulse the power
+ * button GED's interrupt. Returns 0 or -ENODEV (no ACPI power button). */
+int vm_press_power_button(struct vm *vm);
 
 /* Load and check kernel/initrd and compute their placement without KVM
  * (for run and for dump-dtb). Logs one error line on failure. */

@@ -114,6 +114,19 @@ static void vm_ctl_request_stop(void *opaque)
 	vm_request_stop(opaque, VM_STOP_QUIT);
 }
 
+/* 'system_reset': a reboot the host asked for (RESET event, reason
+ * host-qmp-system-reset). */
+static void vm_ctl_request_reset(void *opaque)
+{
+	vm_request_stop(opaque, VM_STOP_HOST_RESET);
+}
+
+/* 'system_powerdown': the ACPI power button. */
+static int vm_ctl_request_powerdown(void *opaque)
+{
+	return vm_press_power_button(opaque);
+}
+
 static int vm_ctl_watch(void *opaque, int fd, loop_cb_t cb, void *cb_opaque)
 {
 	return loop_add_fd(opaque, fd, cb, cb_opaque);
@@ -143,6 +156,8 @@ struct control *vm_create_control(struct vm *vm)
 		.vcpu_exits = vm_ctl_vcpu_exits,
 		.devices = vm_ctl_devices,
 		.request_stop = vm_ctl_request_stop,
+		.request_reset = vm_ctl_request_reset,
+		.request_powerdown = vm_ctl_request_powerdown,
 	};
 	const struct control_watch watch = {
 		.opaque = vm->loop,

@@ -12,6 +12,7 @@
 #include "arch/arm64/gic.h"
 #include "arch/arm64/regs.h"
 #include "devices/einj.h"
+#include "control.h"
 #include "devices/ged.h"
 #include "log.h"
 #include "loop.h"
@@ -119,6 +120,37 @@ static int vm_ras_after_run(void *opaque, struct vcpu *v)
 	return ras_vcpu_after_run(opaque, v->index);
 }
 
+/* ras_deps.event: MEMORY_FAILURE (QEMU's members, then the page, how it
+ * was found and what was done) or RAS_QUEUE_FULL on the control socket. */
+static void vm_ras_event(void *opaque, const struct ras_event *e)
+{
+	struct vm *vm = opaque;
+	struct control_event ev;
+
+	if (e->queue_full) {
+		ev = (struct control_event){
+			.type = CONTROL_EV_RAS_QUEUE_FULL,
+			.qfull = { .source = e->source, .address = e->gpa, .queued = e->queued },
+		};
+		vm_post_event(vm, &ev);
+		return;
+	}
+	ev = (struct control_event){
+		.type = CONTROL_EV_MEMORY_FAILURE,
+		.mf = {
+			.recipient = e->guest ? "guest" : "hypervisor",
+			.action = e->fatal ? "fatal" : e->told ? "inject" : "ignore",
+			.action_required = e->kind == RAS_KIND_AR,
+			.has_address = e->guest,
+			.address = e->gpa,
+			.found = e->found,
+			.delivery = e->delivery,
+			.vcpu = e->vcpu,
+		},
+	};
+	vm_post_event(vm, &ev);
+}
+
 int vm_ras_report_poison(void *opaque, uint64_t gpa, uint64_t len)
 {
 	struct vm *vm = opaque;
@@ -174,6 +206,7 @@ int vm_ras_create(struct vm *vm)
 		.run_on_vcpu = vm_ras_run_on,
 		.get_reg = vm_ras_get_reg,
 		.set_reg = vm_ras_set_reg,
+		.event = vm_ras_event,
 		.opaque = vm,
 	};
 	struct vcpu_hooks hooks = { vm_ras_before_run, vm_ras_after_run, NULL };

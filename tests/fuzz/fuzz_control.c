@@ -1,13 +1,17 @@
 /* Fuzz target: the control protocol as the socket server runs it
  * (vmm/control.c client_cb): a byte stream cut into fuzz-sized reads, split
  * by the per-client line buffer (vmm/control_proto.c), every line handled by
- * control_cmds_handle_line() (vmm/control_cmds.c) against a fake VM whose
- * answers (errors, counters, poisoned list, vCPU count, RAS on/off) come
- * from the input, the reply's 'after' hook run (quit).
+ * control_cmds_session_line() (vmm/control_cmds.c) in a QMP session that
+ * starts negotiating or in command mode, against a fake VM whose answers
+ * (errors, counters, poisoned list, vCPU count, RAS on/off, power button)
+ * come from the input, the reply's 'after' hook run (quit, system_reset);
+ * and one event built from the input, formatted.
  * Invariants: every request gets exactly one reply line: NUL-free, one '\n'
- * at its end, valid UTF-8, a JSON object with "return" or "error" (and at
- * most "id" besides); the VM is asked only for vCPUs it has and addresses
- * in its RAM. */
+ * at its end, valid UTF-8, a JSON object with "return" (an object or an
+ * array) or "error" (and at most "id" besides); nothing but
+ * qmp_capabilities runs before the negotiation; the VM is asked only for
+ * vCPUs it has and addresses in its RAM. An event line is one JSON object
+ * with "event", "data" and "timestamp". */
 #include <json-c/json.h>
 
 #include "fuzz.h"
@@ -19,7 +23,7 @@
 #define LINE_CAP 4096	/* the server's is 64 KiB; smaller finds "too long" */
 
 struct fake_vm {
-	int mem_ret, serror_ret;
+	int mem_ret, serror_ret, powerdown_ret;
 	size_t npoisoned;
 	bool running;
 	unsigned boots, stops, calls;
@@ -93,6 +97,19 @@ static void fake_request_stop(void *opaque)
 	((struct fake_vm *)opaque)->stops++;
 }
 
+static void fake_request_reset(void *opaque)
+{
+	((struct fake_vm *)opaque)->stops++;
+}
+
+static int fake_request_powerdown(void *opaque)
+{
+	struct fake_vm *f = opaque;
+
+	f->calls++;
+	return f->powerdown_ret;
+}
+
 /* RFC 3629 UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
 static bool utf8_valid(const uint8_t *s, size_t n)
 {
@@ -131,13 +148,17 @@ static bool utf8_valid(const uint8_t *s, size_t n)
 }
 
 /* One request, as client_handle_line() does it, and the reply checked. */
-static void handle(const struct control_env *env, const char *line, size_t len)
+static void handle(const struct control_env *env, struct control_session *sess,
+		   const char *line, size_t len)
 {
+	struct fake_vm *vm = env->opaque;
+	unsigned calls = vm->calls, stops = vm->stops;
+	bool negotiating = !sess->command_mode;
 	struct json_object *o, *v;
 	struct control_reply r;
 	unsigned members = 0;
 
-	FZ_CHECK(control_cmds_handle_line(env, line, len, &r) == 0);
+	FZ_CHECK(control_cmds_session_line(env, sess, line, len, &r) == 0);
 	FZ_CHECK(r.line && r.len >= 3);
 	FZ_CHECK(strlen(r.line) == r.len);
 	FZ_CHECK(r.line[r.len - 1] == '\n');
@@ -146,7 +167,8 @@ static void handle(const struct control_env *env, const char *line, size_t len)
 	o = json_tokener_parse(r.line);
 	FZ_CHECK(o && json_object_is_type(o, json_type_object));
 	if (json_object_object_get_ex(o, "return", &v)) {
-		FZ_CHECK(json_object_is_type(v, json_type_object));
+		FZ_CHECK(json_object_is_type(v, json_type_object) ||
+			 json_object_is_type(v, json_type_array));
 		members++;
 	}
 	if (json_object_object_get_ex(o, "error", &v)) {
@@ -162,6 +184,67 @@ static void handle(const struct control_env *env, const char *line, size_t len)
 	control_reply_free(&r);
 	if (r.after)
 		r.after(env);
+	/* Negotiation runs nothing of the VM's. */
+	if (negotiating)
+		FZ_CHECK(vm->calls == calls && vm->stops == stops && !r.after);
+}
+
+static const char *const words[] = { "guest-shutdown", "host-qmp-quit", "pause", "x\"y", "",
+				     "\xc3\xa9", NULL };
+
+/* One event from the input (six bytes): its line must be one well-formed
+ * object. */
+static void event(struct fz *f)
+{
+	struct control_event ev = { 0 };
+	struct json_object *o;
+	struct control_reply r;
+	/* Always six bytes, so that the stream after them starts at a fixed
+	 * offset (the seeds rely on it). */
+	uint8_t t = fz_u8(f), wi = fz_u8(f), sec = fz_u8(f), usec = fz_u8(f);
+	uint8_t b1 = fz_u8(f), b2 = fz_u8(f);
+	const char *w = words[wi % ARRAY_SIZE(words)];
+
+	ev.type = (enum control_event_type)(t % (CONTROL_EV_COUNT + 1));
+	ev.ts_sec = (int64_t)sec << 30;
+	ev.ts_usec = usec;
+	switch (ev.type) {
+	case CONTROL_EV_SHUTDOWN:
+	case CONTROL_EV_RESET:
+		ev.stop.guest = t & 0x80;
+		ev.stop.reason = w;
+		break;
+	case CONTROL_EV_GUEST_PANICKED:
+		ev.panic.action = w;
+		break;
+	case CONTROL_EV_MEMORY_FAILURE:
+		ev.mf.recipient = w;
+		ev.mf.action = t & 0x40 ? NULL : w;
+		ev.mf.has_address = t & 0x80;
+		ev.mf.address = (uint64_t)b1 << 56;
+		ev.mf.found = t & 0x20 ? w : NULL;
+		ev.mf.delivery = w;
+		ev.mf.vcpu = (int)b2 - 128;
+		break;
+	default:
+		ev.qfull.source = b1;
+		ev.qfull.address = (uint64_t)b2 << 40;
+		break;
+	}
+	if (control_cmds_event_line(&ev, &r) != 0) {
+		FZ_CHECK(ev.type == CONTROL_EV_COUNT && !r.line);
+		return;
+	}
+	FZ_CHECK(r.len >= 2 && r.line[r.len - 1] == '\n');
+	FZ_CHECK(memchr(r.line, '\n', r.len - 1) == NULL);
+	o = json_tokener_parse(r.line);
+	FZ_CHECK(o && json_object_is_type(o, json_type_object));
+	FZ_CHECK(json_object_object_length(o) == 3);
+	FZ_CHECK(json_object_object_get_ex(o, "event", NULL));
+	FZ_CHECK(json_object_object_get_ex(o, "data", NULL));
+	FZ_CHECK(json_object_object_get_ex(o, "timestamp", NULL));
+	json_object_put(o);
+	control_reply_free(&r);
 }
 
 static const int errs[] = { 0, -EINVAL, -EPERM, -ENOTSUP, -EIO, -ENOMEM };
@@ -178,13 +261,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fake_vm vm = { 0 };
 	struct control_env env;
 	struct ctlp_linebuf lb;
-	uint8_t cfg = fz_u8(&f);
+	struct control_session sess = { 0 };
+	uint8_t cfg = fz_u8(&f), cfg2 = fz_u8(&f);
 	size_t len, avail;
 	char *line, *p;
 	int r;
 
 	vm.mem_ret = errs[fz_u8(&f) % ARRAY_SIZE(errs)];
 	vm.serror_ret = errs[fz_u8(&f) % ARRAY_SIZE(errs)];
+	vm.powerdown_ret = cfg2 & 2 ? -ENODEV : 0;
+	sess.command_mode = cfg2 & 1;
 	vm.npoisoned = cfg & 0x40 ? 4097 : fz_u8(&f);
 	vm.running = cfg & 1;
 	vm.boots = fz_u8(&f);
@@ -201,6 +287,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.hw_errors_gpa = fake_hw_errors_gpa,
 		.vcpu_exits = fake_vcpu_exits,
 		.request_stop = fake_request_stop,
+		.request_reset = cfg2 & 4 ? NULL : fake_request_reset,
+		.request_powerdown = cfg2 & 8 ? NULL : fake_request_powerdown,
 	};
 	if (!(cfg & 0x10)) {	/* --ras */
 		env.inject_memory_error = fake_inject_mem;
@@ -208,6 +296,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		env.ras_poisoned = fake_ras_poisoned;
 	}
 	vm.env = &env;
+	event(&f);
 
 	FZ_CHECK(ctlp_linebuf_init(&lb, LINE_CAP) == 0);
 	/* The rest of the input is the byte stream, read in chunks. */
@@ -225,14 +314,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		while ((r = ctlp_linebuf_next(&lb, &line, &len)) == 1) {
 			FZ_CHECK(len < LINE_CAP && line[len] == '\0');
 			if (len)
-				handle(&env, line, len);
+				handle(&env, &sess, line, len);
 		}
 		if (r == -EMSGSIZE)
 			goto out;	/* the server refuses the client */
 		FZ_CHECK(r == 0);
 	}
 	if (ctlp_linebuf_rest(&lb, &line, &len) == 1)
-		handle(&env, line, len);
+		handle(&env, &sess, line, len);
 out:
 	ctlp_linebuf_free(&lb);
 	return 0;

@@ -302,6 +302,60 @@ for cpus in 1 2 8; do
 	fi
 done
 
+# --- ctl against a fake QMP server (qmp_fake.py): the handshake, events
+# skipped or followed, the raw --qmp session ---
+# fake MODE: start the fake server on $T/q.sock (new log $T/q.log).
+fake() {
+	rm -f "$T/q.sock" "$T/q.log"
+	: >"$T/q.log"
+	python3 "$ROOT/tests/host/qmp_fake.py" "$T/q.sock" "$1" "$T/q.log" &
+	fpid=$!
+	for _ in $(seq 50); do [ -S "$T/q.sock" ] && break; sleep 0.1; done
+}
+if grep -qx 'CONFIG_CONTROL_API=y' "$ROOT/build/config.mk" 2>/dev/null; then
+	fake normal
+	out=$($VMM ctl --api-socket "$T/q.sock" query-vm 2>&1)
+	rc=$?
+	wait $fpid
+	if [ $rc -eq 0 ] && [ "$out" = '{"return":{"ok":1}}' ] &&
+		[ "$(cat "$T/q.log")" = '{"execute":"qmp_capabilities"}
+{"execute":"query-vm"}' ]; then
+		ok ctl-qmp-handshake
+	else
+		ko ctl-qmp-handshake "status $rc, output '$out', server saw: $(tr '\n' '|' <"$T/q.log")"
+	fi
+	fake nogreet
+	out=$($VMM ctl --api-socket "$T/q.sock" query-vm 2>&1)
+	rc=$?
+	wait $fpid
+	if [ $rc -eq 1 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] &&
+		echo "$out" | grep -q '^microvm-ras: error: ctl: .* did not greet with {"QMP": ...}'; then
+		ok ctl-qmp-no-greeting
+	else
+		ko ctl-qmp-no-greeting "status $rc, output '$out'"
+	fi
+	fake events
+	out=$($VMM ctl --api-socket "$T/q.sock" events 2>&1)
+	rc=$?
+	wait $fpid
+	if [ $rc -eq 0 ] && [ "$(echo "$out" | wc -l)" -eq 2 ] &&
+		[ "$(echo "$out" | sed -n 's/^{"event":"\([A-Z]*\)".*/\1/p' | tr '\n' ' ')" = "RESET POWERDOWN " ]; then
+		ok ctl-qmp-events
+	else
+		ko ctl-qmp-events "status $rc, output '$out'"
+	fi
+	fake events
+	out=$(echo '{"execute":"qmp_capabilities"}' | $VMM ctl --api-socket "$T/q.sock" --qmp --timeout 5 2>&1)
+	rc=$?
+	wait $fpid
+	if [ $rc -eq 0 ] && [ "$(echo "$out" | head -1 | cut -c 1-8)" = '{"QMP":{' ] &&
+		[ "$(echo "$out" | sed -n 2p)" = '{"return":{}}' ] && [ "$(echo "$out" | wc -l)" -eq 4 ]; then
+		ok ctl-qmp-raw
+	else
+		ko ctl-qmp-raw "status $rc, output '$out'"
+	fi
+fi
+
 # --- golden ACPI tables: no byte differs from tests/data/acpi ---
 "$ROOT/tests/host/acpi-golden.sh" >"$T/golden" 2>&1
 grc=$?

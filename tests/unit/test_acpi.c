@@ -620,6 +620,13 @@ static void test_dsdt_devices(void **state)
 	static const uint8_t notify[] = { 0x86, 0x5C, 0x2E, '_', 'S', 'B', '_',
 					  'H', 'E', 'D', '0', 0x0A, 0x80 };
 	static const uint8_t hed_hid[] = { 0x0C, 0x41, 0xD0, 0x0C, 0x33 };
+	/* The power button: its own GED on SPI 4 (GSI 36), whose _EVT
+	 * notifies \_SB.PWRB (EISAID PNP0C0C) with 0x80. */
+	static const uint8_t pwr_irq[] = { 0x89, 0x06, 0x00, 0x03, 0x01, 36, 0, 0, 0 };
+	static const uint8_t pwr_notify[] = { 0x86, 0x5C, 0x2E, '_', 'S', 'B', '_',
+					      'P', 'W', 'R', 'B', 0x0A, 0x80 };
+	static const uint8_t pwr_hid[] = { 0x0C, 0x41, 0xD0, 0x0C, 0x0C };
+	const uint8_t *first;
 
 	build_ok(&b, 3, true);
 	r = acpi_build_find(&b, "DSDT");
@@ -637,13 +644,23 @@ static void test_dsdt_devices(void **state)
 	assert_true(contains(d, r->len, hed_hid, sizeof(hed_hid)));
 	assert_true(contains(d, r->len, "C002", 4));
 	assert_false(contains(d, r->len, "C003", 4));
+	assert_true(contains(d, r->len, pwr_irq, sizeof(pwr_irq)));
+	assert_true(contains(d, r->len, pwr_notify, sizeof(pwr_notify)));
+	assert_true(contains(d, r->len, pwr_hid, sizeof(pwr_hid)));
+	assert_true(contains(d, r->len, "GEDP", 4));
+	assert_true(contains(d, r->len, "GED0", 4));
 	acpi_build_free(&b);
 
-	/* Without RAS: no GED, no HED, no HEST, no hardware_errors. */
+	/* Without RAS: the power button's GED only; no HED, no HEST, no
+	 * hardware_errors. */
 	build_ok(&b, 1, false);
 	r = acpi_build_find(&b, "DSDT");
 	d = b.tables.data + r->offset;
-	assert_false(contains(d, r->len, "ACPI0013", 8));
+	first = memmem(d, r->len, "ACPI0013", 8);
+	assert_non_null(first);
+	assert_false(contains(first + 8, r->len - (size_t)(first + 8 - d), "ACPI0013", 8));
+	assert_true(contains(d, r->len, pwr_notify, sizeof(pwr_notify)));
+	assert_false(contains(d, r->len, "GED0", 4));
 	assert_false(contains(d, r->len, hed_hid, sizeof(hed_hid)));
 	assert_null(acpi_build_find(&b, "HEST"));
 	assert_int_equal(b.hw_errors.len, 0);

@@ -15,6 +15,7 @@
 
 #include "control.h"
 #include "control_cmds.h"
+#include "control_proto.h"
 
 #define RAM_BASE 0x40000000ULL
 #define RAM_SIZE 0x10000000ULL   /* 256 MiB */
@@ -148,6 +149,19 @@ static void fake_request_stop(void *opaque)
 	((struct fake_vm *)opaque)->stops++;
 }
 
+static int resets, powerdowns, powerdown_ret;
+
+static void fake_request_reset(void *opaque)
+{
+	resets++;
+}
+
+static int fake_request_powerdown(void *opaque)
+{
+	powerdowns++;
+	return powerdown_ret;
+}
+
 struct fixture {
 	struct fake_vm vm;
 	struct control_env env;
@@ -177,7 +191,10 @@ static int setup(void **state)
 		.hw_errors_gpa = fake_hw_errors_gpa,
 		.vcpu_exits = fake_vcpu_exits,
 		.request_stop = fake_request_stop,
+		.request_reset = fake_request_reset,
+		.request_powerdown = fake_request_powerdown,
 	};
+	resets = powerdowns = powerdown_ret = 0;
 	*state = fx;
 	return 0;
 }
@@ -657,6 +674,217 @@ static void test_error_line(void **state)
 	control_reply_free(&r);
 }
 
+/* ---- QMP: commands, session, greeting, events ------------------------- */
+
+static void test_query_commands(void **state)
+{
+	struct fixture *fx = *state;
+
+	expect_reply(&fx->env, "{\"execute\":\"query-commands\",\"id\":[1]}",
+		     "{\"return\":[{\"name\":\"inject-memory-error\"},"
+		     "{\"name\":\"inject-serror\"},{\"name\":\"qmp_capabilities\"},"
+		     "{\"name\":\"query-commands\"},{\"name\":\"query-ras\"},"
+		     "{\"name\":\"query-version\"},{\"name\":\"query-vm\"},"
+		     "{\"name\":\"quit\"},{\"name\":\"system_powerdown\"},"
+		     "{\"name\":\"system_reset\"}],\"id\":[1]}");
+	expect_reply(&fx->env, "{\"execute\":\"query-commands\",\"arguments\":{\"x\":1}}",
+		     GENERIC("unexpected argument 'x'"));
+}
+
+static void test_query_version(void **state)
+{
+	struct fixture *fx = *state;
+	char want[256];
+	unsigned v[3];
+
+	ctlp_version_numbers(MVR_VERSION, v);
+	snprintf(want, sizeof(want),
+		 "{\"return\":{\"qemu\":{\"micro\":%u,\"minor\":%u,\"major\":%u},"
+		 "\"package\":\"microvm-ras %s\"}}", v[2], v[1], v[0], MVR_VERSION);
+	expect_reply(&fx->env, "{\"execute\":\"query-version\"}", want);
+}
+
+static void test_system_reset(void **state)
+{
+	static const char req[] = "{\"execute\":\"system_reset\",\"id\":3}";
+	struct fixture *fx = *state;
+	struct control_reply r;
+
+	assert_int_equal(control_cmds_handle_line(&fx->env, req, strlen(req), &r), 0);
+	assert_string_equal(r.line, "{\"return\":{},\"id\":3}\n");
+	/* The reset waits until the reply was sent. */
+	assert_int_equal(resets, 0);
+	assert_non_null(r.after);
+	r.after(&fx->env);
+	assert_int_equal(resets, 1);
+	control_reply_free(&r);
+
+	fx->env.request_reset = NULL;
+	expect_reply(&fx->env, "{\"execute\":\"system_reset\"}",
+		     GENERIC("this VM cannot be reset from here"));
+	assert_int_equal(resets, 1);
+}
+
+static void test_system_powerdown(void **state)
+{
+	struct fixture *fx = *state;
+
+	expect_reply(&fx->env, "{\"execute\":\"system_powerdown\"}", "{\"return\":{}}");
+	assert_int_equal(powerdowns, 1);
+	/* Direct boot: no ACPI, no power button. */
+	powerdown_ret = -ENODEV;
+	expect_reply(&fx->env, "{\"execute\":\"system_powerdown\"}",
+		     GENERIC("the guest has no power button: system_powerdown needs ACPI "
+			     "(firmware boot); use system_reset or quit"));
+	powerdown_ret = -EIO;
+	expect_reply(&fx->env, "{\"execute\":\"system_powerdown\"}",
+		     GENERIC("cannot press the power button: Input/output error"));
+	fx->env.request_powerdown = NULL;
+	expect_reply(&fx->env, "{\"execute\":\"system_powerdown\"}",
+		     GENERIC("this VM has no power button"));
+	assert_int_equal(powerdowns, 3);
+}
+
+/* Run 'req' in session 's'; the reply must be exactly 'want'. */
+static void expect_session(const struct control_env *env, struct control_session *s,
+			   const char *req, const char *want)
+{
+	struct control_reply r;
+
+	assert_int_equal(control_cmds_session_line(env, s, req, strlen(req), &r), 0);
+	assert_non_null(r.line);
+	r.line[r.len - 1] = '\0';
+	assert_string_equal(r.line, want);
+	if (r.after)
+		r.after(env);
+	control_reply_free(&r);
+}
+
+#define NOT_FOUND(desc) "{\"error\":{\"class\":\"CommandNotFound\",\"desc\":\"" desc "\"}"
+
+/* Negotiation mode refuses everything but qmp_capabilities, whose bad
+ * forms keep the session negotiating; command mode refuses it. */
+static void test_session_state_machine(void **state)
+{
+	struct fixture *fx = *state;
+	struct control_session s = { 0 };
+
+	expect_session(&fx->env, &s, "{\"execute\":\"quit\",\"id\":1}",
+		       NOT_FOUND("expecting capabilities negotiation with 'qmp_capabilities'")
+		       ",\"id\":1}");
+	assert_int_equal(fx->vm.stops, 0);
+	expect_session(&fx->env, &s, "{\"execute\":\"no-such\"}",
+		       NOT_FOUND("expecting capabilities negotiation with 'qmp_capabilities'") "}");
+	/* Envelope errors are GenericError in either mode. */
+	expect_session(&fx->env, &s, "[1]", GENERIC("a request must be a JSON object"));
+	expect_session(&fx->env, &s, "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"x\":1}}",
+		       GENERIC("unexpected argument 'x'"));
+	expect_session(&fx->env, &s, "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":1}}",
+		       GENERIC("argument 'enable' must be an array"));
+	expect_session(&fx->env, &s, "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[2]}}",
+		       GENERIC("'enable' must list capability names"));
+	expect_session(&fx->env, &s, "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[\"oob\"]}}",
+		       GENERIC("capability 'oob' is not available"));
+	assert_false(s.command_mode);
+	expect_session(&fx->env, &s, "{\"execute\":\"qmp_capabilities\",\"id\":{\"a\":\"b\"}}",
+		       "{\"return\":{},\"id\":{\"a\":\"b\"}}");
+	assert_true(s.command_mode);
+	expect_session(&fx->env, &s, "{\"execute\":\"qmp_capabilities\"}",
+		       NOT_FOUND("capabilities negotiation is already complete, command ignored") "}");
+	assert_true(s.command_mode);
+	expect_session(&fx->env, &s, "{\"execute\":\"quit\"}", "{\"return\":{}}");
+	assert_int_equal(fx->vm.stops, 1);
+}
+
+static void test_greeting(void **state)
+{
+	struct control_reply r;
+	char want[256];
+	unsigned v[3];
+
+	ctlp_version_numbers(MVR_VERSION, v);
+	snprintf(want, sizeof(want),
+		 "{\"QMP\":{\"version\":{\"qemu\":{\"micro\":%u,\"minor\":%u,\"major\":%u},"
+		 "\"package\":\"microvm-ras %s\"},\"capabilities\":[]}}\n",
+		 v[2], v[1], v[0], MVR_VERSION);
+	assert_int_equal(control_cmds_greeting(&r), 0);
+	assert_string_equal(r.line, want);
+	assert_int_equal(r.len, strlen(want));
+	control_reply_free(&r);
+}
+
+static void expect_event(const struct control_event *ev, const char *want)
+{
+	struct control_reply r;
+
+	assert_int_equal(control_cmds_event_line(ev, &r), 0);
+	assert_int_equal(r.line[r.len - 1], '\n');
+	r.line[r.len - 1] = '\0';
+	assert_string_equal(r.line, want);
+	control_reply_free(&r);
+}
+
+#define TS "\"timestamp\":{\"seconds\":1267061043,\"microseconds\":959568}}"
+
+/* Every event's exact line: QEMU's members first, then ours. */
+static void test_event_lines(void **state)
+{
+	struct control_event ev = { .ts_sec = 1267061043, .ts_usec = 959568 };
+	struct control_reply r;
+
+	ev.type = CONTROL_EV_SHUTDOWN;
+	ev.stop.guest = false;
+	ev.stop.reason = "host-qmp-quit";
+	expect_event(&ev, "{\"event\":\"SHUTDOWN\",\"data\":{\"guest\":false,"
+			  "\"reason\":\"host-qmp-quit\"}," TS);
+	ev.type = CONTROL_EV_RESET;
+	ev.stop.guest = true;
+	ev.stop.reason = "guest-reset";
+	expect_event(&ev, "{\"event\":\"RESET\",\"data\":{\"guest\":true,"
+			  "\"reason\":\"guest-reset\"}," TS);
+	ev.type = CONTROL_EV_POWERDOWN;
+	expect_event(&ev, "{\"event\":\"POWERDOWN\",\"data\":{}," TS);
+	ev.type = CONTROL_EV_GUEST_PANICKED;
+	ev.panic.action = "pause";
+	expect_event(&ev, "{\"event\":\"GUEST_PANICKED\",\"data\":{\"action\":\"pause\"}," TS);
+
+	memset(&ev.mf, 0, sizeof(ev.mf));
+	ev.type = CONTROL_EV_MEMORY_FAILURE;
+	ev.mf.recipient = "guest";
+	ev.mf.action = "inject";
+	ev.mf.action_required = true;
+	ev.mf.has_address = true;
+	ev.mf.address = 0x40001000;
+	ev.mf.found = "sigbus";
+	ev.mf.delivery = "sea";
+	ev.mf.vcpu = 1;
+	expect_event(&ev, "{\"event\":\"MEMORY_FAILURE\",\"data\":{\"recipient\":\"guest\","
+			  "\"action\":\"inject\",\"flags\":{\"action-required\":true,"
+			  "\"recursive\":false},\"address\":\"0x40001000\",\"found\":\"sigbus\","
+			  "\"delivery\":\"sea\",\"vcpu\":1}," TS);
+	/* Outside guest RAM: no address, no vCPU. */
+	memset(&ev.mf, 0, sizeof(ev.mf));
+	ev.mf.recipient = "hypervisor";
+	ev.mf.action = "ignore";
+	ev.mf.vcpu = -1;
+	expect_event(&ev, "{\"event\":\"MEMORY_FAILURE\",\"data\":{\"recipient\":\"hypervisor\","
+			  "\"action\":\"ignore\",\"flags\":{\"action-required\":false,"
+			  "\"recursive\":false}}," TS);
+
+	ev.type = CONTROL_EV_RAS_QUEUE_FULL;
+	ev.qfull.source = 2;
+	ev.qfull.address = 0x40200000;
+	ev.qfull.queued = 64;
+	expect_event(&ev, "{\"event\":\"RAS_QUEUE_FULL\",\"data\":{\"source\":2,"
+			  "\"address\":\"0x40200000\",\"queued\":64}," TS);
+
+	ev.type = CONTROL_EV_COUNT;
+	assert_int_equal(control_cmds_event_line(&ev, &r), -EINVAL);
+	assert_null(r.line);
+	assert_null(control_event_name(CONTROL_EV_COUNT));
+	assert_string_equal(control_event_name(CONTROL_EV_GUEST_PANICKED), "GUEST_PANICKED");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -677,6 +905,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_envelope_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_utf8_replies, setup, teardown),
 		cmocka_unit_test(test_error_line),
+		cmocka_unit_test_setup_teardown(test_query_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_system_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_system_powerdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_state_machine, setup, teardown),
+		cmocka_unit_test(test_greeting),
+		cmocka_unit_test(test_event_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -224,9 +224,37 @@ static void test_serror_esr(void **state)
 	}
 }
 
+static void expect_version(const char *s, unsigned maj, unsigned min, unsigned mic)
+{
+	unsigned v[3] = { 9, 9, 9 };
+
+	ctlp_version_numbers(s, v);
+	assert_int_equal(v[0], maj);
+	assert_int_equal(v[1], min);
+	assert_int_equal(v[2], mic);
+}
+
+/* git describe output to QMP's major/minor/micro. */
+static void test_version_numbers(void **state)
+{
+	expect_version("v1.2.3", 1, 2, 3);
+	expect_version("1.2.3-14-g673ef4c-dirty", 1, 2, 3);
+	expect_version("v0.9", 0, 9, 0);
+	expect_version("2", 2, 0, 0);
+	expect_version("673ef4c", 0, 0, 0);        /* a bare hash */
+	expect_version("673ef4c-dirty", 0, 0, 0);
+	expect_version("abcdef0", 0, 0, 0);
+	expect_version("unknown", 0, 0, 0);
+	expect_version("", 0, 0, 0);
+	expect_version(NULL, 0, 0, 0);
+	expect_version("v99999999.1.2", 65535, 1, 2);
+	expect_version("1.2.3.4", 0, 0, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version_numbers),
 		cmocka_unit_test(test_lines_split_across_reads),
 		cmocka_unit_test(test_line_cap),
 		cmocka_unit_test(test_rest_at_eof),

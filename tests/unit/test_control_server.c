@@ -1,7 +1,9 @@
 /* Unit tests for the control socket server (vmm/control.c) over a real UNIX
  * socket in a temporary directory, with a fake event loop that runs the
- * callbacks when told: line framing across reads, several requests in one
- * read, the line cap, end of input, the client limit and socket file care. */
+ * callbacks when told: the QMP greeting and capabilities negotiation, line
+ * framing across reads, several requests in one read, the line cap, end of
+ * input, the client limit, socket file care, and events: who gets them, the
+ * bounded ring, a client that does not read, the flush on destroy. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -19,6 +21,8 @@
 #include <cmocka.h>
 
 #include "control.h"
+#include "control_cmds.h"
+#include "control_proto.h"
 
 #define MAX_WATCHED 16
 #define LINE_MAX_BYTES (64 * 1024)   /* the server's CONTROL_LINE_MAX */
@@ -106,6 +110,7 @@ struct fixture {
 	struct control_watch watch;
 	struct control *ctl;
 	int listen_fd;
+	int ev_fd;              /* the server's event eventfd */
 };
 
 static int setup(void **state)
@@ -139,15 +144,27 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Create the server; its listening socket is the one watched fd. */
+/* Create the server; it watches its listening socket and its event
+ * eventfd. */
 static void start(struct fixture *fx)
 {
 	struct stat st;
+	int i, acc;
+	socklen_t len;
 
 	fx->ctl = control_create(&fx->env, &fx->watch, fx->path);
 	assert_non_null(fx->ctl);
-	assert_int_equal(fx->loop.nwatched, 1);
-	fx->listen_fd = fx->loop.w[0].fd;
+	assert_int_equal(fx->loop.nwatched, 2);
+	fx->listen_fd = fx->ev_fd = -1;
+	for (i = 0; i < 2; i++) {
+		len = sizeof(acc);
+		acc = 0;
+		if (getsockopt(fx->loop.w[i].fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) == 0 && acc)
+			fx->listen_fd = fx->loop.w[i].fd;
+		else
+			fx->ev_fd = fx->loop.w[i].fd;
+	}
+	assert_true(fx->listen_fd >= 0 && fx->ev_fd >= 0);
 	assert_int_equal(lstat(fx->path, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -202,6 +219,33 @@ static char *recv_all(int fd, char *buf, size_t size)
 	return buf;
 }
 
+/* The greeting every connection gets first. */
+static const char *greeting(void)
+{
+	static char g[512];
+	unsigned v[3];
+
+	ctlp_version_numbers(MVR_VERSION, v);
+	snprintf(g, sizeof(g),
+		 "{\"QMP\":{\"version\":{\"qemu\":{\"micro\":%u,\"minor\":%u,\"major\":%u},"
+		 "\"package\":\"microvm-ras %s\"},\"capabilities\":[]}}\n",
+		 v[2], v[1], v[0], MVR_VERSION);
+	return g;
+}
+
+/* Connect, take the greeting, negotiate: the client is in command mode. */
+static int connect_ready(struct fixture *fx, int *server_fd)
+{
+	char buf[1024];
+	int c = connect_client(fx, server_fd);
+
+	assert_string_equal(recv_all(c, buf, sizeof(buf)), greeting());
+	send_str(c, "{\"execute\":\"qmp_capabilities\"}\n");
+	assert_int_equal(fake_fire(&fx->loop, *server_fd), 0);
+	assert_string_equal(recv_all(c, buf, sizeof(buf)), "{\"return\":{}}\n");
+	return c;
+}
+
 #define QUIT_OK "{\"return\":{}}\n"
 #define GENERIC(desc) "{\"error\":{\"class\":\"GenericError\",\"desc\":\"" desc "\"}}\n"
 
@@ -212,7 +256,7 @@ static void test_partial_and_several_lines(void **state)
 	int c, s;
 
 	start(fx);
-	c = connect_client(fx, &s);
+	c = connect_ready(fx, &s);
 
 	/* Half a request: nothing is answered yet. */
 	send_str(c, "{\"execute\":\"qu");
@@ -241,7 +285,7 @@ static void test_last_line_without_newline(void **state)
 	int c, s, r, rounds = 0;
 
 	start(fx);
-	c = connect_client(fx, &s);
+	c = connect_ready(fx, &s);
 	send_str(c, "{\"execute\":\"quit\"}");
 	shutdown(c, SHUT_WR);
 	/* One read takes the bytes, the next sees the end and answers. */
@@ -262,6 +306,7 @@ static void test_overlong_line(void **state)
 
 	start(fx);
 	c = connect_client(fx, &s);
+	assert_string_equal(recv_all(c, buf, sizeof(buf)), greeting());
 	memset(chunk, 'x', sizeof(chunk));
 	/* A line of exactly the cap (with its '\n') would fit; send more,
 	 * without a newline, feeding the server as it reads. */
@@ -290,7 +335,7 @@ static void test_long_line_within_cap(void **state)
 	int c, s, r = 0, rounds = 0;
 
 	start(fx);
-	c = connect_client(fx, &s);
+	c = connect_ready(fx, &s);
 	/* 65535 bytes + '\n': padding spaces after the object are allowed. */
 	n = (size_t)snprintf(req, sizeof(req), "{\"execute\":\"quit\"}");
 	memset(req + n, ' ', sizeof(req) - 1 - n);
@@ -319,10 +364,10 @@ static void test_too_many_clients(void **state)
 	start(fx);
 	for (i = 0; i < 8; i++)
 		c[i] = connect_client(fx, &s);
-	assert_int_equal(fx->loop.nwatched, 9);
-	/* The ninth gets one error line and is closed. */
+	assert_int_equal(fx->loop.nwatched, 10);
+	/* The ninth gets one error line (no greeting) and is closed. */
 	c[8] = connect_client(fx, NULL);
-	assert_int_equal(fx->loop.nwatched, 9);
+	assert_int_equal(fx->loop.nwatched, 10);
 	assert_string_equal(recv_all(c[8], buf, sizeof(buf)),
 			    GENERIC("too many clients (at most 8)"));
 	assert_int_equal(recv(c[8], buf, sizeof(buf), MSG_DONTWAIT), 0);
@@ -361,10 +406,188 @@ static void test_socket_path(void **state)
 
 	/* A live one is not: a second server on the same path fails. */
 	assert_null(control_create(&fx->env, &fx->watch, fx->path));
-	assert_int_equal(fx->loop.nwatched, 1);
+	assert_int_equal(fx->loop.nwatched, 2);
 
 	/* Paths that do not fit sockaddr_un are refused. */
 	assert_null(control_create(&fx->env, &fx->watch, ""));
+}
+
+#define NOT_NEGOTIATED "{\"error\":{\"class\":\"CommandNotFound\",\"desc\":" \
+	"\"expecting capabilities negotiation with 'qmp_capabilities'\"}"
+
+/* The greeting first; then only qmp_capabilities until it succeeds; then
+ * it is refused and the other commands run. */
+static void test_negotiation(void **state)
+{
+	struct fixture *fx = *state;
+	char buf[1024];
+	int c, s;
+
+	start(fx);
+	c = connect_client(fx, &s);
+	assert_string_equal(recv_all(c, buf, sizeof(buf)), greeting());
+	send_str(c, "{\"execute\":\"quit\",\"id\":7}\n"
+		    "{\"execute\":\"query-version\"}\n"
+		    "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[\"oob\"]}}\n"
+		    "{\"execute\":\"qmp_capabilities\",\"arguments\":{\"enable\":[]},\"id\":\"n\"}\n"
+		    "{\"execute\":\"qmp_capabilities\"}\n");
+	assert_int_equal(fake_fire(&fx->loop, s), 0);
+	assert_string_equal(recv_all(c, buf, sizeof(buf)),
+			    NOT_NEGOTIATED ",\"id\":7}\n"
+			    NOT_NEGOTIATED "}\n"
+			    GENERIC("capability 'oob' is not available")
+			    "{\"return\":{},\"id\":\"n\"}\n"
+			    "{\"error\":{\"class\":\"CommandNotFound\",\"desc\":\"capabilities "
+			    "negotiation is already complete, command ignored\"}}\n");
+	/* quit did not run before negotiation. */
+	assert_int_equal(stops, 0);
+	send_str(c, "{\"execute\":\"quit\"}\n");
+	assert_int_equal(fake_fire(&fx->loop, s), 0);
+	assert_string_equal(recv_all(c, buf, sizeof(buf)), QUIT_OK);
+	assert_int_equal(stops, 1);
+	close(c);
+}
+
+static const struct control_event shutdown_ev = {
+	.type = CONTROL_EV_SHUTDOWN, .ts_sec = 1700000000, .ts_usec = 42,
+	.stop = { .guest = true, .reason = "guest-shutdown" },
+};
+#define SHUTDOWN_LINE "{\"event\":\"SHUTDOWN\",\"data\":{\"guest\":true,\"reason\":" \
+	"\"guest-shutdown\"},\"timestamp\":{\"seconds\":1700000000,\"microseconds\":42}}\n"
+
+/* Events reach the clients in command mode only, once the loop runs the
+ * eventfd's callback; a timestamp of 0 is filled in. */
+static void test_events_to_command_mode(void **state)
+{
+	struct fixture *fx = *state;
+	struct control_event reset = { .type = CONTROL_EV_RESET,
+				       .stop = { false, "host-qmp-system-reset" } };
+	char buf[1024];
+	long long sec;
+	int a, b, sa, sb;
+
+	start(fx);
+	a = connect_ready(fx, &sa);
+	b = connect_client(fx, &sb);
+	assert_string_equal(recv_all(b, buf, sizeof(buf)), greeting());
+
+	control_post_event(fx->ctl, &shutdown_ev);
+	/* Nothing goes out from the posting thread. */
+	assert_string_equal(recv_all(a, buf, sizeof(buf)), "");
+	assert_int_equal(fake_fire(&fx->loop, fx->ev_fd), 0);
+	assert_string_equal(recv_all(a, buf, sizeof(buf)), SHUTDOWN_LINE);
+	/* The negotiating client gets none. */
+	assert_string_equal(recv_all(b, buf, sizeof(buf)), "");
+
+	control_post_event(fx->ctl, &reset);
+	assert_int_equal(fake_fire(&fx->loop, fx->ev_fd), 0);
+	recv_all(a, buf, sizeof(buf));
+	assert_int_equal(sscanf(buf, "{\"event\":\"RESET\",\"data\":{\"guest\":false,\"reason\":"
+				     "\"host-qmp-system-reset\"},\"timestamp\":{\"seconds\":%lld,",
+				&sec), 1);
+	assert_true(sec > 1600000000LL);
+	assert_int_equal(control_events_dropped(fx->ctl), 0);
+	close(a);
+	close(b);
+}
+
+/* The ring holds CONTROL_EVENT_RING (256) events: more before the loop
+ * runs are dropped and counted, the rest all arrive in order. */
+static void test_event_ring_overflow(void **state)
+{
+	struct fixture *fx = *state;
+	struct control_event ev = shutdown_ev;
+	static char buf[256 * 1024];
+	char want[64];
+	int c, s, i;
+
+	start(fx);
+	c = connect_ready(fx, &s);
+	for (i = 0; i < 261; i++) {
+		ev.ts_usec = i;
+		control_post_event(fx->ctl, &ev);
+	}
+	assert_int_equal(control_events_dropped(fx->ctl), 5);
+	assert_int_equal(fake_fire(&fx->loop, fx->ev_fd), 0);
+	recv_all(c, buf, sizeof(buf));
+	for (i = 0; i < 256; i++) {
+		snprintf(want, sizeof(want), "\"microseconds\":%d}}\n", i);
+		assert_non_null(strstr(buf, want));
+	}
+	snprintf(want, sizeof(want), "\"microseconds\":%d}}\n", 256);
+	assert_null(strstr(buf, want));
+	close(c);
+}
+
+/* A client that reads nothing: its socket fills, then its queue; further
+ * events are dropped for it (counted), the server never blocks, the client
+ * stays connected and later reads whole lines only. */
+static void test_slow_client(void **state)
+{
+	struct fixture *fx = *state;
+	struct control_event ev = shutdown_ev;
+	char *buf, *p, *nl;
+	size_t got = 0, cap = 16u << 20;
+	int c, s, i, k, r = 0;
+	ssize_t n;
+
+	start(fx);
+	c = connect_ready(fx, &s);
+	for (k = 0; k < 64 && control_events_dropped(fx->ctl) == 0; k++) {
+		for (i = 0; i < 256; i++)
+			control_post_event(fx->ctl, &ev);
+		r = fake_fire(&fx->loop, fx->ev_fd);
+	}
+	assert_true(control_events_dropped(fx->ctl) > 0);
+	/* Output is pending: the eventfd callback asks to look again soon. */
+	assert_true(r > 0);
+	assert_true(fake_watches(&fx->loop, s));
+
+	/* The client catches up: complete event lines, nothing cut. */
+	buf = malloc(cap);
+	assert_non_null(buf);
+	for (k = 0; k < 1000; k++) {
+		while ((n = recv(c, buf + got, cap - 1 - got, MSG_DONTWAIT)) > 0)
+			got += (size_t)n;
+		if (fake_fire(&fx->loop, fx->ev_fd) == 0)
+			break;
+	}
+	while ((n = recv(c, buf + got, cap - 1 - got, MSG_DONTWAIT)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	assert_true(got > 0);
+	for (p = buf; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		assert_int_equal((size_t)(nl + 1 - p), strlen(SHUTDOWN_LINE));
+		assert_memory_equal(p, SHUTDOWN_LINE, strlen(SHUTDOWN_LINE));
+	}
+	/* Replies still come after the backlog. */
+	send_str(c, "{\"execute\":\"quit\"}\n");
+	assert_int_equal(fake_fire(&fx->loop, s), 0);
+	assert_string_equal(recv_all(c, buf, 256), QUIT_OK);
+	free(buf);
+	close(c);
+}
+
+/* Events posted right before the end (SHUTDOWN) still go out. */
+static void test_destroy_flushes_events(void **state)
+{
+	struct fixture *fx = *state;
+	char buf[1024];
+	int c, s;
+
+	start(fx);
+	c = connect_ready(fx, &s);
+	control_post_event(fx->ctl, &shutdown_ev);
+	control_destroy(fx->ctl);
+	fx->ctl = NULL;
+	assert_string_equal(recv_all(c, buf, sizeof(buf)), SHUTDOWN_LINE);
+	assert_int_equal(recv(c, buf, sizeof(buf), MSG_DONTWAIT), 0);
+	/* A NULL server takes events and counts nothing. */
+	control_post_event(NULL, &shutdown_ev);
+	assert_int_equal(control_events_dropped(NULL), 0);
+	close(c);
 }
 
 int main(void)
@@ -376,6 +599,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_line_within_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_negotiation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_to_command_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_ring_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_flushes_events, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,9 @@
 #include "devices/cfi_flash.h"
 #include "devices/device.h"
 #include "devices/einj.h"
+#include "acpi/tables.h"
 #include "devices/ged.h"
+#include "devices/pwrbtn.h"
 #include "devices/pl011.h"
 #include "devices/pl031.h"
 #include "devices/pvpanic.h"
@@ -320,6 +322,8 @@ static void test_board_direct(void **state)
 	assert_int_equal(l.dev[2].size, 2);
 	assert_int_equal(l.dev[2].spi, -1);
 	assert_null(devlist_find(&l, &ged_class));
+	/* Direct boot has no ACPI, so no power button. */
+	assert_null(devlist_find(&l, &pwrbtn_class));
 }
 
 static void test_board_firmware_ras(void **state)
@@ -335,14 +339,26 @@ static void test_board_firmware_ras(void **state)
 		assert_non_null(devlist_find(&l, &ged_class));
 		return;
 	}
-	assert_int_equal(l.n, 8);
-	/* pvpanic after the GED, then the EINJ registers, last of the
-	 * platform devices. */
-	assert_ptr_equal(l.dev[6].cls, &pvpanic_class);
-	assert_ptr_equal(l.dev[7].cls, &einj_class);
-	assert_int_equal(l.dev[7].base, MEMMAP_EINJ_BASE);
-	assert_int_equal(l.dev[7].size, MEMMAP_EINJ_SIZE);
-	assert_int_equal(l.dev[7].spi, -1);
+	if (!ACPI_ENABLED) {
+		/* No DSDT, so no power button. */
+		assert_int_equal(l.n, 8);
+		assert_null(devlist_find(&l, &pwrbtn_class));
+		assert_ptr_equal(l.dev[6].cls, &pvpanic_class);
+		assert_ptr_equal(l.dev[7].cls, &einj_class);
+		return;
+	}
+	assert_int_equal(l.n, 9);
+	/* The power button (ACPI), then the GED, then pvpanic, then the EINJ
+	 * registers, last of the platform devices. */
+	assert_ptr_equal(l.dev[5].cls, &pwrbtn_class);
+	assert_int_equal(l.dev[5].spi, IRQ_SPI_PWRBTN);
+	assert_int_equal(l.dev[5].size, 0);		/* interrupt only */
+	assert_ptr_equal(l.dev[6].cls, &ged_class);
+	assert_ptr_equal(l.dev[7].cls, &pvpanic_class);
+	assert_ptr_equal(l.dev[8].cls, &einj_class);
+	assert_int_equal(l.dev[8].base, MEMMAP_EINJ_BASE);
+	assert_int_equal(l.dev[8].size, MEMMAP_EINJ_SIZE);
+	assert_int_equal(l.dev[8].spi, -1);
 	d = devlist_find(&l, fwcfg_dev_class());
 	assert_non_null(d);
 	assert_int_equal(d->base, MEMMAP_FWCFG_BASE);
@@ -397,8 +413,9 @@ static void test_board_fdt_nodes(void **state)
 	assert_non_null(strstr(r.out, "pvpanic@9040000{\n"
 				      "compatible=71656d752c707670616e69632d6d6d696f00\n"
 				      "reg=00000000090400000000000000000002\n}\n"));
-	/* The GED has no node (ACPI only); the ROM has none of its own. */
+	/* The GEDs have no node (ACPI only); the ROM has none of its own. */
 	assert_null(strstr(r.out, "ged"));
+	assert_null(strstr(r.out, "power"));
 	assert_null(strstr(r.out, "rom@"));
 }
 

@@ -316,9 +316,45 @@ static const struct ras_notify_ops *notify_ops(const struct ras *r, unsigned sou
 	return &notify_types[t];
 }
 
-/* Build the record of an error at 'gpa' and deliver it on 'source' (for
- * on_vcpu types: on the thread of vCPU 'vcpu'). Returns as deliver(). */
-static int ras_deliver(struct ras *r, unsigned source, unsigned vcpu, uint64_t gpa)
+static void emit(struct ras *r, const struct ras_event *ev)
+{
+	if (r->d.event)
+		r->d.event(r->d.opaque, ev);
+}
+
+/* Tell the event stream what deliver() did with the error at 'gpa'. */
+static void emit_delivery(struct ras *r, const struct ras_notify_ops *ops, unsigned source,
+			  unsigned vcpu, uint64_t gpa, const char *found, int ret)
+{
+	bool sync = ops && ops->on_vcpu;
+	struct ras_event ev = {
+		.guest = true, .gpa = gpa, .found = found, .source = source,
+		.kind = sync ? RAS_KIND_AR : RAS_KIND_AO, .vcpu = sync ? (int)vcpu : -1,
+		.told = ret == 0 || ret == 1,
+	};
+	struct ghes_stats gs;
+
+	if (ret == 0)
+		ev.delivery = sync ? "sea" : "interrupt";
+	else if (ret == 1)
+		ev.delivery = "queued";
+	else
+		ev.delivery = "dropped";
+	emit(r, &ev);
+	if (ret == -ENOSPC) {
+		ghes_get_stats(r->ghes, &gs);
+		ev.queue_full = true;
+		ev.queued = gs.queued_now;
+		emit(r, &ev);
+	}
+}
+
+/* Build the record of an error at 'gpa' (found the 'found' way) and
+ * deliver it on 'source' (for on_vcpu types: on the thread of vCPU
+ * 'vcpu'). Returns as deliver(); every outcome but "busy, try again"
+ * (1 on an on_vcpu type) goes to the event stream. */
+static int ras_deliver(struct ras *r, unsigned source, unsigned vcpu, uint64_t gpa,
+		       const char *found)
 {
 	const struct ras_notify_ops *ops = notify_ops(r, source);
 	struct ras_record rec = { .source = source, .vcpu = vcpu, .gpa = gpa };
@@ -326,12 +362,15 @@ static int ras_deliver(struct ras *r, unsigned source, unsigned vcpu, uint64_t g
 
 	if (!ops) {
 		pr_warn_rl("error source %u has a notification type we cannot deliver", source);
+		emit_delivery(r, ops, source, vcpu, gpa, found, -ENOTSUP);
 		return -ENOTSUP;
 	}
 	ret = build_record(gpa, rec.bytes, &rec.len);
-	if (ret)
-		return ret;
-	return ops->deliver(r, &rec);
+	if (!ret)
+		ret = ops->deliver(r, &rec);
+	if (!(ret == 1 && ops->on_vcpu))
+		emit_delivery(r, ops, source, vcpu, gpa, found, ret);
+	return ret;
 }
 
 /* ---- pagemap scans for poisoned pages nobody reported (event loop) ---- */
@@ -432,7 +471,7 @@ static void scan_found(void *opaque, uint64_t va)
 	pr_info("memory error (AO, found by scan) at guest address 0x%" PRIx64, gpa);
 	if (r->resetting || poison_contains(r->untold, gpa))
 		return;
-	ras_deliver(r, r->async_source, 0, gpa);
+	ras_deliver(r, r->async_source, 0, gpa, "scan");
 }
 
 static int ras_scan_cb(void *opaque, int fd)
@@ -509,7 +548,7 @@ static int io_page_check(struct ras *r, uint64_t page)
 		untold ? " (poisoned before, guest not told yet)" : "");
 	scan_learn(r, (uint64_t)(uintptr_t)hva);
 	if (!r->resetting)
-		ras_deliver(r, r->async_source, 0, page);
+		ras_deliver(r, r->async_source, 0, page, "io");
 	return 1;
 }
 
@@ -581,9 +620,13 @@ static void handle_ao(struct ras *r, const struct sigbus_event *ev)
 	int fresh;
 
 	if (!mem_hva_to_gpa(r->d.mem, (void *)(uintptr_t)ev->addr, &gpa)) {
+		struct ras_event e = { .kind = RAS_KIND_AO, .found = "sigbus",
+				       .delivery = "none", .vcpu = -1 };
+
 		stat_add(r, &r->st.errors_ignored, 1);
 		pr_warn_rl("memory error (AO) at host address 0x%" PRIx64
 			   " outside guest RAM; ignored", ev->addr);
+		emit(r, &e);
 		return;
 	}
 	stat_add(r, &r->st.errors_ao_signal, 1);
@@ -598,7 +641,7 @@ static void handle_ao(struct ras *r, const struct sigbus_event *ev)
 	/* A page a scan (or an AR) reported already is not reported again. */
 	if (fresh <= 0 || poison_contains(r->untold, gpa))
 		return;
-	ras_deliver(r, r->async_source, 0, gpa);
+	ras_deliver(r, r->async_source, 0, gpa, "sigbus");
 }
 
 static int ras_wake_cb(void *opaque, int fd)
@@ -676,8 +719,12 @@ static int handle_ar(struct ras *r, unsigned vcpu, const struct sigbus_event *ev
 	int ret, fresh;
 
 	if (!mem_hva_to_gpa(r->d.mem, (void *)(uintptr_t)ev->addr, &gpa)) {
+		struct ras_event e = { .kind = RAS_KIND_AR, .fatal = true, .found = "sigbus",
+				       .delivery = "none", .vcpu = (int)vcpu };
+
 		pr_err("vCPU %u: memory error (action required) at host address 0x%" PRIx64
 		       ", which is not guest RAM; cannot recover", vcpu, ev->addr);
+		emit(r, &e);
 		return -EFAULT;
 	}
 	if (rv->retry_gpa != gpa) {
@@ -694,7 +741,7 @@ static int handle_ar(struct ras *r, unsigned vcpu, const struct sigbus_event *ev
 		pr_info("vCPU %u: memory error (AR) at guest address 0x%" PRIx64, vcpu, gpa);
 		poison_span(r, ev, gpa);
 	}
-	ret = ras_deliver(r, ghes_source_sea(vcpu), vcpu, gpa);
+	ret = ras_deliver(r, ghes_source_sea(vcpu), vcpu, gpa, "sigbus");
 	if (ret == 1) {
 		if (rv->retry_gpa != gpa)
 			stat_add(r, &r->st.records_retried, 1);
@@ -754,7 +801,7 @@ struct inject_req {
 static int inject_on_vcpu_fn(void *arg)
 {
 	const struct inject_req *q = arg;
-	int ret = ras_deliver(q->r, q->source, q->vcpu, q->gpa);
+	int ret = ras_deliver(q->r, q->source, q->vcpu, q->gpa, "inject");
 
 	return ret == 1 ? -EBUSY : ret;
 }
@@ -768,7 +815,7 @@ static int inject_cper(struct ras *r, unsigned source, unsigned vcpu, uint64_t g
 
 	if (ops && ops->on_vcpu)
 		return r->d.run_on_vcpu(r->d.opaque, vcpu, inject_on_vcpu_fn, &q);
-	ras_deliver(r, source, vcpu, gpa);
+	ras_deliver(r, source, vcpu, gpa, "inject");
 	return 0;
 }
 
@@ -804,7 +851,7 @@ static void inject_ao_block(struct ras *r, uint64_t page, uint8_t *hva)
 	poison_span(r, &ev, page);
 	if (fresh > 0 && !poison_contains(r->untold, page)) {
 		pr_info("memory error (AO, injected) at guest address 0x%" PRIx64, page);
-		ras_deliver(r, r->async_source, 0, page);
+		ras_deliver(r, r->async_source, 0, page, "inject");
 	}
 }
 

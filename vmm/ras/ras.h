@@ -35,6 +35,28 @@ enum ras_reg {
 	RAS_REG_COUNT,
 };
 
+enum ras_kind {
+	RAS_KIND_AR,  /* action required: synchronous, SEA on a vCPU */
+	RAS_KIND_AO,  /* action optional: asynchronous source + GED interrupt */
+};
+
+/* What became of one memory error (or of one record), for the VMM's
+ * event stream (QMP MEMORY_FAILURE, RAS_QUEUE_FULL). Strings are static. */
+struct ras_event {
+	bool queue_full;       /* a record was dropped: the source's queue is full */
+	bool guest;            /* the address is guest RAM (gpa valid) */
+	bool fatal;            /* the VM cannot go on */
+	bool told;             /* the guest was (or will be) told: record
+				* written or queued */
+	enum ras_kind kind;
+	uint64_t gpa;          /* the page, when 'guest' */
+	const char *found;     /* "sigbus", "scan", "io", "inject" */
+	const char *delivery;  /* "sea", "interrupt", "queued", "dropped", "none" */
+	int vcpu;              /* AR: the vCPU; -1 otherwise */
+	unsigned source;       /* GHES error source */
+	unsigned queued;       /* queue_full: records waiting, all sources */
+};
+
 /* Everything ras_create() needs; copied, the pointers must outlive the
  * struct ras. The callbacks get 'opaque'. */
 struct ras_deps {
@@ -57,14 +79,12 @@ struct ras_deps {
 	int (*get_reg)(void *opaque, unsigned vcpu, enum ras_reg reg, uint64_t *val);
 	int (*set_reg)(void *opaque, unsigned vcpu, enum ras_reg reg, uint64_t val);
 	void *opaque;
+	/* Optional: told what became of each error (any thread, must not
+	 * block: it posts to the control socket's event ring). */
+	void (*event)(void *opaque, const struct ras_event *ev);
 	/* Where poisoned pages of guest RAM show (read with pread at offset
 	 * hva / page size * 8); NULL: /proc/self/pagemap. Tests: a fake. */
 	const char *pagemap_path;
-};
-
-enum ras_kind {
-	RAS_KIND_AR,  /* action required: synchronous, SEA on a vCPU */
-	RAS_KIND_AO,  /* action optional: asynchronous source + GED interrupt */
 };
 
 enum ras_inject_mode {

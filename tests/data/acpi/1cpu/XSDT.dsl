@@ -10,22 +10,22 @@
 [000h 0000   4]                    Signature : "XSDT"    [Extended System Description Table]
 [004h 0004   4]                 Table Length : 00000044
 [008h 0008   1]                     Revision : 01
-[009h 0009   1]                     Checksum : 68
+[009h 0009   1]                     Checksum : 06
 [00Ah 0010   6]                       Oem ID : "MVRRAS"
 [010h 0016   8]                 Oem Table ID : "MICROVM "
 [018h 0024   4]                 Oem Revision : 00000001
 [01Ch 0028   4]              Asl Compiler ID : "MVRR"
 [020h 0032   4]        Asl Compiler Revision : 00000001
 
-[024h 0036   8]       ACPI Table Address   0 : 000000005C4810F8
-[02Ch 0044   8]       ACPI Table Address   1 : 000000005C481210
-[034h 0052   8]       ACPI Table Address   2 : 000000005C4812B8
-[03Ch 0060   8]       ACPI Table Address   3 : 000000005C481318
+[024h 0036   8]       ACPI Table Address   0 : 000000005C481150
+[02Ch 0044   8]       ACPI Table Address   1 : 000000005C481268
+[034h 0052   8]       ACPI Table Address   2 : 000000005C481310
+[03Ch 0060   8]       ACPI Table Address   3 : 000000005C481370
 
 Raw Table Data: Length 68 (0x44)
 
-    0000: 58 53 44 54 44 00 00 00 01 68 4D 56 52 52 41 53  // XSDTD....hMVRRAS
+    0000: 58 53 44 54 44 00 00 00 01 06 4D 56 52 52 41 53  // XSDTD.....MVRRAS
     0010: 4D 49 43 52 4F 56 4D 20 01 00 00 00 4D 56 52 52  // MICROVM ....MVRR
-    0020: 01 00 00 00 F8 10 48 5C 00 00 00 00 10 12 48 5C  // ......H\......H\
-    0030: 00 00 00 00 B8 12 48 5C 00 00 00 00 18 13 48 5C  // ......H\......H\
+    0020: 01 00 00 00 50 11 48 5C 00 00 00 00 68 12 48 5C  // ....P.H\....h.H\
+    0030: 00 00 00 00 10 13 48 5C 00 00 00 00 70 13 48 5C  // ......H\....p.H\
     0040: 00 00 00 00                                      // ....
