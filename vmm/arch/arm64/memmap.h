@@ -14,6 +14,7 @@
  *   0x0901_0000 | PL031 RTC      (SPI 2)   |
  *   0x0902_0000 | fw_cfg (0x18 bytes, DMA) |
  *               | (GED: SPI 3, no MMIO)    |  RAS notification (DSDT only)
+ *               | (GED: SPI 4, no MMIO)    |  GHES GSIV source's interrupt
  *   0x0904_0000 | pvpanic (2 bytes, no IRQ)|  guest panic reports
  *   0x0A00_0000 | virtio-mmio 32 x 0x200   |  window n: SPI 16 + n
  *               :                          :
@@ -60,6 +61,9 @@
 #define IRQ_SPI_UART 1
 #define IRQ_SPI_RTC  2
 #define IRQ_SPI_GED  3
+/* The GSIV-notified GHES source's interrupt: the HEST names its GSI, the
+ * GED's _CRS lists it beside IRQ_SPI_GED (its _EVT notifies the HED). */
+#define IRQ_SPI_GHES_GSIV 4
 #define IRQ_SPI_VIRTIO_BASE 16	/* + window n */
 #define IRQ_SPI_TO_GSI(spi) (32u + (spi))
 

@@ -6,9 +6,9 @@
  *
  * Original Table Header:
  *     Signature        "DSDT"
- *     Length           0x0000014D (333)
+ *     Length           0x00000156 (342)
  *     Revision         0x02
- *     Checksum         0xE9
+ *     Checksum         0x14
  *     OEM ID           "MVRRAS"
  *     OEM Table ID     "MICROVM "
  *     OEM Revision     0x00000001 (1)
@@ -65,6 +65,10 @@ DefinitionBlock ("", "DSDT", 2, "MVRRAS", "MICROVM ", 0x00000001)
                 Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )
                 {
                     0x00000023,
+                }
+                Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )
+                {
+                    0x00000024,
                 }
             })
             Method (_EVT, 1, Serialized)  // _EVT: Event

@@ -6,9 +6,9 @@
  *
  * Original Table Header:
  *     Signature        "DSDT"
- *     Length           0x00000169 (361)
+ *     Length           0x00000172 (370)
  *     Revision         0x02
- *     Checksum         0x8D
+ *     Checksum         0xA9
  *     OEM ID           "MVRRAS"
  *     OEM Table ID     "MICROVM "
  *     OEM Revision     0x00000001 (1)
@@ -71,6 +71,10 @@ DefinitionBlock ("", "DSDT", 2, "MVRRAS", "MICROVM ", 0x00000001)
                 Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )
                 {
                     0x00000023,
+                }
+                Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )
+                {
+                    0x00000024,
                 }
             })
             Method (_EVT, 1, Serialized)  // _EVT: Event

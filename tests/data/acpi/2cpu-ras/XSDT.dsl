@@ -10,23 +10,23 @@
 [000h 0000   4]                    Signature : "XSDT"    [Extended System Description Table]
 [004h 0004   4]                 Table Length : 0000004C
 [008h 0008   1]                     Revision : 01
-[009h 0009   1]                     Checksum : F6
+[009h 0009   1]                     Checksum : CE
 [00Ah 0010   6]                       Oem ID : "MVRRAS"
 [010h 0016   8]                 Oem Table ID : "MICROVM "
 [018h 0024   4]                 Oem Revision : 00000001
 [01Ch 0028   4]              Asl Compiler ID : "MVRR"
 [020h 0032   4]        Asl Compiler Revision : 00000001
 
-[024h 0036   8]       ACPI Table Address   0 : 000000005C481170
-[02Ch 0044   8]       ACPI Table Address   1 : 000000005C481288
-[034h 0052   8]       ACPI Table Address   2 : 000000005C481380
-[03Ch 0060   8]       ACPI Table Address   3 : 000000005C4813E0
-[044h 0068   8]       ACPI Table Address   4 : 000000005C481430
+[024h 0036   8]       ACPI Table Address   0 : 000000005C481178
+[02Ch 0044   8]       ACPI Table Address   1 : 000000005C481290
+[034h 0052   8]       ACPI Table Address   2 : 000000005C481388
+[03Ch 0060   8]       ACPI Table Address   3 : 000000005C4813E8
+[044h 0068   8]       ACPI Table Address   4 : 000000005C481438
 
 Raw Table Data: Length 76 (0x4C)
 
-    0000: 58 53 44 54 4C 00 00 00 01 F6 4D 56 52 52 41 53  // XSDTL.....MVRRAS
+    0000: 58 53 44 54 4C 00 00 00 01 CE 4D 56 52 52 41 53  // XSDTL.....MVRRAS
     0010: 4D 49 43 52 4F 56 4D 20 01 00 00 00 4D 56 52 52  // MICROVM ....MVRR
-    0020: 01 00 00 00 70 11 48 5C 00 00 00 00 88 12 48 5C  // ....p.H\......H\
-    0030: 00 00 00 00 80 13 48 5C 00 00 00 00 E0 13 48 5C  // ......H\......H\
-    0040: 00 00 00 00 30 14 48 5C 00 00 00 00              // ....0.H\....
+    0020: 01 00 00 00 78 11 48 5C 00 00 00 00 90 12 48 5C  // ....x.H\......H\
+    0030: 00 00 00 00 88 13 48 5C 00 00 00 00 E8 13 48 5C  // ......H\......H\
+    0040: 00 00 00 00 38 14 48 5C 00 00 00 00              // ....8.H\....
