@@ -428,6 +428,7 @@ static void test_query_ras(void **state)
 	st->scan_last_elapsed_us = 23;
 	st->hwpoison_swap_type = 24;
 	st->errors_ao_io = 25;
+	st->records_posted = 26;
 	fx->vm.npoisoned = 2;
 	expect_reply(&fx->env, "{\"execute\":\"query-ras\",\"id\":[1,2]}",
 		     "{\"return\":{\"errors_ar\":1,\"errors_ao\":2,\"errors_injected\":3,"
@@ -438,7 +439,7 @@ static void test_query_ras(void **state)
 		     "\"lat_median_us\":16,\"lat_max_us\":18446744073709551615,"
 		     "\"errors_ao_signal\":19,\"errors_ao_scan\":20,\"scans\":21,"
 		     "\"scan_last_us\":22,\"scan_last_elapsed_us\":23,\"hwpoison_swap_type\":24,"
-		     "\"errors_ao_io\":25,\"poisoned\":[\"0x40000000\",\"0x40001000\"],\"poisoned-truncated\":false},"
+		     "\"errors_ao_io\":25,\"records_posted\":26,\"poisoned\":[\"0x40000000\",\"0x40001000\"],\"poisoned-truncated\":false},"
 		     "\"id\":[1,2]}");
 }
 

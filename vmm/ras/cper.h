@@ -7,6 +7,7 @@
 #ifndef MVR_RAS_CPER_H
 #define MVR_RAS_CPER_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -128,10 +129,6 @@ struct cper_guid {
 	uint8_t d4[8];
 };
 
-/* Section types (UEFI N.2.2). */
-extern const struct cper_guid cper_sec_platform_mem;
-extern const struct cper_guid cper_sec_proc_arm;
-
 /* What one memory error record says. Zero-initialise, then set fields.
  * The physical address and memory error type are always reported (their
  * validation bits are always set); every other field is written, with its
@@ -222,6 +219,12 @@ struct cper_section {
 	size_t len;
 };
 
+#ifdef CONFIG_RAS
+
+/* Section types (UEFI N.2.2). */
+extern const struct cper_guid cper_sec_platform_mem;
+extern const struct cper_guid cper_sec_proc_arm;
+
 /*
  * Write a complete single-section memory error record (Generic Error Status
  * Block + one rev-0x300 Generic Error Data Entry + memory error section,
@@ -299,5 +302,53 @@ int cper_guid_parse(const char *s, struct cper_guid *g);
  * within len. Returns 0 if a guest would accept it, -EINVAL otherwise.
  */
 int cper_check_record(const uint8_t *rec, size_t len);
+
+#else /* !CONFIG_RAS: the builders are left out; callers get -ENOTSUP */
+
+static inline int cper_build_mem_error(uint8_t *buf, size_t buflen,
+				       const struct cper_mem_error *err, size_t *out_len)
+{
+	return -ENOTSUP;
+}
+static inline int cper_build_mem_section(uint8_t *buf, size_t buflen,
+					 const struct cper_mem_error *err)
+{
+	return -ENOTSUP;
+}
+static inline int cper_arm_check_encode(uint8_t type, const struct cper_arm_check *c,
+					uint64_t *out)
+{
+	return -ENOTSUP;
+}
+static inline size_t cper_arm_section_len(const struct cper_arm_error *err)
+{
+	return 0;
+}
+static inline int cper_build_arm_section(uint8_t *buf, size_t buflen,
+					 const struct cper_arm_error *err, size_t *out_len)
+{
+	return -ENOTSUP;
+}
+static inline int cper_build_arm_error(uint8_t *buf, size_t buflen,
+				       const struct cper_arm_error *err, size_t *out_len)
+{
+	return -ENOTSUP;
+}
+static inline int cper_build_record(uint8_t *buf, size_t buflen, uint32_t severity,
+				    int64_t timestamp, bool count_entries,
+				    const struct cper_section *secs, unsigned n, size_t *out_len)
+{
+	return -ENOTSUP;
+}
+static inline int cper_guid_parse(const char *s, struct cper_guid *g)
+{
+	return -ENOTSUP;
+}
+static inline int cper_check_record(const uint8_t *rec, size_t len)
+{
+	return -ENOTSUP;
+}
+
+#endif /* CONFIG_RAS */
 
 #endif
