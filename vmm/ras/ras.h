@@ -176,9 +176,10 @@ int ras_source_id(struct ras *r, enum ras_source_kind kind, unsigned vcpu);
  *     written (and notified) by the read-ack poll when it does;
  *   SEA (source n = vCPU n): always queued; the main thread writes it and
  *     injects an SEA on vCPU n once every SEA source is free (one SEA
- *     record in flight at a time, as for real errors). What the guest does
- *     with an SEA it takes in its kernel is its business: a corrected
- *     record is logged and the guest goes on.
+ *     record in flight at a time, as for real errors). The SEA lands
+ *     wherever the vCPU is: Linux claims an SEA taken at EL0 through the
+ *     record, but dies on one taken in its own kernel (DESIGN.md section
+ *     7), whatever the record's severity.
  * A fatal record makes a Linux guest panic, as on real hardware.
  * Any thread. Returns 0 written now, 1 queued, -EINVAL (bad source, or
  * rec is not a record the guest would accept: cper_check_record()),
