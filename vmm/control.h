@@ -51,6 +51,12 @@ struct control_env {
 	 * refused), -EPERM (MADV_HWPOISON refused) or another -errno. */
 	int (*inject_memory_error)(void *opaque, uint64_t gpa, enum ras_inject_mode mode,
 				   enum ras_kind kind, unsigned vcpu);
+	/* Optional (NULL without RAS): post the complete CPER record rec
+	 * (len bytes) on the error source of role 'kind' ('vcpu' for SEA,
+	 * < ncpus), as ras_post_record(). Returns 0 written, 1 queued, or
+	 * -errno (-EINVAL: the record was refused). */
+	int (*post_error)(void *opaque, enum ras_source_kind kind, unsigned vcpu,
+			  const uint8_t *rec, size_t len);
 	/* Fill every field of *st. */
 	void (*ras_stats)(void *opaque, struct ras_stats *st);
 	/* Copy up to 'max' poisoned GPAs (sorted); return how many exist. */

@@ -8,11 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <json-c/json.h>
 
 #include "control.h"
 #include "control_cmds.h"
 #include "control_proto.h"
+#include "ras/cper.h"
+#include "ras/ghes_layout.h"
 #include "util.h"
 
 #define CONTROL_MAX_POISONED 4096         /* GPAs listed by query-ras */
@@ -243,6 +246,361 @@ static int cmd_inject_memory_error(const struct control_env *env, struct json_ob
 	return 0;
 }
 
+/* ---- inject-error: any CPER record to any source --------------------- */
+
+/* Optional unsigned argument of at most 'max': *present says if given. */
+static int arg_opt(struct json_object *args, const char *key, uint64_t max,
+		   uint64_t *out, bool *present, struct cmd_error *e)
+{
+	struct json_object *v;
+
+	*present = json_object_object_get_ex(args, key, &v) && v;
+	*out = 0;
+	if (!*present)
+		return 0;
+	if (arg_u64(args, key, true, 0, out, e))
+		return -1;
+	if (*out > max)
+		return cmd_fail(e, ERR_GENERIC, "argument '%s' must be at most 0x%llx", key,
+				(unsigned long long)max);
+	return 0;
+}
+
+/* The memory error section's optional fields: argument, validation bit,
+ * largest value, where in struct cper_mem_error and its size. */
+struct mem_field {
+	const char *key;
+	uint64_t valid;
+	uint64_t max;
+	size_t off;
+	unsigned size;
+};
+
+#define MEMF16(k, bit, f) { k, bit, 0xffff, offsetof(struct cper_mem_error, f), 2 }
+#define MEMF64(k, bit, f) { k, bit, UINT64_MAX, offsetof(struct cper_mem_error, f), 8 }
+
+static const struct mem_field mem_fields[] = {
+	MEMF64("error-status", CPER_MEM_VALID_ERROR_STATUS, error_status),
+	MEMF64("pa-mask", CPER_MEM_VALID_PA_MASK, pa_mask),
+	MEMF16("node", CPER_MEM_VALID_NODE, node),
+	MEMF16("card", CPER_MEM_VALID_CARD, card),
+	MEMF16("module", CPER_MEM_VALID_MODULE, module),
+	MEMF16("bank", CPER_MEM_VALID_BANK, bank),
+	MEMF16("device", CPER_MEM_VALID_DEVICE, device),
+	MEMF16("row", CPER_MEM_VALID_ROW, row),
+	MEMF16("column", CPER_MEM_VALID_COLUMN, column),
+	MEMF16("bit-position", CPER_MEM_VALID_BIT_POSITION, bit_pos),
+	MEMF64("requestor-id", CPER_MEM_VALID_REQUESTOR_ID, requestor_id),
+	MEMF64("responder-id", CPER_MEM_VALID_RESPONDER_ID, responder_id),
+	MEMF64("target-id", CPER_MEM_VALID_TARGET_ID, target_id),
+	MEMF16("rank", CPER_MEM_VALID_RANK, rank),
+	MEMF16("card-handle", CPER_MEM_VALID_CARD_HANDLE, card_handle),
+	MEMF16("module-handle", CPER_MEM_VALID_MODULE_HANDLE, module_handle),
+};
+
+static int build_mem(struct json_object *args, uint32_t sev, uint8_t *buf, size_t cap,
+		     size_t *len, struct cmd_error *e)
+{
+	struct cper_mem_error m = { .severity = sev, .timestamp = (int64_t)time(NULL) };
+	uint64_t v;
+	bool present;
+	size_t i;
+	int r;
+
+	if (arg_u64(args, "pa", true, 0, &m.gpa, e) ||
+	    arg_opt(args, "error-type", CPER_MEM_TYPE_MAX, &v, &present, e))
+		return -1;
+	m.mem_error_type = (uint8_t)v;
+	for (i = 0; i < ARRAY_SIZE(mem_fields); i++) {
+		const struct mem_field *f = &mem_fields[i];
+
+		if (arg_opt(args, f->key, f->max, &v, &present, e))
+			return -1;
+		if (!present)
+			continue;
+		m.valid |= f->valid;
+		if (f->size == 2)
+			*(uint16_t *)((uint8_t *)&m + f->off) = (uint16_t)v;
+		else
+			*(uint64_t *)((uint8_t *)&m + f->off) = v;
+	}
+	r = cper_build_mem_error(buf, cap, &m, len);
+	if (r)
+		return cmd_fail(e, ERR_GENERIC, "cannot build the memory error record: %s",
+				strerror(-r));
+	return 0;
+}
+
+static int build_arm(struct json_object *args, uint32_t sev, uint8_t *buf, size_t cap,
+		     size_t *len, struct cmd_error *e)
+{
+	struct cper_arm_error a = {
+		.severity = sev,
+		.timestamp = (int64_t)time(NULL),
+		.valid = CPER_ARM_VALID_RUNNING_STATE,
+		.running_state = 1,	/* it was running when it took the error */
+		.n_info = 1,
+	};
+	struct cper_arm_err_info *f = &a.info[0];
+	struct cper_arm_check chk = { 0 };
+	const char *kind;
+	uint64_t v;
+	bool present, has_info;
+	int r;
+
+	if (arg_opt(args, "mpidr", UINT64_MAX, &a.mpidr, &present, e))
+		return -1;
+	if (present)
+		a.valid |= CPER_ARM_VALID_MPIDR;
+	if (arg_opt(args, "midr", UINT64_MAX, &a.midr, &present, e) ||
+	    arg_opt(args, "affinity-level", 0xff, &v, &present, e))
+		return -1;
+	if (present) {
+		a.valid |= CPER_ARM_VALID_AFFINITY_LEVEL;
+		a.affinity_level = (uint8_t)v;
+	}
+	if (arg_str(args, "error", "cache", &kind, e))
+		return -1;
+	if (!strcmp(kind, "cache"))
+		f->type = CPER_ARM_TYPE_CACHE;
+	else if (!strcmp(kind, "tlb"))
+		f->type = CPER_ARM_TYPE_TLB;
+	else if (!strcmp(kind, "bus"))
+		f->type = CPER_ARM_TYPE_BUS;
+	else if (!strcmp(kind, "vendor"))
+		f->type = CPER_ARM_TYPE_VENDOR;
+	else
+		return cmd_fail(e, ERR_GENERIC, "'error' must be \"cache\", \"tlb\", \"bus\" or \"vendor\"");
+	f->valid = CPER_ARM_INFO_VALID_FLAGS;
+	f->flags = CPER_ARM_FLAG_FIRST | CPER_ARM_FLAG_LAST;
+	if (arg_opt(args, "va", UINT64_MAX, &f->va, &present, e))
+		return -1;
+	if (present)
+		f->valid |= CPER_ARM_INFO_VALID_VA;
+	if (arg_opt(args, "pa", UINT64_MAX, &f->pa, &present, e))
+		return -1;
+	if (present)
+		f->valid |= CPER_ARM_INFO_VALID_PA;
+	if (arg_opt(args, "count", 0xffff, &v, &present, e))
+		return -1;
+	if (present) {
+		f->valid |= CPER_ARM_INFO_VALID_MULTI_ERR;
+		f->multiple_error = (uint16_t)v;
+	}
+	/* Error information: given whole, or built from its fields. */
+	if (arg_opt(args, "error-info", UINT64_MAX, &f->error_info, &has_info, e))
+		return -1;
+	if (arg_opt(args, "level", 7, &v, &present, e))
+		return -1;
+	if (present) {
+		chk.valid |= CPER_ARM_CHECK_VALID_LEVEL;
+		chk.level = (uint8_t)v;
+	}
+	if (arg_opt(args, "operation", 15, &v, &present, e))
+		return -1;
+	if (present) {
+		chk.valid |= CPER_ARM_CHECK_VALID_OPERATION;
+		chk.operation = (uint8_t)v;
+	}
+	if (arg_opt(args, "transaction", 2, &v, &present, e))
+		return -1;
+	if (present) {
+		chk.valid |= CPER_ARM_CHECK_VALID_TRANSACTION;
+		chk.transaction = (uint8_t)v;
+	}
+	if (chk.valid && has_info)
+		return cmd_fail(e, ERR_GENERIC,
+				"give 'error-info' or its fields (level, operation, transaction), not both");
+	if (chk.valid && f->type == CPER_ARM_TYPE_VENDOR)
+		return cmd_fail(e, ERR_GENERIC,
+				"a vendor error has no level/operation/transaction; use 'error-info'");
+	if (chk.valid) {
+		/* The record says whether it was corrected, from its severity. */
+		chk.valid |= CPER_ARM_CHECK_VALID_CORRECTED;
+		chk.corrected = sev == CPER_SEV_CORRECTED;
+		if (cper_arm_check_encode(f->type, &chk, &f->error_info))
+			return cmd_fail(e, ERR_GENERIC,
+					"'operation' out of range for a %s error (cache 0-10, tlb 0-8, bus 0-6)",
+					kind);
+		has_info = true;
+	}
+	if (has_info)
+		f->valid |= CPER_ARM_INFO_VALID_ERR_INFO;
+	r = cper_build_arm_error(buf, cap, &a, len);
+	if (r)
+		return cmd_fail(e, ERR_GENERIC, "cannot build the ARM processor error record: %s",
+				strerror(-r));
+	return 0;
+}
+
+/* Section types the raw path knows by name (UEFI N.2.2). */
+static const char *section_guid_text(const char *s)
+{
+	if (!strcmp(s, "memory"))
+		return "a5bc1114-6f64-4ede-b863-3e83ed7c83b1";
+	if (!strcmp(s, "arm"))
+		return "e19e3d16-bc11-11e4-9caa-c2051d5d46b0";
+	return s;
+}
+
+static int build_raw(struct json_object *args, uint32_t sev, bool sev_given, uint8_t *buf,
+		     size_t cap, size_t *len, struct cmd_error *e)
+{
+	const char *raw, *section, *stype;
+	struct cper_guid guid;
+	struct cper_section sec = { .type = &guid, .severity = sev,
+				    .flags = CPER_GDATA_FLAG_PRIMARY };
+	uint8_t *payload;
+	size_t plen;
+	int r;
+
+	if (arg_str(args, "raw", NULL, &raw, e) || arg_str(args, "section", NULL, &section, e) ||
+	    arg_str(args, "section-type", NULL, &stype, e))
+		return -1;
+	if (!raw == !section)
+		return cmd_fail(e, ERR_GENERIC, "type \"raw\" needs one of 'raw' (a whole record) "
+				"and 'section' (a section payload), base64");
+	if (raw) {
+		if (stype || sev_given)
+			return cmd_fail(e, ERR_GENERIC, "'raw' is a whole record: it carries its own "
+					"section type and severity");
+		r = ctlp_base64_decode(raw, buf, cap, len);
+		if (r == -EMSGSIZE)
+			return cmd_fail(e, ERR_GENERIC, "'raw' decodes to more than %zu bytes "
+					"(one error status block)", cap);
+		if (r)
+			return cmd_fail(e, ERR_GENERIC, "'raw' is not valid base64");
+		if (cper_check_record(buf, *len))
+			return cmd_fail(e, ERR_GENERIC, "'raw' is not a Generic Error Status Block a "
+					"guest would accept (block status 0, or data/entry lengths that "
+					"do not add up)");
+		return 0;
+	}
+	if (!stype)
+		return cmd_fail(e, ERR_GENERIC, "'section' needs 'section-type' (memory, arm or a GUID)");
+	if (cper_guid_parse(section_guid_text(stype), &guid))
+		return cmd_fail(e, ERR_GENERIC, "'section-type' must be memory, arm or a GUID "
+				"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
+	payload = malloc(cap);
+	if (!payload)
+		return cmd_fail(e, ERR_GENERIC, "out of memory");
+	r = ctlp_base64_decode(section, payload, cap - CPER_STATUS_BLOCK_LEN - CPER_DATA_ENTRY_LEN,
+			       &plen);
+	if (r) {
+		free(payload);
+		return cmd_fail(e, ERR_GENERIC, r == -EMSGSIZE ?
+				"'section' too long for one error status block" :
+				"'section' is not valid base64");
+	}
+	sec.data = payload;
+	sec.len = plen;
+	r = cper_build_record(buf, cap, sev, (int64_t)time(NULL), false, &sec, 1, len);
+	free(payload);
+	if (r)
+		return cmd_fail(e, ERR_GENERIC, "cannot build the record: %s", strerror(-r));
+	return 0;
+}
+
+static int cmd_inject_error(const struct control_env *env, struct json_object *args,
+			    struct json_object *ret, struct cmd_error *e)
+{
+	const char *type_s, *source_s, *sev_s;
+	enum ras_source_kind kind;
+	uint8_t *rec;
+	size_t len = 0;
+	unsigned vcpu;
+	uint32_t sev;
+	int r;
+
+	/* Without CONFIG_RAS the record builders are stubs: no env has it. */
+	if (!env->post_error || !RAS_ENABLED)
+		return cmd_fail(e, ERR_GENERIC, "RAS is not enabled (--ras)");
+	if (arg_str(args, "type", NULL, &type_s, e) || arg_str(args, "source", NULL, &source_s, e) ||
+	    arg_str(args, "severity", NULL, &sev_s, e))
+		return -1;
+	if (!type_s)
+		return cmd_fail(e, ERR_GENERIC, "missing argument 'type' (memory, arm or raw)");
+	if (!source_s)
+		return cmd_fail(e, ERR_GENERIC, "missing argument 'source' (sea:N, async, polled or gsiv)");
+	if (ctlp_parse_source(source_s, &kind, &vcpu))
+		return cmd_fail(e, ERR_GENERIC, "'source' must be \"sea:N\", \"async\", \"polled\" "
+				"or \"gsiv\"");
+	if (kind == RAS_SOURCE_SEA && check_vcpu(env, vcpu, e))
+		return -1;
+	sev = CPER_SEV_CORRECTED;
+	if (sev_s && ctlp_parse_severity(sev_s, &sev))
+		return cmd_fail(e, ERR_GENERIC, "'severity' must be \"corrected\", \"recoverable\", "
+				"\"fatal\" or \"info\"");
+
+	/* Every argument of the other types is refused: a typo must not
+	 * silently build a different record. */
+	{
+		static const char *const mem_only[] = { "error-type", "error-status", "pa-mask",
+			"node", "card", "module", "bank", "device", "row", "column",
+			"bit-position", "requestor-id", "responder-id", "target-id", "rank",
+			"card-handle", "module-handle" };
+		static const char *const arm_only[] = { "mpidr", "midr", "affinity-level", "error",
+			"va", "count", "error-info", "level", "operation", "transaction" };
+		static const char *const raw_only[] = { "raw", "section", "section-type" };
+		bool is_mem = !strcmp(type_s, "memory"), is_arm = !strcmp(type_s, "arm"),
+		     is_raw = !strcmp(type_s, "raw");
+		struct json_object *v;
+		size_t i;
+
+		if (!is_mem && !is_arm && !is_raw)
+			return cmd_fail(e, ERR_GENERIC, "'type' must be \"memory\", \"arm\" or \"raw\"");
+		for (i = 0; i < ARRAY_SIZE(mem_only); i++)
+			if (!is_mem && json_object_object_get_ex(args, mem_only[i], &v))
+				return cmd_fail(e, ERR_GENERIC, "argument '%s' is for type \"memory\"",
+						mem_only[i]);
+		for (i = 0; i < ARRAY_SIZE(arm_only); i++)
+			if (!is_arm && json_object_object_get_ex(args, arm_only[i], &v))
+				return cmd_fail(e, ERR_GENERIC, "argument '%s' is for type \"arm\"",
+						arm_only[i]);
+		for (i = 0; i < ARRAY_SIZE(raw_only); i++)
+			if (!is_raw && json_object_object_get_ex(args, raw_only[i], &v))
+				return cmd_fail(e, ERR_GENERIC, "argument '%s' is for type \"raw\"",
+						raw_only[i]);
+		if (is_raw && json_object_object_get_ex(args, "pa", &v))
+			return cmd_fail(e, ERR_GENERIC, "argument 'pa' is for types \"memory\" and \"arm\"");
+	}
+
+	rec = malloc(GHES_BLOCK_LEN);
+	if (!rec)
+		return cmd_fail(e, ERR_GENERIC, "out of memory");
+	if (!strcmp(type_s, "memory"))
+		r = build_mem(args, sev, rec, GHES_BLOCK_LEN, &len, e);
+	else if (!strcmp(type_s, "arm"))
+		r = build_arm(args, sev, rec, GHES_BLOCK_LEN, &len, e);
+	else
+		r = build_raw(args, sev, sev_s != NULL, rec, GHES_BLOCK_LEN, &len, e);
+	if (r) {
+		free(rec);
+		return -1;
+	}
+	/* A raw record's severity is its own (Generic Error Status Block
+	 * offset 16), for the reply. */
+	if (!strcmp(type_s, "raw"))
+		sev = get_le32(rec + 16);
+
+	r = env->post_error(env->opaque, kind, vcpu, rec, len);
+	free(rec);
+	if (r == -EINVAL)
+		return cmd_fail(e, ERR_GENERIC, "the error source refused the record");
+	if (r == -ENOSPC)
+		return cmd_fail(e, ERR_GENERIC, "too many records wait for the guest's read-ack on "
+				"that source; record dropped");
+	if (r < 0)
+		return cmd_fail(e, ERR_GENERIC, "cannot post the record: %s", strerror(-r));
+
+	json_object_object_add(ret, "type", json_object_new_string(type_s));
+	json_object_object_add(ret, "source", json_object_new_string(source_s));
+	json_object_object_add(ret, "severity", json_object_new_string(ctlp_severity_name(sev)));
+	add_u64(ret, "length", len);
+	json_object_object_add(ret, "status", json_object_new_string(r == 0 ? "written" : "queued"));
+	return 0;
+}
+
 static int cmd_inject_serror(const struct control_env *env, struct json_object *args,
 			     struct json_object *ret, struct cmd_error *e)
 {
@@ -317,6 +675,8 @@ static int cmd_query_ras(const struct control_env *env, struct json_object *args
 	STAT(hwpoison_swap_type);
 	/* Issue 8: poisoned pages a device's failed I/O revealed. */
 	STAT(errors_ao_io);
+	/* Issue 9: records posted by inject-error (any CPER, any source). */
+	STAT(records_posted);
 #undef STAT
 
 	gpas = calloc(CONTROL_MAX_POISONED, sizeof(*gpas));
@@ -527,10 +887,24 @@ struct command {
 static const char *const args_none[] = { NULL };
 static const char *const args_inject_mem[] = { "gpa", "mode", "kind", "vcpu", NULL };
 static const char *const args_inject_serror[] = { "vcpu", "esr", NULL };
+static const char *const args_inject_error[] = {
+	"type", "source", "severity",
+	/* memory */
+	"pa", "error-type", "error-status", "pa-mask", "node", "card", "module", "bank",
+	"device", "row", "column", "bit-position", "requestor-id", "responder-id",
+	"target-id", "rank", "card-handle", "module-handle",
+	/* arm (and pa) */
+	"mpidr", "midr", "affinity-level", "error", "va", "count", "error-info", "level",
+	"operation", "transaction",
+	/* raw */
+	"raw", "section", "section-type",
+	NULL
+};
 
 static const char *const args_capabilities[] = { "enable", NULL };
 
 static const struct command commands[] = {
+	{ .name = "inject-error", .args = args_inject_error, .fn = cmd_inject_error },
 	{ .name = "inject-memory-error", .args = args_inject_mem, .fn = cmd_inject_memory_error },
 	{ .name = "inject-serror", .args = args_inject_serror, .fn = cmd_inject_serror },
 	{ .name = "qmp_capabilities", .args = args_capabilities, .fn = cmd_qmp_capabilities },

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control_proto.h"
+#include "util.h"
 
 int ctlp_linebuf_init(struct ctlp_linebuf *lb, size_t cap)
 {
@@ -246,5 +247,109 @@ int ctlp_serror_iss(uint64_t esr, uint32_t *iss)
 	if (!ctlp_serror_esr_valid(esr))
 		return -EINVAL;
 	*iss = (uint32_t)esr;
+	return 0;
+}
+
+int ctlp_parse_severity(const char *s, uint32_t *sev)
+{
+	/* UEFI N.2.1 Error Severity values */
+	static const char *const names[] = { "recoverable", "fatal", "corrected", "info" };
+	uint32_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(s, names[i])) {
+			*sev = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *ctlp_severity_name(uint32_t sev)
+{
+	static const char *const names[] = { "recoverable", "fatal", "corrected", "info" };
+
+	return sev < ARRAY_SIZE(names) ? names[sev] : "?";
+}
+
+int ctlp_parse_source(const char *s, enum ras_source_kind *kind, unsigned *vcpu)
+{
+	uint64_t n;
+
+	*vcpu = 0;
+	if (!strcmp(s, "async")) {
+		*kind = RAS_SOURCE_ASYNC;
+	} else if (!strcmp(s, "polled")) {
+		*kind = RAS_SOURCE_POLLED;
+	} else if (!strcmp(s, "gsiv")) {
+		*kind = RAS_SOURCE_GSIV;
+	} else if (!strncmp(s, "sea:", 4)) {
+		if (ctlp_parse_u64(s + 4, &n) || n > UINT32_MAX)
+			return -EINVAL;
+		*kind = RAS_SOURCE_SEA;
+		*vcpu = (unsigned)n;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Value of one base64 character (RFC 4648 section 4), -1 if none. */
+static int b64_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int ctlp_base64_decode(const char *s, uint8_t *out, size_t cap, size_t *out_len)
+{
+	size_t len = strlen(s), i, n = 0;
+
+	if (len == 0 || len % 4)
+		return -EINVAL;
+	for (i = 0; i < len; i += 4) {
+		int v[4], k, pad = 0;
+		uint32_t w = 0;
+		bool last = i + 4 == len;
+
+		for (k = 0; k < 4; k++) {
+			unsigned char c = (unsigned char)s[i + k];
+
+			if (c == '=' && last && k >= 2) {
+				/* padding: only at the end, "x=" then "=" */
+				if (k == 2 && s[i + 3] != '=')
+					return -EINVAL;
+				v[k] = 0;
+				pad++;
+				continue;
+			}
+			if (pad)
+				return -EINVAL;
+			v[k] = b64_val(c);
+			if (v[k] < 0)
+				return -EINVAL;
+		}
+		w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		/* Bits past the data in the last group must be zero (canonical). */
+		if ((pad == 1 && (w & 0xff)) || (pad == 2 && (w & 0xffff)))
+			return -EINVAL;
+		if (n + 3 - (size_t)pad > cap)
+			return -EMSGSIZE;
+		out[n++] = (uint8_t)(w >> 16);
+		if (pad < 2)
+			out[n++] = (uint8_t)(w >> 8);
+		if (pad < 1)
+			out[n++] = (uint8_t)w;
+	}
+	*out_len = n;
 	return 0;
 }

@@ -74,6 +74,19 @@ const char *ctlp_kind_name(enum ras_kind kind);
  * capped at 65535. */
 void ctlp_version_numbers(const char *s, unsigned v[3]);
 
+/* inject-error vocabularies. Severity: "recoverable", "fatal",
+ * "corrected", "info" (UEFI N.2.1 values 0-3). Source: "sea:N" (vCPU N's
+ * SEA source), "async", "polled", "gsiv". Return 0 or -EINVAL. */
+int ctlp_parse_severity(const char *s, uint32_t *sev);
+const char *ctlp_severity_name(uint32_t sev);
+int ctlp_parse_source(const char *s, enum ras_source_kind *kind, unsigned *vcpu);
+
+/* Strict base64 (RFC 4648 section 4: '+' '/', '=' padding required, no
+ * whitespace, canonical zero bits) of 's' into out[0 .. cap). Returns 0
+ * with *out_len set, -EINVAL (not base64, empty) or -EMSGSIZE (longer
+ * than cap). */
+int ctlp_base64_decode(const char *s, uint8_t *out, size_t cap, size_t *out_len);
+
 /* True when 'esr' can be given to KVM as an SError syndrome. */
 bool ctlp_serror_esr_valid(uint64_t esr);
 /* The ISS KVM_SET_VCPU_EVENTS takes, from either a bare ISS or a whole

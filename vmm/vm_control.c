@@ -23,6 +23,17 @@ static int vm_ctl_inject_memory_error(void *opaque, uint64_t gpa, enum ras_injec
 	return ras_inject(vm->ras, gpa, mode, kind, vcpu);
 }
 
+static int vm_ctl_post_error(void *opaque, enum ras_source_kind kind, unsigned vcpu,
+			     const uint8_t *rec, size_t len)
+{
+	struct vm *vm = opaque;
+	int source = ras_source_id(vm->ras, kind, vcpu);
+
+	if (source < 0)
+		return source;
+	return ras_post_record(vm->ras, (unsigned)source, rec, len);
+}
+
 static void vm_ctl_ras_stats(void *opaque, struct ras_stats *st)
 {
 	struct vm *vm = opaque;
@@ -146,6 +157,7 @@ struct control *vm_create_control(struct vm *vm)
 		.ram_size = vm->mem->ram_size,
 		.firmware = vm->cfg->firmware != NULL,
 		.inject_memory_error = vm->ras ? vm_ctl_inject_memory_error : NULL,
+		.post_error = vm->ras ? vm_ctl_post_error : NULL,
 		.ras_stats = vm->ras ? vm_ctl_ras_stats : NULL,
 		.ras_poisoned = vm->ras ? vm_ctl_ras_poisoned : NULL,
 		.inject_serror = vm_ctl_inject_serror,

@@ -10,6 +10,7 @@
 
 #include "acpi/tables.h"
 #include "arch/arm64/gic.h"
+#include "arch/arm64/memmap.h"
 #include "arch/arm64/regs.h"
 #include "devices/einj.h"
 #include "control.h"
@@ -202,6 +203,7 @@ int vm_ras_create(struct vm *vm)
 		.mem = vm->mem,
 		.layout = &vm->acpi->ghes,
 		.notify_irq = { vm_ras_irq_set, vm, ged ? (unsigned)ged->spi : 0 },
+		.gsiv_irq = { vm_ras_irq_set, vm, IRQ_SPI_GHES_GSIV },
 		.watch_fd = vm_ras_watch_fd,
 		.run_on_vcpu = vm_ras_run_on,
 		.get_reg = vm_ras_get_reg,

@@ -10,8 +10,10 @@
  * at its end, valid UTF-8, a JSON object with "return" (an object or an
  * array) or "error" (and at most "id" besides); nothing but
  * qmp_capabilities runs before the negotiation; the VM is asked only for
- * vCPUs it has and addresses in its RAM. An event line is one JSON object
- * with "event", "data" and "timestamp". */
+ * vCPUs it has and addresses in its RAM, and inject-error posts only whole
+ * records a guest accepts (cper_check_record()) that fit one error status
+ * block. An event line is one JSON object with "event", "data" and
+ * "timestamp". */
 #include <json-c/json.h>
 
 #include "fuzz.h"
@@ -19,11 +21,13 @@
 #include "control.h"
 #include "control_cmds.h"
 #include "control_proto.h"
+#include "ras/cper.h"
+#include "ras/ghes_layout.h"
 
 #define LINE_CAP 4096	/* the server's is 64 KiB; smaller finds "too long" */
 
 struct fake_vm {
-	int mem_ret, serror_ret, powerdown_ret;
+	int mem_ret, serror_ret, powerdown_ret, post_ret;
 	size_t npoisoned;
 	bool running;
 	unsigned boots, stops, calls;
@@ -42,6 +46,20 @@ static int fake_inject_mem(void *opaque, uint64_t gpa, enum ras_inject_mode mode
 	FZ_CHECK(kind == RAS_KIND_AR || kind == RAS_KIND_AO);
 	f->calls++;
 	return f->mem_ret;
+}
+
+static int fake_post_error(void *opaque, enum ras_source_kind kind, unsigned vcpu,
+			   const uint8_t *rec, size_t len)
+{
+	struct fake_vm *f = opaque;
+
+	FZ_CHECK(kind == RAS_SOURCE_SEA || kind == RAS_SOURCE_ASYNC ||
+		 kind == RAS_SOURCE_POLLED || kind == RAS_SOURCE_GSIV);
+	FZ_CHECK(kind != RAS_SOURCE_SEA || vcpu < f->env->ncpus);
+	FZ_CHECK(rec && len >= CPER_STATUS_BLOCK_LEN && len <= GHES_BLOCK_LEN);
+	FZ_CHECK(cper_check_record(rec, len) == 0);
+	f->calls++;
+	return f->post_ret;
 }
 
 static void fake_ras_stats(void *opaque, struct ras_stats *st)
@@ -271,6 +289,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.serror_ret = errs[fz_u8(&f) % ARRAY_SIZE(errs)];
 	vm.powerdown_ret = cfg2 & 2 ? -ENODEV : 0;
 	sess.command_mode = cfg2 & 1;
+	vm.post_ret = errs[fz_u8(&f) % ARRAY_SIZE(errs)];
 	vm.npoisoned = cfg & 0x40 ? 4097 : fz_u8(&f);
 	vm.running = cfg & 1;
 	vm.boots = fz_u8(&f);
@@ -292,6 +311,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	if (!(cfg & 0x10)) {	/* --ras */
 		env.inject_memory_error = fake_inject_mem;
+		env.post_error = fake_post_error;
 		env.ras_stats = fake_ras_stats;
 		env.ras_poisoned = fake_ras_poisoned;
 	}

@@ -14,7 +14,7 @@
 #include "ras/ghes.h"
 
 #define RAM_SIZE 0x10000ull
-#define GHES_MAX_SOURCES_FUZZ 4	/* 1..3 vCPUs + the async source */
+#define GHES_MAX_SOURCES_FUZZ (3 + GHES_EXTRA_SOURCES)	/* 1..3 vCPUs + async, polled, GSIV */
 
 struct world {
 	struct fz_ram ram;

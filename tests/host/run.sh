@@ -290,10 +290,14 @@ for cpus in 1 2 8; do
 	elif ! grep -qE 'Injection Entry Count +: 00000009' "$d/EINJ.dsl" ||
 		! grep -qE 'Action +: 08 \[Set Error Type With Address\]' "$d/EINJ.dsl"; then
 		ko "acpi-$cpus" "EINJ does not have the 9 injection instructions"
-	elif [ "$(grep -c 'Generic Hardware Error Source V2' "$hest")" -ne $((cpus + 1)) ]; then
-		ko "acpi-$cpus" "HEST does not have $((cpus + 1)) GHESv2 entries"
+	elif [ "$(grep -c 'Generic Hardware Error Source V2' "$hest")" -ne $((cpus + 3)) ]; then
+		ko "acpi-$cpus" "HEST does not have $((cpus + 3)) GHESv2 entries"
 	elif [ "$(grep -cE 'Notify Type +: 08 \[SEA\]' "$hest")" -ne "$cpus" ] ||
 		! grep -qE 'Notify Type +: 07 \[GPIO\]' "$hest" ||
+		! grep -qE 'Notify Type +: 00 \[Polled\]' "$hest" ||
+		! grep -qE 'PollInterval +: 000003E8' "$hest" ||
+		! grep -qE 'Notify Type +: 0A \[GSIV\]' "$hest" ||
+		! grep -qE 'Vector +: 00000025' "$hest" ||
 		! grep -qE 'Read Ack Preserve +: FFFFFFFFFFFFFFFE' "$hest" ||
 		! grep -qE 'Read Ack Write +: 0000000000000001' "$hest"; then
 		ko "acpi-$cpus" "HEST fields differ from the expected GHESv2 layout"

@@ -639,6 +639,13 @@ static void test_dsdt_devices(void **state)
 	assert_true(contains(d, r->len, fwcfg_mem, sizeof(fwcfg_mem)));
 	assert_true(contains(d, r->len, "ACPI0013", 8));
 	assert_true(contains(d, r->len, ged_irq, sizeof(ged_irq)));
+	/* ... and the GHES GSIV source's interrupt (GSI 37) right after it */
+	{
+		static const uint8_t gsiv_irq[] = { 0x89, 0x06, 0x00, 0x03, 0x01, 0x25, 0x00,
+						    0x00, 0x00 };
+
+		assert_true(contains(d, r->len, gsiv_irq, sizeof(gsiv_irq)));
+	}
 	assert_true(contains(d, r->len, "_EVT\x09", 5));	/* 1 arg, serialized */
 	assert_true(contains(d, r->len, notify, sizeof(notify)));
 	assert_true(contains(d, r->len, hed_hid, sizeof(hed_hid)));
@@ -675,7 +682,7 @@ static void test_hest_entries(void **state)
 	struct sim s;
 	const struct acpi_table_ref *r;
 	const uint8_t *h, *e;
-	const unsigned ncpus = 3, n = ncpus + 1;
+	const unsigned ncpus = 3, n = ncpus + 3;	/* + async, polled, GSIV */
 	unsigned i;
 
 	build_ok(&b, ncpus, true);
@@ -702,10 +709,14 @@ static void test_hest_entries(void **state)
 		assert_int_equal(e[22], 0);
 		assert_int_equal(e[23], 4);
 		assert_int_equal(get_le64(e + 24), SIM_HWERR_ADDR + 8 * i);
-		/* Notification structure */
-		assert_int_equal(e[32], i == ncpus ? 7 : 8);
+		/* Notification structure: SEA, GPIO, polled every 1000 ms,
+		 * GSIV on GSI 37 (SPI 5) */
+		assert_int_equal(e[32], i < ncpus ? 8 : i == ncpus ? 7 : i == ncpus + 1 ? 0 : 10);
 		assert_int_equal(e[33], 28);
-		for (unsigned k = 34; k < 60; k++)
+		assert_int_equal(get_le16(e + 34), 0);
+		assert_int_equal(get_le32(e + 36), i == ncpus + 1 ? 1000 : 0);
+		assert_int_equal(get_le32(e + 40), i == ncpus + 2 ? IRQ_SPI_TO_GSI(IRQ_SPI_GHES_GSIV) : 0);
+		for (unsigned k = 44; k < 60; k++)
 			assert_int_equal(e[k], 0);
 		assert_int_equal(get_le32(e + 60), 0x1000);	/* block length */
 		/* Read Ack Register GAS */
@@ -726,7 +737,7 @@ static void check_hw_errors(unsigned ncpus)
 	struct acpi_build b;
 	struct sim s;
 	const struct ghes_layout *g;
-	const unsigned n = ncpus + 1;
+	const unsigned n = ncpus + 3;
 	const uint8_t *hw;
 	unsigned i;
 
@@ -739,6 +750,10 @@ static void check_hw_errors(unsigned ncpus)
 	assert_int_equal(ghes_source_async(g), ncpus);
 	assert_int_equal(ghes_notify_type(g, 0), 8);
 	assert_int_equal(ghes_notify_type(g, ncpus), 7);
+	assert_int_equal(ghes_source_polled(g), ncpus + 1);
+	assert_int_equal(ghes_notify_type(g, ncpus + 1), 0);
+	assert_int_equal(ghes_source_gsiv(g), ncpus + 2);
+	assert_int_equal(ghes_notify_type(g, ncpus + 2), 10);
 	assert_int_equal(b.hw_errors_addr_size, 8);
 	/* The GHES part, then the EINJ parameter area (acpi/einj.h). */
 	assert_int_equal(ghes_blob_size(g), 16 * n + n * 0x1000);

@@ -167,7 +167,7 @@ static void test_all_tables_disassemble_cleanly(void **state)
 static void test_hest_fields(void **state)
 {
 	struct iasl_ctx *c = *state;
-	const unsigned n = c->ncpus + 1;
+	const unsigned n = c->ncpus + 3;	/* + async, polled, GSIV */
 	char *dsl;
 
 	if (!have_iasl()) {
@@ -186,6 +186,10 @@ static void test_hest_fields(void **state)
 	assert_int_equal(count(dsl, "Encoded Access Width : 04 [QWord Access:64]"), 2 * n);
 	assert_int_equal(count(dsl, "Notify Type : 08 [SEA]"), c->ncpus);
 	assert_int_equal(count(dsl, "Notify Type : 07 [GPIO]"), 1);
+	assert_int_equal(count(dsl, "Notify Type : 00 [Polled]"), 1);
+	assert_int_equal(count(dsl, "PollInterval : 000003E8"), 1);
+	assert_int_equal(count(dsl, "Notify Type : 0A [GSIV]"), 1);
+	assert_int_equal(count(dsl, "Vector : 00000025"), 1);
 	assert_int_equal(count(dsl, "Notify Length : 1C"), n);
 	assert_int_equal(count(dsl, "Error Status Block Length : 00001000"), n);
 	assert_int_equal(count(dsl, "Read Ack Preserve : FFFFFFFFFFFFFFFE"), n);

@@ -16,6 +16,8 @@
 #include "control.h"
 #include "control_cmds.h"
 #include "control_proto.h"
+#include "ras/cper.h"
+#include "util.h"
 
 #define RAM_BASE 0x40000000ULL
 #define RAM_SIZE 0x10000000ULL   /* 256 MiB */
@@ -28,6 +30,12 @@ struct fake_vm {
 	enum ras_inject_mode mem_mode;
 	enum ras_kind mem_kind;
 	unsigned mem_vcpu;
+
+	int post_calls, post_ret;
+	enum ras_source_kind post_kind;
+	unsigned post_vcpu;
+	uint8_t post_rec[4096];
+	size_t post_len;
 
 	int serror_calls, serror_ret;
 	unsigned serror_vcpu;
@@ -45,6 +53,20 @@ struct fake_vm {
 	size_t ndevices;         /* devices() reports this many */
 	size_t devices_max;      /* the 'max' devices() was given */
 };
+
+static int fake_post_error(void *opaque, enum ras_source_kind kind, unsigned vcpu,
+			   const uint8_t *rec, size_t len)
+{
+	struct fake_vm *f = opaque;
+
+	f->post_calls++;
+	f->post_kind = kind;
+	f->post_vcpu = vcpu;
+	assert_true(len <= sizeof(f->post_rec));
+	memcpy(f->post_rec, rec, len);
+	f->post_len = len;
+	return f->post_ret;
+}
 
 static int fake_inject_mem(void *opaque, uint64_t gpa, enum ras_inject_mode mode,
 			   enum ras_kind kind, unsigned vcpu)
@@ -183,6 +205,7 @@ static int setup(void **state)
 		.ram_size = RAM_SIZE,
 		.firmware = true,
 		.inject_memory_error = fake_inject_mem,
+		.post_error = fake_post_error,
 		.ras_stats = fake_ras_stats,
 		.ras_poisoned = fake_ras_poisoned,
 		.inject_serror = fake_inject_serror,
@@ -445,6 +468,7 @@ static void test_query_ras(void **state)
 	st->scan_last_elapsed_us = 23;
 	st->hwpoison_swap_type = 24;
 	st->errors_ao_io = 25;
+	st->records_posted = 26;
 	fx->vm.npoisoned = 2;
 	expect_reply(&fx->env, "{\"execute\":\"query-ras\",\"id\":[1,2]}",
 		     "{\"return\":{\"errors_ar\":1,\"errors_ao\":2,\"errors_injected\":3,"
@@ -455,7 +479,7 @@ static void test_query_ras(void **state)
 		     "\"lat_median_us\":16,\"lat_max_us\":18446744073709551615,"
 		     "\"errors_ao_signal\":19,\"errors_ao_scan\":20,\"scans\":21,"
 		     "\"scan_last_us\":22,\"scan_last_elapsed_us\":23,\"hwpoison_swap_type\":24,"
-		     "\"errors_ao_io\":25,\"poisoned\":[\"0x40000000\",\"0x40001000\"],\"poisoned-truncated\":false},"
+		     "\"errors_ao_io\":25,\"records_posted\":26,\"poisoned\":[\"0x40000000\",\"0x40001000\"],\"poisoned-truncated\":false},"
 		     "\"id\":[1,2]}");
 }
 
@@ -681,7 +705,7 @@ static void test_query_commands(void **state)
 	struct fixture *fx = *state;
 
 	expect_reply(&fx->env, "{\"execute\":\"query-commands\",\"id\":[1]}",
-		     "{\"return\":[{\"name\":\"inject-memory-error\"},"
+		     "{\"return\":[{\"name\":\"inject-error\"},{\"name\":\"inject-memory-error\"},"
 		     "{\"name\":\"inject-serror\"},{\"name\":\"qmp_capabilities\"},"
 		     "{\"name\":\"query-commands\"},{\"name\":\"query-ras\"},"
 		     "{\"name\":\"query-version\"},{\"name\":\"query-vm\"},"
@@ -885,6 +909,207 @@ static void test_event_lines(void **state)
 	assert_string_equal(control_event_name(CONTROL_EV_GUEST_PANICKED), "GUEST_PANICKED");
 }
 
+/* ---- inject-error --------------------------------------------------------- */
+
+static void test_inject_error_memory(void **state)
+{
+	struct fixture *fx = *state;
+	const uint8_t *sec = fx->vm.post_rec + CPER_OFF_SECTION;
+
+	if (!RAS_ENABLED)
+		skip();	/* the record builders are left out */
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\","
+		     "\"source\":\"polled\",\"pa\":\"0x40001000\",\"node\":1,\"row\":\"0x77\","
+		     "\"bit-position\":5,\"error-type\":2}}",
+		     "{\"return\":{\"type\":\"memory\",\"source\":\"polled\",\"severity\":\"corrected\","
+		     "\"length\":172,\"status\":\"written\"}}");
+	assert_int_equal(fx->vm.post_calls, 1);
+	assert_int_equal(fx->vm.post_kind, RAS_SOURCE_POLLED);
+	assert_int_equal(fx->vm.post_len, 172);
+	assert_int_equal(cper_check_record(fx->vm.post_rec, 172), 0);
+	assert_int_equal(get_le32(fx->vm.post_rec + 16), CPER_SEV_CORRECTED);
+	assert_int_equal(get_le64(sec), CPER_MEM_VALID_PA | CPER_MEM_VALID_ERROR_TYPE |
+			 CPER_MEM_VALID_NODE | CPER_MEM_VALID_ROW | CPER_MEM_VALID_BIT_POSITION);
+	assert_int_equal(get_le64(sec + 16), 0x40001000);
+	assert_int_equal(get_le16(sec + 32), 1);
+	assert_int_equal(get_le16(sec + 42), 0x77);
+	assert_int_equal(get_le16(sec + 46), 5);
+	assert_int_equal(sec[72], 2);
+
+	/* queued, fatal, on vCPU 1's SEA source */
+	fx->vm.post_ret = 1;
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\","
+		     "\"source\":\"sea:1\",\"severity\":\"fatal\",\"pa\":4096}}",
+		     "{\"return\":{\"type\":\"memory\",\"source\":\"sea:1\",\"severity\":\"fatal\","
+		     "\"length\":172,\"status\":\"queued\"}}");
+	assert_int_equal(fx->vm.post_kind, RAS_SOURCE_SEA);
+	assert_int_equal(fx->vm.post_vcpu, 1);
+	assert_int_equal(get_le32(fx->vm.post_rec), CPER_BLOCK_UE_VALID);
+	assert_int_equal(get_le32(fx->vm.post_rec + 16), CPER_SEV_FATAL);
+}
+
+static void test_inject_error_arm(void **state)
+{
+	struct fixture *fx = *state;
+	const uint8_t *sec = fx->vm.post_rec + CPER_STATUS_BLOCK_LEN + CPER_DATA_ENTRY_LEN;
+	const uint8_t *inf = sec + CPER_ARM_SECTION_HDR_LEN;
+
+	if (!RAS_ENABLED)
+		skip();	/* the record builders are left out */
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"arm\","
+		     "\"source\":\"async\",\"mpidr\":\"0x80000001\",\"error\":\"tlb\",\"level\":1,"
+		     "\"operation\":3,\"va\":\"0xffff0000\",\"pa\":\"0x40002000\"}}",
+		     "{\"return\":{\"type\":\"arm\",\"source\":\"async\",\"severity\":\"corrected\","
+		     "\"length\":164,\"status\":\"written\"}}");
+	assert_int_equal(fx->vm.post_kind, RAS_SOURCE_ASYNC);
+	assert_int_equal(cper_check_record(fx->vm.post_rec, fx->vm.post_len), 0);
+	assert_int_equal(get_le32(sec), CPER_ARM_VALID_MPIDR | CPER_ARM_VALID_RUNNING_STATE);
+	assert_int_equal(get_le16(sec + 4), 1);
+	assert_int_equal(get_le64(sec + 16), 0x80000001);
+	assert_int_equal(get_le32(sec + 32), 1);	/* running */
+	assert_int_equal(inf[4], CPER_ARM_TYPE_TLB);
+	assert_int_equal(get_le16(inf + 2), CPER_ARM_INFO_VALID_FLAGS | CPER_ARM_INFO_VALID_ERR_INFO |
+			 CPER_ARM_INFO_VALID_VA | CPER_ARM_INFO_VALID_PA);
+	/* level 1, operation 3 (data read), corrected: valid bits 0x16 */
+	assert_int_equal(get_le64(inf + 8), 0x16ull | 3ull << 18 | 1ull << 22 | 1ull << 26);
+	assert_int_equal(get_le64(inf + 16), 0xffff0000);
+	assert_int_equal(get_le64(inf + 24), 0x40002000);
+
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"arm\","
+		     "\"source\":\"gsiv\",\"error\":\"bus\",\"operation\":7}}",
+		     GENERIC("'operation' out of range for a bus error (cache 0-10, tlb 0-8, bus 0-6)"));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"arm\","
+		     "\"source\":\"gsiv\",\"error\":\"cpu\"}}",
+		     GENERIC("'error' must be \\\"cache\\\", \\\"tlb\\\", \\\"bus\\\" or \\\"vendor\\\""));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"arm\","
+		     "\"source\":\"gsiv\",\"error-info\":1,\"level\":1}}",
+		     GENERIC("give 'error-info' or its fields (level, operation, transaction), not both"));
+}
+
+static void test_inject_error_raw(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (!RAS_ENABLED)
+		skip();	/* the record builders are left out */
+	/* A whole (empty) status block: block status 1, data length 0. */
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"raw\","
+		     "\"source\":\"gsiv\",\"raw\":\"AQAAAAAAAAAAAAAAAAAAAAAAAAA=\"}}",
+		     "{\"return\":{\"type\":\"raw\",\"source\":\"gsiv\",\"severity\":\"recoverable\","
+		     "\"length\":20,\"status\":\"written\"}}");
+	assert_int_equal(fx->vm.post_kind, RAS_SOURCE_GSIV);
+	assert_int_equal(fx->vm.post_len, 20);
+	assert_int_equal(get_le32(fx->vm.post_rec), 1);
+
+	/* A section payload wrapped in a record of the given type. */
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"raw\","
+		     "\"source\":\"polled\",\"section\":\"AQIDBA==\",\"section-type\":"
+		     "\"01234567-89ab-cdef-0011-223344556677\",\"severity\":\"info\"}}",
+		     "{\"return\":{\"type\":\"raw\",\"source\":\"polled\",\"severity\":\"info\","
+		     "\"length\":96,\"status\":\"written\"}}");
+	assert_int_equal(get_le32(fx->vm.post_rec + 20), 0x01234567);
+	assert_int_equal(get_le32(fx->vm.post_rec + 20 + 24), 4);
+	assert_int_equal(fx->vm.post_rec[92], 1);
+	assert_int_equal(fx->vm.post_rec[95], 4);
+
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"raw\","
+		     "\"source\":\"gsiv\",\"raw\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}}",
+		     GENERIC("'raw' is not a Generic Error Status Block a guest would accept "
+			     "(block status 0, or data/entry lengths that do not add up)"));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"raw\","
+		     "\"source\":\"gsiv\",\"raw\":\"AQ$A\"}}",
+		     GENERIC("'raw' is not valid base64"));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"raw\","
+		     "\"source\":\"gsiv\",\"raw\":\"AQAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"severity\":\"fatal\"}}",
+		     GENERIC("'raw' is a whole record: it carries its own section type and severity"));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"raw\",\"source\":\"gsiv\"}}",
+		     GENERIC("type \\\"raw\\\" needs one of 'raw' (a whole record) and 'section' "
+			     "(a section payload), base64"));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"raw\",\"source\":\"gsiv\","
+		     "\"section\":\"AQIDBA==\",\"section-type\":\"memry\"}}",
+		     GENERIC("'section-type' must be memory, arm or a GUID xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"));
+	assert_int_equal(fx->vm.post_calls, 2);
+}
+
+static void test_inject_error_bad_args(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (!RAS_ENABLED)
+		skip();	/* the record builders are left out */
+	expect_reply(&fx->env, "{\"execute\":\"inject-error\",\"arguments\":{\"source\":\"polled\"}}",
+		     GENERIC("missing argument 'type' (memory, arm or raw)"));
+	expect_reply(&fx->env, "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\"}}",
+		     GENERIC("missing argument 'source' (sea:N, async, polled or gsiv)"));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"disk\",\"source\":\"polled\"}}",
+		     GENERIC("'type' must be \\\"memory\\\", \\\"arm\\\" or \\\"raw\\\""));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\",\"source\":\"sci\"}}",
+		     GENERIC("'source' must be \\\"sea:N\\\", \\\"async\\\", \\\"polled\\\" or \\\"gsiv\\\""));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\",\"source\":\"sea:2\","
+		     "\"pa\":0}}",
+		     GENERIC("vcpu 2 out of range (the VM has 2 vCPUs)"));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\",\"source\":\"polled\","
+		     "\"pa\":0,\"severity\":\"bad\"}}",
+		     GENERIC("'severity' must be \\\"corrected\\\", \\\"recoverable\\\", \\\"fatal\\\" or \\\"info\\\""));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\",\"source\":\"polled\"}}",
+		     GENERIC("missing argument 'pa'"));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\",\"source\":\"polled\","
+		     "\"pa\":0,\"node\":65536}}",
+		     GENERIC("argument 'node' must be at most 0xffff"));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\",\"source\":\"polled\","
+		     "\"pa\":0,\"error-type\":16}}",
+		     GENERIC("argument 'error-type' must be at most 0xf"));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\",\"source\":\"polled\","
+		     "\"pa\":0,\"mpidr\":1}}",
+		     GENERIC("argument 'mpidr' is for type \\\"arm\\\""));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"arm\",\"source\":\"polled\","
+		     "\"row\":1}}",
+		     GENERIC("argument 'row' is for type \\\"memory\\\""));
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\",\"source\":\"polled\","
+		     "\"pa\":0,\"colour\":1}}",
+		     GENERIC("unexpected argument 'colour'"));
+	assert_int_equal(fx->vm.post_calls, 0);
+
+	fx->vm.post_ret = -ENOSPC;
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\",\"source\":\"polled\","
+		     "\"pa\":0}}",
+		     GENERIC("too many records wait for the guest's read-ack on that source; record dropped"));
+	fx->vm.post_ret = -EIO;
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\",\"source\":\"polled\","
+		     "\"pa\":0}}",
+		     GENERIC("cannot post the record: Input/output error"));
+	fx->env.post_error = NULL;
+	expect_reply(&fx->env,
+		     "{\"execute\":\"inject-error\",\"arguments\":{\"type\":\"memory\",\"source\":\"polled\","
+		     "\"pa\":0}}",
+		     GENERIC("RAS is not enabled (--ras)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -902,6 +1127,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_query_vm_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_vm_devices_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inject_error_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inject_error_arm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inject_error_raw, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inject_error_bad_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_envelope_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_utf8_replies, setup, teardown),
 		cmocka_unit_test(test_error_line),

@@ -251,6 +251,77 @@ static void test_version_numbers(void **state)
 	expect_version("1.2.3.4", 0, 0, 0);
 }
 
+static void test_inject_error_vocab(void **state)
+{
+	enum ras_source_kind k;
+	unsigned v;
+	uint32_t sev;
+
+	assert_int_equal(ctlp_parse_source("sea:3", &k, &v), 0);
+	assert_int_equal(k, RAS_SOURCE_SEA);
+	assert_int_equal(v, 3);
+	assert_int_equal(ctlp_parse_source("sea:0x1", &k, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(ctlp_parse_source("async", &k, &v), 0);
+	assert_int_equal(k, RAS_SOURCE_ASYNC);
+	assert_int_equal(ctlp_parse_source("polled", &k, &v), 0);
+	assert_int_equal(k, RAS_SOURCE_POLLED);
+	assert_int_equal(ctlp_parse_source("gsiv", &k, &v), 0);
+	assert_int_equal(k, RAS_SOURCE_GSIV);
+	assert_int_equal(ctlp_parse_source("sea:", &k, &v), -EINVAL);
+	assert_int_equal(ctlp_parse_source("sea:-1", &k, &v), -EINVAL);
+	assert_int_equal(ctlp_parse_source("sea:4294967296", &k, &v), -EINVAL);
+	assert_int_equal(ctlp_parse_source("Polled", &k, &v), -EINVAL);
+	assert_int_equal(ctlp_parse_source("", &k, &v), -EINVAL);
+
+	assert_int_equal(ctlp_parse_severity("recoverable", &sev), 0);
+	assert_int_equal(sev, 0);
+	assert_int_equal(ctlp_parse_severity("fatal", &sev), 0);
+	assert_int_equal(sev, 1);
+	assert_int_equal(ctlp_parse_severity("corrected", &sev), 0);
+	assert_int_equal(sev, 2);
+	assert_int_equal(ctlp_parse_severity("info", &sev), 0);
+	assert_int_equal(sev, 3);
+	assert_int_equal(ctlp_parse_severity("minor", &sev), -EINVAL);
+	assert_string_equal(ctlp_severity_name(2), "corrected");
+	assert_string_equal(ctlp_severity_name(7), "?");
+}
+
+static void test_base64(void **state)
+{
+	uint8_t out[8];
+	size_t n = 99;
+
+	assert_int_equal(ctlp_base64_decode("TWFu", out, sizeof(out), &n), 0);
+	assert_int_equal(n, 3);
+	assert_memory_equal(out, "Man", 3);
+	assert_int_equal(ctlp_base64_decode("TWE=", out, sizeof(out), &n), 0);
+	assert_int_equal(n, 2);
+	assert_memory_equal(out, "Ma", 2);
+	assert_int_equal(ctlp_base64_decode("TQ==", out, sizeof(out), &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0], 'M');
+	assert_int_equal(ctlp_base64_decode("+/+/", out, sizeof(out), &n), 0);
+	assert_int_equal(out[0], 0xfb);
+	assert_int_equal(out[1], 0xff);
+	assert_int_equal(out[2], 0xbf);
+	/* malformed: empty, no padding, padding inside, bad characters,
+	 * non-canonical trailing bits, whitespace */
+	assert_int_equal(ctlp_base64_decode("", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(ctlp_base64_decode("TWF", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(ctlp_base64_decode("TQ==TWFu", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(ctlp_base64_decode("T=Fu", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(ctlp_base64_decode("TQ=u", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(ctlp_base64_decode("TW-u", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(ctlp_base64_decode("TR==", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(ctlp_base64_decode("TW E", out, sizeof(out), &n), -EINVAL);
+	assert_int_equal(ctlp_base64_decode("====", out, sizeof(out), &n), -EINVAL);
+	/* longer than the room */
+	assert_int_equal(ctlp_base64_decode("TWFuTWFuTWFu", out, sizeof(out), &n), -EMSGSIZE);
+	assert_int_equal(ctlp_base64_decode("TWFuTWFuTWE=", out, sizeof(out), &n), 0);
+	assert_int_equal(n, 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +334,8 @@ int main(void)
 		cmocka_unit_test(test_split_kv),
 		cmocka_unit_test(test_vocabularies),
 		cmocka_unit_test(test_serror_esr),
+		cmocka_unit_test(test_inject_error_vocab),
+		cmocka_unit_test(test_base64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,6 +60,7 @@ struct fixture {
 	struct mem *mem;
 	struct ghes_layout lay;
 	struct irq_recorder irq;
+	struct irq_recorder gsiv;   /* the GSIV source's interrupt */
 	struct watch watch[4];
 	unsigned nwatch;
 	uint64_t regs[NCPUS][RAS_REG_COUNT];
@@ -191,6 +192,7 @@ static struct ras_deps make_deps(struct fixture *fx)
 		.mem = fx->mem,
 		.layout = &fx->lay,
 		.notify_irq = irq_recorder_line(&fx->irq, IRQ_SPI_GED),
+		.gsiv_irq = irq_recorder_line(&fx->gsiv, IRQ_SPI_GHES_GSIV),
 		.watch_fd = fake_watch_fd,
 		.run_on_vcpu = fake_run_on,
 		.get_reg = fake_get_reg,
@@ -1081,6 +1083,173 @@ static void test_create_rejects_inconsistent_deps(void **state)
 	assert_int_equal(fx->nwatch, 0);
 }
 
+/* ---- any record to any source (ras_post_record) ---- */
+
+/* A corrected ARM processor error record naming 'pa'. */
+static size_t arm_record(uint8_t *buf, size_t cap, uint64_t pa)
+{
+	struct cper_arm_error a = {
+		.severity = CPER_SEV_CORRECTED,
+		.valid = CPER_ARM_VALID_MPIDR,
+		.mpidr = 0x80000000,
+		.n_info = 1,
+		.info = { { .valid = CPER_ARM_INFO_VALID_PA, .type = CPER_ARM_TYPE_CACHE, .pa = pa } },
+	};
+	size_t len = 0;
+
+	assert_int_equal(cper_build_arm_error(buf, cap, &a, &len), 0);
+	return len;
+}
+
+static void test_post_notifies_by_source_type(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned polled, gsiv, async;
+	struct ras_stats st;
+	uint8_t rec[256];
+	size_t len = arm_record(rec, sizeof(rec), PAGE(3));
+
+	start(fx);
+	polled = (unsigned)ras_source_id(fx->r, RAS_SOURCE_POLLED, 0);
+	gsiv = (unsigned)ras_source_id(fx->r, RAS_SOURCE_GSIV, 0);
+	async = (unsigned)ras_source_id(fx->r, RAS_SOURCE_ASYNC, 0);
+	assert_int_equal(polled, NCPUS + 1);
+	assert_int_equal(gsiv, NCPUS + 2);
+	assert_int_equal(async, NCPUS);
+	assert_int_equal(ras_source_id(fx->r, RAS_SOURCE_SEA, 1), 1);
+	assert_int_equal(ras_source_id(fx->r, RAS_SOURCE_SEA, NCPUS), -EINVAL);
+
+	/* Polled: written, nobody interrupted. */
+	assert_int_equal(ras_post_record(fx->r, polled, rec, len), 0);
+	assert_memory_equal(at(fx, block_gpa(fx, polled)), rec, len);
+	assert_int_equal(ack_value(fx, polled), 0);
+	assert_int_equal(fx->irq.n, 0);
+	assert_int_equal(fx->gsiv.n, 0);
+	/* GSIV: written, one pulse of SPI 5 and nothing on the GED. */
+	assert_int_equal(ras_post_record(fx->r, gsiv, rec, len), 0);
+	assert_memory_equal(at(fx, block_gpa(fx, gsiv)), rec, len);
+	assert_int_equal(irq_recorder_pulses(&fx->gsiv, IRQ_SPI_GHES_GSIV), 1);
+	assert_int_equal(fx->irq.n, 0);
+	/* Async: written, one pulse of the GED. */
+	assert_int_equal(ras_post_record(fx->r, async, rec, len), 0);
+	assert_memory_equal(at(fx, block_gpa(fx, async)), rec, len);
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+	assert_int_equal(irq_recorder_pulses(&fx->gsiv, IRQ_SPI_GHES_GSIV), 1);
+	/* No SEA anywhere. */
+	assert_int_equal(fx->reg_writes[0] + fx->reg_writes[1], 0);
+	ras_get_stats(fx->r, &st);
+	assert_int_equal(st.records_posted, 3);
+	assert_int_equal(st.records_written, 3);
+	assert_int_equal(st.irqs_raised, 2);
+}
+
+static void test_post_queues_behind_read_ack(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t rec1[256], rec2[256], rec3[256];
+	size_t len1 = arm_record(rec1, sizeof(rec1), PAGE(1));
+	size_t len2 = arm_record(rec2, sizeof(rec2), PAGE(2));
+	size_t len3 = arm_record(rec3, sizeof(rec3), PAGE(3));
+	unsigned gsiv, polled;
+	struct ras_stats st;
+
+	start(fx);
+	gsiv = ghes_source_gsiv(&fx->lay);
+	polled = ghes_source_polled(&fx->lay);
+	assert_int_equal(ras_post_record(fx->r, gsiv, rec1, len1), 0);
+	assert_int_equal(ras_post_record(fx->r, gsiv, rec2, len2), 1);
+	assert_int_equal(ras_post_record(fx->r, gsiv, rec3, len3), 1);
+	assert_int_equal(ras_post_record(fx->r, polled, rec1, len1), 0);
+	assert_int_equal(ras_post_record(fx->r, polled, rec2, len2), 1);
+	ras_get_stats(fx->r, &st);
+	assert_int_equal(st.records_queued, 3);
+
+	/* No ack yet: a tick changes nothing. */
+	poll_tick(fx);
+	assert_memory_equal(at(fx, block_gpa(fx, gsiv)), rec1, len1);
+	assert_int_equal(irq_recorder_pulses(&fx->gsiv, IRQ_SPI_GHES_GSIV), 1);
+
+	/* The guest acks both: the next of each goes out, GSIV pulses again. */
+	guest_ack(fx, gsiv);
+	guest_ack(fx, polled);
+	poll_tick(fx);
+	assert_memory_equal(at(fx, block_gpa(fx, gsiv)), rec2, len2);
+	assert_memory_equal(at(fx, block_gpa(fx, polled)), rec2, len2);
+	assert_int_equal(irq_recorder_pulses(&fx->gsiv, IRQ_SPI_GHES_GSIV), 2);
+	assert_int_equal(fx->irq.n, 0);
+	guest_ack(fx, gsiv);
+	poll_tick(fx);
+	assert_memory_equal(at(fx, block_gpa(fx, gsiv)), rec3, len3);
+	assert_int_equal(irq_recorder_pulses(&fx->gsiv, IRQ_SPI_GHES_GSIV), 3);
+	ras_get_stats(fx->r, &st);
+	assert_int_equal(st.records_queued, 0);
+	assert_int_equal(st.records_written, 5);
+	assert_int_equal(st.records_dropped, 0);
+}
+
+static void test_post_sea_from_the_main_thread(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t rec1[256], rec2[256];
+	size_t len1 = arm_record(rec1, sizeof(rec1), PAGE(1));
+	size_t len2 = arm_record(rec2, sizeof(rec2), PAGE(2));
+	struct ras_stats st;
+
+	start(fx);
+	/* Queued, not written: the poll timer delivers it on the vCPU. */
+	assert_int_equal(ras_post_record(fx->r, ghes_source_sea(1), rec1, len1), 1);
+	assert_int_equal(ras_post_record(fx->r, ghes_source_sea(1), rec2, len2), 1);
+	assert_int_equal(get_le32(at(fx, block_gpa(fx, 1))), 0);
+	assert_int_equal(fx->reg_writes[1], 0);
+	ras_get_stats(fx->r, &st);
+	assert_int_equal(st.records_queued, 2);
+
+	poll_tick(fx);
+	assert_memory_equal(at(fx, block_gpa(fx, 1)), rec1, len1);
+	assert_int_equal(fx->run_on_vcpu, 1);
+	expect_sea_regs(fx, 1);
+	/* Not acked: the second waits. */
+	poll_tick(fx);
+	assert_memory_equal(at(fx, block_gpa(fx, 1)), rec1, len1);
+	ras_get_stats(fx->r, &st);
+	assert_int_equal(st.records_queued, 1);
+	assert_int_equal(st.sea_injected, 1);
+
+	/* Acked (and the SEA gap passed): the second goes out. */
+	guest_ack(fx, 1);
+	nanosleep(&(struct timespec){ 0, 25000000 }, NULL);
+	poll_tick(fx);
+	assert_memory_equal(at(fx, block_gpa(fx, 1)), rec2, len2);
+	ras_get_stats(fx->r, &st);
+	assert_int_equal(st.records_queued, 0);
+	assert_int_equal(st.sea_injected, 2);
+	assert_int_equal(st.records_posted, 2);
+	assert_int_equal(st.records_dropped, 0);
+	assert_int_equal(fx->irq.n + fx->gsiv.n, 0);
+}
+
+static void test_post_rejects_bad_records(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t rec[256], *big;
+	size_t len = arm_record(rec, sizeof(rec), PAGE(1));
+	unsigned polled;
+
+	start(fx);
+	polled = ghes_source_polled(&fx->lay);
+	assert_int_equal(ras_post_record(fx->r, fx->lay.nsources, rec, len), -EINVAL);
+	assert_int_equal(ras_post_record(fx->r, polled, NULL, len), -EINVAL);
+	/* data length one short: Linux would refuse it, so do we */
+	put_le32(rec + 12, get_le32(rec + 12) - 1);
+	assert_int_equal(ras_post_record(fx->r, polled, rec, len), -EINVAL);
+	big = calloc(1, GHES_BLOCK_LEN + 1);
+	assert_non_null(big);
+	put_le32(big, 1);
+	assert_int_equal(ras_post_record(fx->r, polled, big, GHES_BLOCK_LEN + 1), -EMSGSIZE);
+	free(big);
+	assert_int_equal(get_le32(at(fx, block_gpa(fx, polled))), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1091,6 +1260,10 @@ int main(void)
 		T(test_inject_cper_ar_runs_on_the_vcpu),
 		T(test_inject_rejects_bad_arguments),
 		T(test_ao_from_sigbus_ring_pulses_once),
+		T(test_post_notifies_by_source_type),
+		T(test_post_queues_behind_read_ack),
+		T(test_post_sea_from_the_main_thread),
+		T(test_post_rejects_bad_records),
 		T(test_ao_queue_delivers_in_order_after_acks),
 		T(test_records_wait_for_the_base),
 		T(test_inject_hwpoison_on_a_bad_page),

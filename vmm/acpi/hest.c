@@ -2,21 +2,28 @@
  * etc/hardware_errors blob (error block address slots, read-ack registers,
  * error status blocks) and their linker/loader commands, following the
  * scheme of QEMU's docs/specs/acpi_hest_ghes.rst with one SEA source per
- * vCPU plus one GPIO-signal source for asynchronous errors. */
+ * vCPU, one GPIO-signal source for asynchronous errors, and a polled and a
+ * GSIV source for corrected errors (ras/ghes_layout.h). */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "acpi/hest.h"
+#include "arch/arm64/memmap.h"
 #include "util.h"
 
-/* Hardware Error Notification Structure (ACPI 6.3 section 18.3.2.9), 28 bytes. */
+/* Hardware Error Notification Structure (ACPI 6.5 section 18.3.2.9, table
+ * 18.14), 28 bytes. Only the polled type has a Poll Interval (ms) and only
+ * GSIV a Vector (the GSI of the interrupt; on arm64 the GIC INTID, which
+ * the GED's _CRS lists too so its _EVT notifies the HED). */
 static void hest_build_notify(struct acpi_buf *b, uint8_t type)
 {
 	acpi_buf_u8(b, type);	/* Type */
 	acpi_buf_u8(b, 28);	/* Length */
 	acpi_buf_u16(b, 0);	/* Configuration Write Enable */
-	acpi_buf_u32(b, 0);	/* Poll Interval */
-	acpi_buf_u32(b, 0);	/* Vector */
+	/* Poll Interval */
+	acpi_buf_u32(b, type == GHES_NOTIFY_POLLED ? GHES_POLL_INTERVAL_MS : 0);
+	/* Vector */
+	acpi_buf_u32(b, type == GHES_NOTIFY_GSIV ? IRQ_SPI_TO_GSI(IRQ_SPI_GHES_GSIV) : 0);
 	acpi_buf_u32(b, 0);	/* Switch To Polling Threshold Value */
 	acpi_buf_u32(b, 0);	/* Switch To Polling Threshold Window */
 	acpi_buf_u32(b, 0);	/* Error Threshold Value */

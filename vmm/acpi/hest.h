@@ -2,7 +2,8 @@
  * (section 18.3.2.8), the "etc/hardware_errors" blob they point into and the
  * linker/loader commands that tie the two together (QEMU's
  * docs/specs/acpi_hest_ghes.rst scheme). Sources 0..ncpus-1 are per-vCPU SEA
- * sources; source ncpus is the asynchronous (GPIO-signal via GED) source.
+ * sources; source ncpus is the asynchronous (GPIO-signal via GED) source,
+ * ncpus + 1 the polled and ncpus + 2 the GSIV source (corrected errors).
  * The blob's layout is ras/ghes_layout.h's, shared with the GHES runtime. */
 #ifndef MVR_ACPI_HEST_H
 #define MVR_ACPI_HEST_H

@@ -1,8 +1,10 @@
 /* RAS glue (DESIGN.md sections 6-8): turns recorded SIGBUS events into
  * poisoned pages, CPER records in the guest's GHES blocks and notifications
  * chosen per source by its HEST notification type (notify_types[] below):
- * a Synchronous External Abort on the faulting vCPU (SEA, for AR) or a pulse
- * of the GED interrupt that makes the guest read the source (GPIO, for AO).
+ * a Synchronous External Abort on the faulting vCPU (SEA, for AR), a pulse
+ * of the GED interrupt that makes the guest read the source (GPIO, for AO),
+ * a pulse of the GSIV source's interrupt, or nothing (polled source).
+ * Records built elsewhere (any CPER, ras_post_record()) go the same ways.
  * Linux drops an AO signal while an earlier one is still pending, so every
  * AO (and a SIGBUS-ring overrun, and a slow timer) also starts a scan of
  * guest RAM's pagemap for poisoned pages nobody reported (ras/pagemap.h).
@@ -61,6 +63,15 @@ struct ras_vcpu {
 	int features_read;
 };
 
+/* A record posted for an SEA source, waiting for the main thread to
+ * deliver it on its vCPU (ras_post_record()). */
+struct ras_post {
+	struct ras_post *next;
+	unsigned source;
+	size_t len;
+	uint8_t bytes[];
+};
+
 struct ras {
 	struct ras_deps d;
 	struct ghes_layout layout;
@@ -71,6 +82,7 @@ struct ras {
 	int wake_fd;                /* eventfd: AO events in the SIGBUS ring */
 	int timer_fd;               /* read-ack polling */
 	int timer_armed;
+	pthread_mutex_t timer_lock; /* timer_armed: posts come from any thread */
 	uint64_t overruns_seen;
 	int scan_fd;                /* timerfd: the next pagemap scan step */
 	pthread_mutex_t scan_lock;  /* scan */
@@ -81,7 +93,11 @@ struct ras {
 	struct timespec last_sea;   /* when the last one was written */
 	unsigned last_sea_vcpu;
 
-	pthread_mutex_t lock;       /* stats, latency */
+	pthread_mutex_t post_lock;  /* posts */
+	struct ras_post *posts, **posts_tail; /* SEA posts, oldest first */
+	unsigned nposts;
+
+	pthread_mutex_t lock;       /* stats, latency, ar_only */
 	struct ras_stats st;
 	uint32_t lat[LAT_SAMPLES];
 	uint64_t lat_count;
@@ -118,8 +134,8 @@ static int build_record(uint64_t gpa, uint8_t *rec, size_t *len)
 struct ras_record {
 	unsigned source;
 	unsigned vcpu;        /* the vCPU that faulted (synchronous types) */
-	uint64_t gpa;
-	uint8_t bytes[CPER_MEM_ERROR_RECORD_LEN];
+	uint64_t gpa;         /* memory errors: for messages; 0 for posts */
+	const uint8_t *bytes; /* a whole Generic Error Status Block */
 	size_t len;
 };
 
@@ -134,18 +150,28 @@ static void pulse_irq(struct ras *r)
 	stat_add(r, &r->st.irqs_raised, 1);
 }
 
+/* The same for the GSIV source's own interrupt. */
+static void pulse_gsiv(struct ras *r)
+{
+	irq_line_set(&r->d.gsiv_irq, 1);
+	irq_line_set(&r->d.gsiv_irq, 0);
+	stat_add(r, &r->st.irqs_raised, 1);
+}
+
 static void poll_timer_arm(struct ras *r, int on)
 {
 	struct itimerspec its = { 0 };
 
-	if (on == r->timer_armed)
-		return;
-	if (on) {
-		its.it_value.tv_nsec = POLL_MS * 1000000L;
-		its.it_interval.tv_nsec = POLL_MS * 1000000L;
+	pthread_mutex_lock(&r->timer_lock);
+	if (on != r->timer_armed) {
+		if (on) {
+			its.it_value.tv_nsec = POLL_MS * 1000000L;
+			its.it_interval.tv_nsec = POLL_MS * 1000000L;
+		}
+		if (timerfd_settime(r->timer_fd, 0, &its, NULL) == 0)
+			r->timer_armed = on;
 	}
-	if (timerfd_settime(r->timer_fd, 0, &its, NULL) == 0)
-		r->timer_armed = on;
+	pthread_mutex_unlock(&r->timer_lock);
 }
 
 /* ---- SEA injection (vCPU side) ---- */
@@ -301,9 +327,42 @@ static int deliver_gpio(struct ras *r, const struct ras_record *rec)
 	return ret;
 }
 
+/* GSIV (type 10): as GPIO, with the GSIV source's own interrupt. */
+static int deliver_gsiv(struct ras *r, const struct ras_record *rec)
+{
+	int ret = ghes_submit(r->ghes, rec->source, rec->bytes, rec->len);
+
+	if (ret == 0) {
+		stat_add(r, &r->st.records_written, 1);
+		pulse_gsiv(r);
+	} else if (ret == 1) {
+		poll_timer_arm(r, 1);
+	} else {
+		pr_warn_rl("cannot write a record on the GSIV error source: %s", strerror(-ret));
+	}
+	return ret;
+}
+
+/* Polled (type 0): write or queue; the guest reads the block on its own
+ * every GHES_POLL_INTERVAL_MS. */
+static int deliver_polled(struct ras *r, const struct ras_record *rec)
+{
+	int ret = ghes_submit(r->ghes, rec->source, rec->bytes, rec->len);
+
+	if (ret == 0)
+		stat_add(r, &r->st.records_written, 1);
+	else if (ret == 1)
+		poll_timer_arm(r, 1);
+	else
+		pr_warn_rl("cannot write a record on the polled error source: %s", strerror(-ret));
+	return ret;
+}
+
 static const struct ras_notify_ops notify_types[] = {
+	[GHES_NOTIFY_POLLED] = { "polled", false, deliver_polled, NULL },
 	[GHES_NOTIFY_GPIO] = { "GPIO-signal", false, deliver_gpio, pulse_irq },
 	[GHES_NOTIFY_SEA] = { "SEA", true, deliver_sea, NULL },
+	[GHES_NOTIFY_GSIV] = { "GSIV", false, deliver_gsiv, pulse_gsiv },
 };
 
 /* The notification type of 'source', or NULL if we cannot deliver it. */
@@ -357,7 +416,8 @@ static int ras_deliver(struct ras *r, unsigned source, unsigned vcpu, uint64_t g
 		       const char *found)
 {
 	const struct ras_notify_ops *ops = notify_ops(r, source);
-	struct ras_record rec = { .source = source, .vcpu = vcpu, .gpa = gpa };
+	uint8_t bytes[CPER_MEM_ERROR_RECORD_LEN];
+	struct ras_record rec = { .source = source, .vcpu = vcpu, .gpa = gpa, .bytes = bytes };
 	int ret;
 
 	if (!ops) {
@@ -365,7 +425,7 @@ static int ras_deliver(struct ras *r, unsigned source, unsigned vcpu, uint64_t g
 		emit_delivery(r, ops, source, vcpu, gpa, found, -ENOTSUP);
 		return -ENOTSUP;
 	}
-	ret = build_record(gpa, rec.bytes, &rec.len);
+	ret = build_record(gpa, bytes, &rec.len);
 	if (!ret)
 		ret = ops->deliver(r, &rec);
 	if (!(ret == 1 && ops->on_vcpu))
@@ -671,6 +731,92 @@ static int ras_wake_cb(void *opaque, int fd)
 	return 0;
 }
 
+/* ---- records posted for SEA sources (main thread delivers) ---- */
+
+static bool posts_pending(struct ras *r)
+{
+	bool p;
+
+	pthread_mutex_lock(&r->post_lock);
+	p = r->posts != NULL;
+	pthread_mutex_unlock(&r->post_lock);
+	return p;
+}
+
+/* Drop every waiting post; returns how many. */
+static unsigned posts_clear(struct ras *r)
+{
+	struct ras_post *p, *next;
+	unsigned n;
+
+	pthread_mutex_lock(&r->post_lock);
+	p = r->posts;
+	n = r->nposts;
+	r->posts = NULL;
+	r->posts_tail = &r->posts;
+	r->nposts = 0;
+	pthread_mutex_unlock(&r->post_lock);
+	for (; p; p = next) {
+		next = p->next;
+		free(p);
+	}
+	return n;
+}
+
+struct post_req {
+	struct ras *r;
+	const struct ras_post *p;
+};
+
+/* On the SEA source's vCPU thread: write the record, inject the SEA.
+ * Returns as deliver_sea(): 0, 1 busy, -errno. */
+static int post_on_vcpu_fn(void *arg)
+{
+	const struct post_req *q = arg;
+	struct ras_record rec = {
+		.source = q->p->source,
+		.vcpu = q->p->source,	/* SEA source i is vCPU i's */
+		.bytes = q->p->bytes,
+		.len = q->p->len,
+	};
+
+	return deliver_sea(q->r, &rec);
+}
+
+/* Deliver waiting SEA posts in order until one has to wait (the SEA
+ * sources are busy). Main thread. */
+static void posts_drain(struct ras *r)
+{
+	struct ras_post *p;
+	int ret;
+
+	for (;;) {
+		struct post_req q = { r, NULL };
+
+		pthread_mutex_lock(&r->post_lock);
+		p = r->posts;
+		pthread_mutex_unlock(&r->post_lock);
+		if (!p)
+			return;
+		q.p = p;
+		ret = r->d.run_on_vcpu(r->d.opaque, ghes_source_sea(p->source), post_on_vcpu_fn, &q);
+		if (ret == 1)
+			return;	/* busy: the next timer tick tries again */
+		if (ret < 0) {
+			stat_add(r, &r->st.records_dropped, 1);
+			pr_warn_rl("vCPU %u: cannot deliver a posted record: %s", p->source,
+				   strerror(-ret));
+		}
+		pthread_mutex_lock(&r->post_lock);
+		r->posts = p->next;
+		if (!r->posts)
+			r->posts_tail = &r->posts;
+		r->nposts--;
+		pthread_mutex_unlock(&r->post_lock);
+		free(p);
+	}
+}
+
 struct poll_ctx {
 	struct ras *r;
 	uint32_t types;   /* bit t: a record went out on a source of type t */
@@ -704,7 +850,8 @@ static int ras_timer_cb(void *opaque, int fd)
 	for (t = 0; t < ARRAY_SIZE(notify_types); t++)
 		if (((c.types >> t) & 1) && notify_types[t].notify_queued)
 			notify_types[t].notify_queued(r);
-	if (!ghes_pending(r->ghes))
+	posts_drain(r);
+	if (!ghes_pending(r->ghes) && !posts_pending(r))
 		poll_timer_arm(r, 0);
 	return 0;
 }
@@ -889,30 +1036,92 @@ int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 		inject_ao_block(r, page, hva);
 	return 0;
 }
+int ras_source_id(struct ras *r, enum ras_source_kind kind, unsigned vcpu)
+{
+	switch (kind) {
+	case RAS_SOURCE_SEA:
+		return vcpu < r->d.ncpus ? (int)ghes_source_sea(vcpu) : -EINVAL;
+	case RAS_SOURCE_ASYNC:
+		return (int)ghes_source_async(&r->layout);
+	case RAS_SOURCE_POLLED:
+		return (int)ghes_source_polled(&r->layout);
+	case RAS_SOURCE_GSIV:
+		return (int)ghes_source_gsiv(&r->layout);
+	}
+	return -EINVAL;
+}
+
+int ras_post_record(struct ras *r, unsigned source, const uint8_t *rec, size_t len)
+{
+	const struct ras_notify_ops *ops;
+	struct ras_record q = { .source = source, .bytes = rec, .len = len };
+	struct ras_post *p;
+	int ret;
+
+	if (!rec || source >= r->layout.nsources)
+		return -EINVAL;
+	if (len > r->layout.block_len)
+		return -EMSGSIZE;
+	/* Linux ignores a block it cannot parse: say so now, not never. */
+	if (cper_check_record(rec, len))
+		return -EINVAL;
+	ops = notify_ops(r, source);
+	if (!ops)
+		return -ENOTSUP;
+	if (!ops->on_vcpu) {
+		ret = ops->deliver(r, &q);
+		if (ret >= 0)
+			stat_add(r, &r->st.records_posted, 1);
+		return ret;
+	}
+
+	/* SEA: the main thread delivers it on the vCPU's thread, behind
+	 * older posts, when the SEA sources are free (poll timer). */
+	p = malloc(sizeof(*p) + len);
+	if (!p)
+		return -ENOMEM;
+	p->next = NULL;
+	p->source = source;
+	p->len = len;
+	memcpy(p->bytes, rec, len);
+	pthread_mutex_lock(&r->post_lock);
+	if (r->nposts >= CONFIG_RAS_MAX_QUEUE) {
+		pthread_mutex_unlock(&r->post_lock);
+		free(p);
+		stat_add(r, &r->st.records_dropped, 1);
+		pr_warn_rl("vCPU %u: %u records waiting for the SEA sources, record dropped",
+			   source, (unsigned)CONFIG_RAS_MAX_QUEUE);
+		return -ENOSPC;
+	}
+	*r->posts_tail = p;
+	r->posts_tail = &p->next;
+	r->nposts++;
+	pthread_mutex_unlock(&r->post_lock);
+	stat_add(r, &r->st.records_posted, 1);
+	poll_timer_arm(r, 1);
+	return 1;
+}
+
+/* EINJ's record-only memory errors (devices/einj.c): one memory error
+ * section of 'severity' at 'gpa' on the asynchronous source. */
 int ras_post_mem_record(struct ras *r, uint64_t gpa, uint32_t severity)
 {
-	const struct ras_notify_ops *ops = notify_ops(r, r->async_source);
-	struct ras_record rec = { .source = r->async_source, .gpa = gpa };
+	uint8_t rec[CPER_MEM_ERROR_RECORD_LEN];
 	struct cper_mem_error e = {
 		.gpa = gpa,
 		.severity = severity,
 		.timestamp = (int64_t)time(NULL),	/* distinct repeats, as build_record() */
 	};
+	size_t len;
 	int ret;
 
 	if (!mem_gpa_to_hva(r->d.mem, ALIGN_DOWN(gpa, SZ_4K), SZ_4K) || severity > CPER_SEV_INFO)
 		return -EINVAL;
-	if (!ops)
-		return -ENOTSUP;
-	ret = cper_build_mem_error(rec.bytes, sizeof(rec.bytes), &e, &rec.len);
+	ret = cper_build_mem_error(rec, sizeof(rec), &e, &len);
 	if (ret)
 		return ret;
-	/* Block Status (ACPI 18.3.2.7.1): a corrected error is a correctable
-	 * one, not the "uncorrectable error valid" the builder writes. */
-	if (severity == CPER_SEV_CORRECTED)
-		put_le32(rec.bytes + CPER_OFF_BLOCK_STATUS, CPER_BLOCK_CE_VALID);
 	stat_add(r, &r->st.errors_injected, 1);
-	ret = ops->deliver(r, &rec);
+	ret = ras_post_record(r, ghes_source_async(&r->layout), rec, len);
 	return ret < 0 ? ret : 0;
 }
 
@@ -945,9 +1154,11 @@ void ras_get_stats(struct ras *r, struct ras_stats *st)
 		st->scan_last_elapsed_us = ss.last_elapsed_ns / 1000;
 		st->hwpoison_swap_type = t > 0 ? (uint64_t)t : 0;
 	}
-	st->records_queued = gs.queued_now;
+	pthread_mutex_lock(&r->post_lock);
+	st->records_queued = gs.queued_now + r->nposts;
+	pthread_mutex_unlock(&r->post_lock);
 	st->records_max_queue = gs.max_depth;
-	st->records_dropped = gs.dropped;
+	st->records_dropped += gs.dropped; /* + SEA posts dropped */
 	st->lat_samples = r->lat_count;
 	st->lat_min_us = st->lat_median_us = st->lat_max_us = 0;
 	if (sorted && n) {
@@ -1020,6 +1231,7 @@ int ras_reset(struct ras *r)
 		scan_timer_update(r);
 	}
 	ghes_reset(r->ghes);
+	stat_add(r, &r->st.records_dropped, posts_clear(r));
 	for (c = 0; c < r->d.ncpus; c++) {
 		r->v[c].retry_gpa = 0;
 		r->v[c].lat_open = 0;
@@ -1107,6 +1319,9 @@ struct ras *ras_create(const struct ras_deps *d)
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_mutex_init(&r->sea_lock, NULL);
 	pthread_mutex_init(&r->scan_lock, NULL);
+	pthread_mutex_init(&r->timer_lock, NULL);
+	pthread_mutex_init(&r->post_lock, NULL);
+	r->posts_tail = &r->posts;
 	r->d = *d;
 	r->d.pagemap_path = NULL; /* only used here */
 	r->layout = *lay;
@@ -1161,6 +1376,9 @@ void ras_destroy(struct ras *r)
 	poison_destroy(r->poison);
 	poison_destroy(r->untold);
 	free(r->v);
+	posts_clear(r);
+	pthread_mutex_destroy(&r->post_lock);
+	pthread_mutex_destroy(&r->timer_lock);
 	pthread_mutex_destroy(&r->sea_lock);
 	pthread_mutex_destroy(&r->scan_lock);
 	pthread_mutex_destroy(&r->lock);

@@ -68,6 +68,8 @@ struct ras_deps {
 	const struct ghes_layout *layout;
 	/* The interrupt pulsed (1 then 0) for GPIO-signal sources. */
 	struct irq_line notify_irq;
+	/* The interrupt pulsed for the GSIV source (its HEST Vector). */
+	struct irq_line gsiv_irq;
 	/* Event loop: call cb(cb_opaque, fd) on the main thread whenever fd
 	 * is readable. Returns 0 or -errno. */
 	int (*watch_fd)(void *opaque, int fd, loop_cb_t cb, void *cb_opaque);
@@ -85,6 +87,14 @@ struct ras_deps {
 	/* Where poisoned pages of guest RAM show (read with pread at offset
 	 * hva / page size * 8); NULL: /proc/self/pagemap. Tests: a fake. */
 	const char *pagemap_path;
+};
+
+/* Error sources by role (ras/ghes_layout.h), for ras_source_id(). */
+enum ras_source_kind {
+	RAS_SOURCE_SEA,     /* vCPU n's SEA source: record + SEA on vCPU n */
+	RAS_SOURCE_ASYNC,   /* GPIO-signal: record + GED interrupt */
+	RAS_SOURCE_POLLED,  /* polled: record only, the guest polls */
+	RAS_SOURCE_GSIV,    /* GSIV: record + the GSIV interrupt */
 };
 
 enum ras_inject_mode {
@@ -119,6 +129,8 @@ struct ras_stats {
 	/* Poisoned pages the guest learnt of because a device's I/O on them
 	 * failed (ras_report_io_error()), not through a signal or a scan. */
 	uint64_t errors_ao_io;
+	/* Records accepted by ras_post_record() (any CPER, any source). */
+	uint64_t records_posted;
 };
 
 /* Most pages ras_report_io_error() looks at per call (16 MiB of 4 KiB
@@ -178,6 +190,33 @@ int ras_post_mem_record(struct ras *r, uint64_t gpa, uint32_t severity);
  * before), or -EINVAL (len 0, or not wholly guest RAM). */
 int ras_report_io_error(struct ras *r, uint64_t gpa, uint64_t len);
 
+/* The source id of the source of role 'kind' ('vcpu' for RAS_SOURCE_SEA),
+ * or -EINVAL (vcpu out of range, unknown kind). */
+int ras_source_id(struct ras *r, enum ras_source_kind kind, unsigned vcpu);
+
+/*
+ * Post any complete record (a Generic Error Status Block with its data
+ * entries, as cper_build_*() make or a caller was given: its severity is
+ * its own) on error source 'source', notified the way that source's HEST
+ * entry says. Records queue behind the guest's read-ack, nothing is lost
+ * short of a full queue:
+ *   GPIO / GSIV / polled: written now when the guest acked the previous
+ *     record (and the interrupt pulsed, for GPIO and GSIV), else queued and
+ *     written (and notified) by the read-ack poll when it does;
+ *   SEA (source n = vCPU n): always queued; the main thread writes it and
+ *     injects an SEA on vCPU n once every SEA source is free (one SEA
+ *     record in flight at a time, as for real errors). The SEA lands
+ *     wherever the vCPU is: Linux claims an SEA taken at EL0 through the
+ *     record, but dies on one taken in its own kernel (DESIGN.md section
+ *     7), whatever the record's severity.
+ * A fatal record makes a Linux guest panic, as on real hardware.
+ * Any thread. Returns 0 written now, 1 queued, -EINVAL (bad source, or
+ * rec is not a record the guest would accept: cper_check_record()),
+ * -EMSGSIZE (longer than a status block), -ENOSPC (queue full, dropped),
+ * -ENOMEM, -ENOTSUP, or -EFAULT/-EIO (the guest's error blocks unusable).
+ */
+int ras_post_record(struct ras *r, unsigned source, const uint8_t *rec, size_t len);
+
 void ras_get_stats(struct ras *r, struct ras_stats *st);
 /* Copy up to 'max' poisoned GPAs (sorted); returns how many there are. */
 size_t ras_get_poisoned(struct ras *r, uint64_t *out, size_t max);
@@ -208,6 +247,15 @@ static inline int ras_post_mem_record(struct ras *r, uint64_t gpa, uint32_t seve
 static inline int ras_report_io_error(struct ras *r, uint64_t gpa, uint64_t len)
 {
 	return 0;
+}
+static inline int ras_source_id(struct ras *r, enum ras_source_kind kind, unsigned vcpu)
+{
+	return -ENOTSUP;
+}
+static inline int ras_post_record(struct ras *r, unsigned source, const uint8_t *rec,
+				  size_t len)
+{
+	return -ENOTSUP;
 }
 static inline void ras_get_stats(struct ras *r, struct ras_stats *st)
 {

@@ -15,6 +15,7 @@
  *   0x0902_0000 | fw_cfg (0x18 bytes, DMA) |
  *               | (GED: SPI 3, no MMIO)    |  RAS notification (DSDT only)
  *               | (power button GED: SPI 4)|  system_powerdown (DSDT only)
+ *               | (GED: SPI 5, no MMIO)    |  GHES GSIV source's interrupt
  *   0x0904_0000 | pvpanic (2 bytes, no IRQ)|  guest panic reports
  *   0x0905_0000 | EINJ registers (0x40)    |  ACPI error injection (--ras)
  *   0x0A00_0000 | virtio-mmio 32 x 0x200   |  window n: SPI 16 + n
@@ -67,6 +68,9 @@
 #define IRQ_SPI_RTC  2
 #define IRQ_SPI_GED  3
 #define IRQ_SPI_PWRBTN 4	/* power button GED (ACPI only) */
+/* The GSIV-notified GHES source's interrupt: the HEST names its GSI, the
+ * GED's _CRS lists it beside IRQ_SPI_GED (its _EVT notifies the HED). */
+#define IRQ_SPI_GHES_GSIV 5
 #define IRQ_SPI_VIRTIO_BASE 16	/* + window n */
 #define IRQ_SPI_TO_GSI(spi) (32u + (spi))
 

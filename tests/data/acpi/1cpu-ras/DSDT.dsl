@@ -6,9 +6,9 @@
  *
  * Original Table Header:
  *     Signature        "DSDT"
- *     Length           0x000001A9 (425)
+ *     Length           0x000001B2 (434)
  *     Revision         0x02
- *     Checksum         0x93
+ *     Checksum         0xAE
  *     OEM ID           "MVRRAS"
  *     OEM Table ID     "MICROVM "
  *     OEM Revision     0x00000001 (1)
@@ -88,6 +88,10 @@ DefinitionBlock ("", "DSDT", 2, "MVRRAS", "MICROVM ", 0x00000001)
                 Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )
                 {
                     0x00000023,
+                }
+                Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )
+                {
+                    0x00000025,
                 }
             })
             Method (_EVT, 1, Serialized)  // _EVT: Event

@@ -10,25 +10,25 @@
 [000h 0000   4]                    Signature : "XSDT"    [Extended System Description Table]
 [004h 0004   4]                 Table Length : 00000054
 [008h 0008   1]                     Revision : 01
-[009h 0009   1]                     Checksum : B4
+[009h 0009   1]                     Checksum : CB
 [00Ah 0010   6]                       Oem ID : "MVRRAS"
 [010h 0016   8]                 Oem Table ID : "MICROVM "
 [018h 0024   4]                 Oem Revision : 00000001
 [01Ch 0028   4]              Asl Compiler ID : "MVRR"
 [020h 0032   4]        Asl Compiler Revision : 00000001
 
-[024h 0036   8]       ACPI Table Address   0 : 000000005C4811C8
-[02Ch 0044   8]       ACPI Table Address   1 : 000000005C4812E0
-[034h 0052   8]       ACPI Table Address   2 : 000000005C4813D8
-[03Ch 0060   8]       ACPI Table Address   3 : 000000005C481438
-[044h 0068   8]       ACPI Table Address   4 : 000000005C481488
-[04Ch 0076   8]       ACPI Table Address   5 : 000000005C4815C8
+[024h 0036   8]       ACPI Table Address   0 : 000000005C4811D0
+[02Ch 0044   8]       ACPI Table Address   1 : 000000005C4812E8
+[034h 0052   8]       ACPI Table Address   2 : 000000005C4813E0
+[03Ch 0060   8]       ACPI Table Address   3 : 000000005C481440
+[044h 0068   8]       ACPI Table Address   4 : 000000005C481490
+[04Ch 0076   8]       ACPI Table Address   5 : 000000005C481688
 
 Raw Table Data: Length 84 (0x54)
 
-    0000: 58 53 44 54 54 00 00 00 01 B4 4D 56 52 52 41 53  // XSDTT.....MVRRAS
+    0000: 58 53 44 54 54 00 00 00 01 CB 4D 56 52 52 41 53  // XSDTT.....MVRRAS
     0010: 4D 49 43 52 4F 56 4D 20 01 00 00 00 4D 56 52 52  // MICROVM ....MVRR
-    0020: 01 00 00 00 C8 11 48 5C 00 00 00 00 E0 12 48 5C  // ......H\......H\
-    0030: 00 00 00 00 D8 13 48 5C 00 00 00 00 38 14 48 5C  // ......H\....8.H\
-    0040: 00 00 00 00 88 14 48 5C 00 00 00 00 C8 15 48 5C  // ......H\......H\
+    0020: 01 00 00 00 D0 11 48 5C 00 00 00 00 E8 12 48 5C  // ......H\......H\
+    0030: 00 00 00 00 E0 13 48 5C 00 00 00 00 40 14 48 5C  // ......H\....@.H\
+    0040: 00 00 00 00 90 14 48 5C 00 00 00 00 88 16 48 5C  // ......H\......H\
     0050: 00 00 00 00                                      // ....
