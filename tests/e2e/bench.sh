@@ -149,7 +149,7 @@ bench_ras() {
 			else
 				vmm_send "$inst" "touch $i" >/dev/null
 				if vmm_expect "$inst" "MCA-RECOVERED page=$i " 60 >/dev/null; then
-					e2e_secs "$t0" >>"$E2E_TMP/$side.ras"
+					echo "$(e2e_secs "$t0")" >>"$E2E_TMP/$side.ras"
 				else
 					e2e_fail "bench-$side-ras-page$i" "no MCA-RECOVERED page=$i"
 				fi
@@ -168,7 +168,7 @@ bench_ras() {
 		q=$("$OURS" ctl --api-socket "$sock" query-ras 2>/dev/null)
 		for f in lat_min_us lat_median_us lat_max_us lat_samples; do
 			bench_fig "$side" "ras-sigbus-to-resume-$f" \
-				"$(echo "$q" | sed -n "s/.*\"$f\":\([0-9]*\).*/\1/p")" \
+				"$(echo "$q" | sed -n "s/.*\"$f\": *\([0-9]*\).*/\1/p")" \
 				"$([ "$f" = lat_samples ] && echo n || echo us)"
 		done
 	fi
