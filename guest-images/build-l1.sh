@@ -2,17 +2,22 @@
 # Build the L1 test-host initramfs build/images/l1.cpio (uncompressed newc):
 # busybox, guest-images/rootfs/l1-init as /init, the VMM as
 # /usr/bin/microvm-ras, the guest kernel and initramfs under /guest/, the
-# UEFI firmware and variable store under /fw/, tests/e2e/lib.sh as
-# /e2e/lib.sh, and the given test scripts, which L1's /init runs in order.
+# UEFI firmware and variable store under /fw/, tests/e2e/lib.sh and
+# bench-lib.sh as /e2e/lib.sh and /e2e/bench-lib.sh, and the given test
+# scripts, which L1's /init runs in order.
 # When built: the ext4 test root image as /disk/rootfs.img (build-disk.sh)
 # and arm64 e2fsck/debugfs under /opt/e2fsprogs (fetch.sh; run them as
 # /opt/e2fsprogs/bin/e2fsck and /opt/e2fsprogs/bin/debugfs); L1's own
 # kernel modules (fetch.sh's l1-modules/: tun) in /lib/modules with their
 # load.list, which L1's /init loads. Settings for the scenarios: every
 # E2E_SOAK_* variable of the environment goes into /e2e/env as NAME=VALUE
-# (values of [A-Za-z0-9._-] only), which tests/e2e/lib.sh reads.
+# (values of [A-Za-z0-9._-] only), which tests/e2e/lib.sh reads. With
+# --qemu DIR (the benchmarks: guest-images/fetch-qemu.sh's bundle), the peer
+# QEMU under /opt/qemu (run /opt/qemu/bin/qemu-system-aarch64) and
+# tests/e2e/standin/qemu-vmm.sh as /e2e/qemu-vmm, which takes microvm-ras's
+# "run" options; without it the image has no QEMU.
 #
-#   guest-images/build-l1.sh [--vmm PATH] [--out FILE] SCRIPT...
+#   guest-images/build-l1.sh [--vmm PATH] [--qemu DIR] [--out FILE] SCRIPT...
 #
 # Needs guest-images/fetch.sh and build-guest.sh to have run.
 set -euo pipefail
@@ -22,6 +27,7 @@ GI=$ROOT/guest-images
 IMG=$ROOT/build/images
 VMM=$ROOT/build/microvm-ras
 OUT=$IMG/l1.cpio
+QEMU_DIR=
 FW_CODE=${FW_CODE:-/usr/share/qemu-efi-aarch64/QEMU_EFI.fd}
 FW_VARS=${FW_VARS:-/usr/share/AAVMF/AAVMF_VARS.fd}
 . "$GI/lib-cpio.sh"
@@ -32,6 +38,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--vmm) VMM=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
+	--qemu) QEMU_DIR=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
@@ -44,6 +51,10 @@ done
 for s in "$@"; do
 	[ -f "$s" ] || die "missing test script $s"
 done
+if [ -n "$QEMU_DIR" ]; then
+	[ -x "$QEMU_DIR/bin/qemu-system-aarch64" ] && [ -x "$QEMU_DIR/sbin/qemu-system-aarch64" ] ||
+		die "no QEMU bundle in $QEMU_DIR (guest-images/fetch-qemu.sh)"
+fi
 
 STAGE=$IMG/l1-root
 rm -rf "$STAGE"
@@ -56,6 +67,7 @@ install -m 0644 "$IMG/guest.cpio" "$STAGE/guest/guest.cpio"
 install -D -m 0644 "$FW_CODE" "$STAGE/fw/QEMU_EFI.fd"
 install -m 0644 "$FW_VARS" "$STAGE/fw/AAVMF_VARS.fd"
 install -D -m 0644 "$ROOT/tests/e2e/lib.sh" "$STAGE/e2e/lib.sh"
+install -m 0644 "$ROOT/tests/e2e/bench-lib.sh" "$STAGE/e2e/bench-lib.sh"
 if [ -f "$IMG/rootfs.img" ]; then
 	install -D -m 0644 "$IMG/rootfs.img" "$STAGE/disk/rootfs.img"
 fi
@@ -70,6 +82,12 @@ if [ -x "$IMG/e2fsprogs/bin/e2fsck" ]; then
 	mkdir -p "$STAGE/opt"
 	cp -a "$IMG/e2fsprogs" "$STAGE/opt/e2fsprogs"
 	rm -f "$STAGE/opt/e2fsprogs/.stamp"
+fi
+if [ -n "$QEMU_DIR" ]; then
+	mkdir -p "$STAGE/opt"
+	cp -a "$QEMU_DIR" "$STAGE/opt/qemu"
+	rm -f "$STAGE/opt/qemu/.stamp"
+	install -m 0755 "$ROOT/tests/e2e/standin/qemu-vmm.sh" "$STAGE/e2e/qemu-vmm"
 fi
 
 # Scenario settings from the host environment (E2E_SOAK_ERRORS=1000 ...).

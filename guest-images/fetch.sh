@@ -20,6 +20,7 @@ SANDBOX=
 
 log() { echo "fetch: $*" >&2; }
 die() { echo "fetch: error: $*" >&2; exit 1; }
+. "$ROOT/guest-images/lib-deb.sh"
 
 mkdir -p "$CACHE" "$OUT" 2>/dev/null || {
 	$SUDO mkdir -p "$CACHE" && $SUDO chown "$(id -u):$(id -g)" "$CACHE"
@@ -50,29 +51,11 @@ KPKG=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
 	sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-arm64\)\(:arm64\)\{0,1\}$/\1/p' | head -n1)
 [ -n "$KPKG" ] || die "cannot resolve linux-image-arm64:arm64 dependency"
 
-# Candidate versions of every package below, from one apt-cache call (each
-# call costs about a second): lines "PKG VERSION".
+# Candidate versions of every package below, from one apt-cache call.
 E2FS_PKGS="e2fsprogs libext2fs2 libcom-err2 libss2 libblkid1 libuuid1 libc6"
-CANDIDATES=$(apt-cache policy $(for p in "$KPKG" busybox-static $E2FS_PKGS; do
-	echo "$p:arm64"; done) | awk '/^[^ ].*:arm64:$/ { sub(/:arm64:$/, ""); p = $0 }
-	/^ *Candidate: / { print p, $2 }')
-
-# download PKG: the .deb for PKG:arm64 at its candidate version, from the cache
-# when present. Prints the path of the .deb.
-download() {
-	local pkg=$1 ver deb
-	ver=$(echo "$CANDIDATES" | awk -v p="$pkg" '$1 == p { print $2 }')
-	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no candidate for $pkg:arm64"
-	# Debian file names encode an epoch "1:" as "1%3a".
-	deb="$CACHE/${pkg}_${ver//:/%3a}_arm64.deb"
-	if [ ! -s "$deb" ]; then
-		log "downloading $pkg:arm64 $ver"
-		(cd "$CACHE" && apt-get download -qq $SANDBOX "$pkg:arm64=$ver") ||
-			die "apt-get download $pkg:arm64 failed"
-	fi
-	[ -s "$deb" ] || die "expected $deb after download"
-	echo "$deb"
-}
+# shellcheck disable=SC2086 # word list
+DEB_CANDIDATES=$(deb_candidates "$KPKG" busybox-static $E2FS_PKGS)
+download() { deb_download "$1"; }
 
 KDEB=$(download "$KPKG")
 BDEB=$(download busybox-static)

@@ -26,6 +26,12 @@
 # and vmm_expect_boot NAME TIMEOUT_S (GUEST-READY, failing fast on the UEFI
 # shell or a guest panic), vmm_match NAME (last matched line), vmm_kill NAME,
 # vmm_alive NAME, e2e_now / e2e_secs (centisecond timing).
+# Real memory errors from L1 (ENVIRONMENT.md): vmm_gpa_to_hpa NAME MEM_KB GPA
+# gives the L1 physical address backing a guest physical address of a VMM
+# (microvm-ras or QEMU: guest RAM at $E2E_RAM_GPA in both), l1_hard_offline
+# HPA poisons that page (the VMM gets BUS_MCEERR_AO at once, AR on the next
+# access); vmm_ram_map NAME MEM_KB gives "START RSS_KB" of the guest-RAM
+# mapping.
 # Settings passed from the host (E2E_SOAK_*, see build-l1.sh) come from
 # $E2E_ENV (default /e2e/env), read here when it exists.
 # Paths in L1: $VMM, $GUEST_KERNEL, $GUEST_INITRD, $GUEST_CMDLINE, $FW_CODE,
@@ -281,5 +287,78 @@ exit_check() {
 		return 0
 	fi
 	e2e_fail "$check" "exit status $rc, want $want. $(cat "$E2E_TMP/$name.why")"
+	return 1
+}
+
+# --- real memory errors from L1 --------------------------------------------
+E2E_PROC=${E2E_PROC:-/proc}
+E2E_HARD_OFFLINE=${E2E_HARD_OFFLINE:-/sys/devices/system/memory/hard_offline_page}
+E2E_RAM_GPA=${E2E_RAM_GPA:-0x40000000}
+E2E_PAGE=${E2E_PAGE:-4096}
+
+# vmm_ram_map NAME MEM_KB: "START RSS_KB" (START in hex, no 0x) of the VMM's
+# guest-RAM mapping, the first read-write mapping of exactly MEM_KB in its
+# smaps. Fails when there is none.
+vmm_ram_map() {
+	local pid
+	pid=$(cat "$E2E_TMP/$1.pid" 2>/dev/null) || return 1
+	awk -v want="$2" '
+		/^[0-9a-f]+-[0-9a-f]+ / { start = $1; sub(/-.*/, "", start)
+			rw = ($2 ~ /^rw/); cur = 0; next }
+		/^Size:/ { cur = (rw && $2 == want); next }
+		/^Rss:/ && cur { print start, $2; found = 1; exit }
+		END { exit !found }' "$E2E_PROC/$pid/smaps" 2>/dev/null
+}
+
+# vmm_gpa_to_hpa NAME MEM_KB GPA: print the L1 physical address (0x...) of
+# guest physical address GPA of VMM NAME, whose guest RAM is MEM_KB at
+# E2E_RAM_GPA: host virtual address from the RAM mapping (vmm_ram_map), its
+# pagemap entry (Linux Documentation/admin-guide/mm/pagemap.rst: 64-bit
+# entry per page, bit 63 present, bits 0-54 PFN; the PFN reads as 0 unless
+# root). On failure prints why and returns 1.
+vmm_gpa_to_hpa() {
+	local name=$1 kb=$2 gpa=$3 pid map start off hva ent pfn
+	pid=$(cat "$E2E_TMP/$name.pid" 2>/dev/null) || { echo "$name: no pid"; return 1; }
+	map=$(vmm_ram_map "$name" "$kb") ||
+		{ echo "$name: no read-write mapping of $kb kB (guest RAM) in smaps"; return 1; }
+	start=${map%% *}
+	case $gpa in
+	0x[0-9a-fA-F]*) ;;
+	*) echo "bad guest physical address '$gpa'"; return 1 ;;
+	esac
+	off=$((gpa - E2E_RAM_GPA))
+	if [ "$off" -lt 0 ] || [ "$off" -ge $((kb * 1024)) ]; then
+		echo "guest physical address $gpa is outside guest RAM"
+		return 1
+	fi
+	hva=$((0x$start + off))
+	ent=$(dd if="$E2E_PROC/$pid/pagemap" bs=8 skip=$((hva / E2E_PAGE)) count=1 \
+		2>/dev/null | od -An -tx8 | tr -d ' \n')
+	# 16 hex digits; bit 63 is tested on the text, as shells differ on
+	# numbers above INT64_MAX (dash saturates); bits 0-55 fit.
+	case $ent in
+	[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]) ;;
+	*) echo "$name: cannot read the pagemap entry of $(printf '0x%x' "$hva")"; return 1 ;;
+	esac
+	case $ent in
+	[89a-f]*) ;;
+	*) echo "$name: page at $(printf '0x%x' "$hva") not present"; return 1 ;;
+	esac
+	pfn=$((0x${ent#??} & 0x7fffffffffffff))
+	if [ "$pfn" = 0 ]; then
+		echo "$name: pagemap shows PFN 0 (not root?)"
+		return 1
+	fi
+	printf '0x%x\n' $((pfn * E2E_PAGE + hva % E2E_PAGE))
+}
+
+# l1_hard_offline HPA: poison L1's page at physical address HPA through
+# memory_failure (root; CONFIG_MEMORY_FAILURE). On failure prints why.
+l1_hard_offline() {
+	local err
+	if err=$( (echo "$1" >"$E2E_HARD_OFFLINE") 2>&1); then
+		return 0
+	fi
+	echo "hard_offline_page $1 failed: ${err:-error}"
 	return 1
 }

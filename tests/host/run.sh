@@ -2,7 +2,9 @@
 # Host-side checks of the real arm64 binary under qemu-aarch64-static (no
 # KVM needed): the device tree and ACPI tables it emits decompile cleanly
 # with dtc and iasl and match the golden tables (acpi-golden.sh), and bad
-# command lines fail with one clear error line.
+# command lines fail with one clear error line. Also the nested tests' shell
+# helpers (e2e-lib.sh) and the benchmarks' peer QEMU bundle when it is built
+# (qemu-bundle.sh).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 VMM="qemu-aarch64-static $ROOT/build/microvm-ras"
@@ -371,6 +373,20 @@ fail=$((fail + gfail))
 if [ "$grc" -ne 0 ] && [ "$gfail" -eq 0 ]; then
 	ko acpi-golden "acpi-golden.sh exited with status $grc"
 fi
+
+# --- the nested tests' shell helpers (e2e-lib.sh) and the benchmarks' peer
+# QEMU (qemu-bundle.sh, when guest-images/fetch-qemu.sh has built it) ---
+for c in e2e-lib qemu-bundle; do
+	"$ROOT/tests/host/$c.sh" >"$T/$c" 2>&1
+	crc=$?
+	cat "$T/$c"
+	pass=$((pass + $(grep -c '^PASS ' "$T/$c")))
+	cfail=$(grep -c '^FAIL ' "$T/$c")
+	fail=$((fail + cfail))
+	if [ "$crc" -ne 0 ] && [ "$cfail" -eq 0 ]; then
+		ko "$c" "$c.sh exited with status $crc"
+	fi
+done
 
 echo "host: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -7,6 +7,11 @@
 # highest window, so the windows differ from microvm-ras's 0xa000000 + n*0x200);
 # --console virtio puts stdin/stdout on a virtconsole (virtio-serial, so with
 # MULTIPORT) and appends the PL011's output to stdout.
+# Inside L1 the benchmarks use it as the peer VMM (/e2e/qemu-vmm, see
+# guest-images/build-l1.sh --qemu) with QEMU=/opt/qemu/bin/qemu-system-aarch64
+# (default: qemu-system-aarch64 from PATH) and QEMU_ACCEL=kvm, which runs the
+# guest with "-accel kvm -cpu host" instead of TCG's "-cpu max". QEMU takes
+# this script's pid (exec), so /proc/$!/ of the caller is QEMU's.
 err() { echo "microvm-ras: error: $*" >&2; exit 1; }
 [ "$1" = run ] || err "usage: microvm-ras run --kernel Image [options]"
 shift
@@ -71,7 +76,12 @@ done
 case $cpus in ''|*[!0-9]*|0) err "bad --cpus '$cpus'" ;; esac
 [ "$cpus" -le 8 ] || err "bad --cpus '$cpus'"
 case $mem in 0|0[MG]) err "bad --memory '$mem'" ;; esac
-exec qemu-system-aarch64 -M virt,gic-version=3$ras -cpu max -smp "$cpus" -m "$mem" \
+case ${QEMU_ACCEL:-tcg} in
+kvm) accel='-accel kvm -cpu host' ;;
+tcg) accel='-cpu max' ;;
+*) err "bad QEMU_ACCEL '$QEMU_ACCEL' (kvm or tcg)" ;;
+esac
+exec "${QEMU:-qemu-system-aarch64}" -M virt,gic-version=3$ras $accel -smp "$cpus" -m "$mem" \
 	-display none $serial -nodefaults $noreboot \
 	${fw:+-bios "$fw"} -kernel "$kernel" ${initrd:+-initrd "$initrd"} \
 	${cmdline:+-append "$cmdline"} $devs
