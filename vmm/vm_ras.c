@@ -187,11 +187,21 @@ static int vm_einj_mem_record(void *opaque, uint64_t gpa, bool fatal)
 	return ras_post_mem_record(vm->ras, gpa, fatal ? CPER_SEV_FATAL : CPER_SEV_CORRECTED);
 }
 
+static int vm_einj_proc_record(void *opaque, uint32_t type, uint32_t proc)
+{
+	struct vm *vm = opaque;
+
+	if (!vm->ras)
+		return -ENODEV;
+	/* Our MADT gives vCPU n the ACPI Processor UID n. */
+	return ras_post_proc_record(vm->ras, proc, type == EINJ_TYPE_PROC_CORRECTABLE);
+}
+
 const struct einj_ops vm_einj_ops = {
 	.param_area = vm_einj_param_area,
 	.mem_poison = vm_einj_mem_poison,
 	.mem_record = vm_einj_mem_record,
-	.proc_record = NULL,	/* processor types: not offered yet */
+	.proc_record = vm_einj_proc_record,
 };
 
 int vm_ras_create(struct vm *vm)

@@ -1070,6 +1070,39 @@ static void test_post_mem_record_severities(void **state)
 					     .records_max_queue = 1, .irqs_raised = 2 });
 }
 
+/* EINJ's processor errors: an ARM processor error section naming the
+ * vCPU's MPIDR, corrected or recoverable, on the asynchronous source. */
+static void test_post_proc_record(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned async;
+	uint8_t *blk;
+
+	start(fx);
+	async = ghes_source_async(&fx->lay);
+	assert_int_equal(ras_post_proc_record(fx->r, 1, true), 0);
+	blk = at(fx, block_gpa(fx, async));
+	assert_int_equal(get_le32(blk + CPER_OFF_BLOCK_STATUS), CPER_BLOCK_CE_VALID);
+	assert_int_equal(get_le32(blk + 16), CPER_SEV_CORRECTED);
+	/* Section Type (UEFI N.2.2) of the data entry: ARM processor. */
+	assert_memory_equal(blk + CPER_OFF_ENTRY, &cper_sec_proc_arm, 16);
+	/* MPIDR (N.2.4.4 offset 16): vCPU 1, with its RES1 bit 31. */
+	assert_int_equal(get_le64(blk + CPER_OFF_SECTION + 16), 0x80000001ull);
+	assert_int_equal(cper_check_record(blk, CPER_STATUS_BLOCK_LEN + get_le32(blk + CPER_OFF_DATA_LENGTH)), 0);
+	assert_int_equal(irq_recorder_pulses(&fx->irq, IRQ_SPI_GED), 1);
+
+	/* Uncorrectable non-fatal: queued behind the read-ack, recoverable. */
+	assert_int_equal(ras_post_proc_record(fx->r, 0, false), 0);
+	guest_ack(fx, async);
+	poll_tick(fx);
+	blk = at(fx, block_gpa(fx, async));
+	assert_int_equal(get_le32(blk + CPER_OFF_BLOCK_STATUS), CPER_BLOCK_UE_VALID);
+	assert_int_equal(get_le32(blk + 16), CPER_SEV_RECOVERABLE);
+	assert_int_equal(get_le64(blk + CPER_OFF_SECTION + 16), 0x80000000ull);
+
+	assert_int_equal(ras_post_proc_record(fx->r, NCPUS, true), -EINVAL);
+}
+
 static void test_create_rejects_inconsistent_deps(void **state)
 {
 	struct fixture *fx = *state;
@@ -1281,6 +1314,7 @@ int main(void)
 		T(test_huge_io_error_reports_an_untold_page),
 		T(test_huge_reset_replaces_the_whole_page),
 		T(test_post_mem_record_severities),
+		T(test_post_proc_record),
 		T(test_create_rejects_inconsistent_deps),
 	};
 #undef T

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ras/ghes_layout.h"
+#include "arch/arm64/mpidr.h"
 #include "arch/arm64/sea.h"
 #include "guard.h"
 #include "log.h"
@@ -1100,6 +1101,39 @@ int ras_post_record(struct ras *r, unsigned source, const uint8_t *rec, size_t l
 	stat_add(r, &r->st.records_posted, 1);
 	poll_timer_arm(r, 1);
 	return 1;
+}
+
+/* EINJ's processor errors (devices/einj.c): one ARM processor error
+ * section (UEFI N.2.4.4) for vCPU 'vcpu' with one cache error entry,
+ * corrected or uncorrectable non-fatal (recoverable), on the asynchronous
+ * source. A record only: nothing in the vCPU is broken. */
+int ras_post_proc_record(struct ras *r, unsigned vcpu, bool corrected)
+{
+	uint8_t rec[512];
+	struct cper_arm_error e = {
+		.severity = corrected ? CPER_SEV_CORRECTED : CPER_SEV_RECOVERABLE,
+		.timestamp = (int64_t)time(NULL),
+		.valid = CPER_ARM_VALID_MPIDR | CPER_ARM_VALID_RUNNING_STATE,
+		.mpidr = arm64_mpidr_of(vcpu) | (1ull << 31),	/* RES1 bit 31 */
+		.running_state = 1,
+		.n_info = 1,
+		.info[0] = {
+			.valid = CPER_ARM_INFO_VALID_FLAGS,
+			.type = CPER_ARM_TYPE_CACHE,
+			.flags = CPER_ARM_FLAG_FIRST | CPER_ARM_FLAG_LAST,
+		},
+	};
+	size_t len;
+	int ret;
+
+	if (vcpu >= r->d.ncpus)
+		return -EINVAL;
+	ret = cper_build_arm_error(rec, sizeof(rec), &e, &len);
+	if (ret)
+		return ret;
+	stat_add(r, &r->st.errors_injected, 1);
+	ret = ras_post_record(r, ghes_source_async(&r->layout), rec, len);
+	return ret < 0 ? ret : 0;
 }
 
 /* EINJ's record-only memory errors (devices/einj.c): one memory error

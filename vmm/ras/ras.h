@@ -173,6 +173,10 @@ int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
  * behind the read-ack. For EINJ's correctable and fatal memory types.
  * Returns 0, -EINVAL (gpa not in RAM, bad severity), -ENOTSUP (no way to
  * deliver) or -errno. Any thread. */
+/* EINJ processor error (0x1 corrected, 0x2 uncorrectable non-fatal): an
+ * ARM processor error record for vCPU 'vcpu' on the asynchronous source.
+ * 0, or -EINVAL (no such vCPU) / as ras_post_record(). */
+int ras_post_proc_record(struct ras *r, unsigned vcpu, bool corrected);
 int ras_post_mem_record(struct ras *r, uint64_t gpa, uint32_t severity);
 
 /* Event loop thread (a device's I/O completion): an I/O on the guest
@@ -240,6 +244,10 @@ static inline int ras_vcpu_after_run(struct ras *r, unsigned vcpu) { return 0; }
 static inline void ras_vcpu_before_run(struct ras *r, unsigned vcpu, volatile int *in_run) { }
 static inline int ras_inject(struct ras *r, uint64_t gpa, enum ras_inject_mode mode,
 			     enum ras_kind kind, unsigned vcpu) { return -ENOTSUP; }
+static inline int ras_post_proc_record(struct ras *r, unsigned vcpu, bool corrected)
+{
+	return -ENOTSUP;
+}
 static inline int ras_post_mem_record(struct ras *r, uint64_t gpa, uint32_t severity)
 {
 	return -ENOTSUP;

@@ -9,7 +9,7 @@
 #    source, the page stays good;
 #  - types not offered and addresses outside RAM are refused, the VMM lives;
 #  - memory uncorrectable fatal (0x20): a fatal record, the guest panics.
-# E2E-CHECKS: 6
+# E2E-CHECKS: 7
 . "${E2E_LIB:-/e2e/lib.sh}"
 
 N=einj
@@ -82,20 +82,30 @@ else
 fi
 guest 'echo quit >/tmp/f0; wait'
 
-# --- refused: a type not offered, an address outside RAM ---
-einj 0x2 "$PA1" proc
+# --- processor correctable (0x1) on vCPU 1 (param1 is the processor's
+# ACPI UID): an ARM processor error record naming MPIDR 0x80000001 ---
+einj 0x1 1 proc
+guest "sleep 2; echo PROC-SEC=\$(dmesg | grep -c 'section_type: ARM processor error') PROC-MPIDR=\$(dmesg | grep -ci 'MPIDR.*0x0*80000001')"
+if grep -aq '^INJ-proc-OK' "$LOG" && grep -aqE '^PROC-SEC=[1-9][0-9]* PROC-MPIDR=[1-9]' "$LOG"; then
+	e2e_pass einj-processor-record
+else
+	e2e_fail einj-processor-record "$(grep -a '^INJ-proc-' "$LOG" | tail -n 1) $(grep -a '^PROC-SEC' "$LOG" | tail -n 1)"
+fi
+
+# --- refused: a type not offered (processor fatal), an address outside RAM ---
+einj 0x4 1 procfatal
 einj 0x10 0x1000 lowaddr
-if grep -aq '^INJ-proc-FAIL' "$LOG" && grep -aq '^INJ-lowaddr-FAIL' "$LOG" &&
+if grep -aq '^INJ-procfatal-FAIL' "$LOG" && grep -aq '^INJ-lowaddr-FAIL' "$LOG" &&
 	ctl query-vm | grep -q '"return"'; then
 	e2e_pass einj-refusals
 else
-	e2e_fail einj-refusals "$(grep -a -E '^INJ-(proc|lowaddr)-' "$LOG" | tr '\n' ' ')"
+	e2e_fail einj-refusals "$(grep -a -E '^INJ-(procfatal|lowaddr)-' "$LOG" | tr '\n' ' ')"
 fi
 
-# --- the device's counters (query-vm devices): two injections done ---
+# --- the device's counters (query-vm devices): three injections done ---
 Q=$(ctl query-vm)
 echo "EINJ-QUERY $Q"
-if echo "$Q" | tr -d ' \n' | grep -q '"name":"einj"[^}]*"injected":2'; then
+if echo "$Q" | tr -d ' \n' | grep -q '"name":"einj"[^}]*"injected":3'; then
 	e2e_pass einj-counters
 else
 	e2e_fail einj-counters "query-vm: $Q"
