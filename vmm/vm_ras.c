@@ -12,6 +12,7 @@
 #include "arch/arm64/gic.h"
 #include "arch/arm64/memmap.h"
 #include "arch/arm64/regs.h"
+#include "acpi/einj.h"
 #include "devices/einj.h"
 #include "control.h"
 #include "devices/ged.h"
