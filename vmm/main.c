@@ -450,7 +450,7 @@ static int cmd_run(void)
 
 static int cmd_dump_dtb(const char *path)
 {
-	struct vm vm_probe = { .cfg = &config };
+	struct vm vm_probe = { .cfg = &config, .kernel_fd = -1, .initrd_fd = -1 };
 	struct boot_layout *lay = NULL;
 	static uint8_t buf[DTB_MAX_SIZE];
 	struct devlist devs;
@@ -458,15 +458,16 @@ static int cmd_dump_dtb(const char *path)
 	int n;
 
 	if (config.kernel) {
-		if (vm_load_payload(&vm_probe))
+		if (vm_load_payload(&vm_probe)) {
+			vm_close_payload(&vm_probe);
 			return EXIT_VMM_ERROR;
+		}
 		lay = &vm_probe.layout;
 	}
 	n = board_describe(&config, &devs);
 	if (!n)
 		n = vm_build_fdt(&config, &devs, lay, buf, sizeof(buf));
-	free(vm_probe.kernel);
-	free(vm_probe.initrd);
+	vm_close_payload(&vm_probe);
 	if (n < 0) {
 		pr_err("cannot build the device tree: %s", strerror(-n));
 		return EXIT_VMM_ERROR;
