@@ -22,6 +22,7 @@
 #include "ras/ras.h"
 #include "seccomp.h"
 #include "size.h"
+#include "trace.h"
 #include "util.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
@@ -40,7 +41,7 @@ static struct vm_config config = {
 enum {
 	OPT_NO_FIRMWARE = 0x100, OPT_RAS, OPT_NO_REBOOT, OPT_VARS, OPT_API,
 	OPT_FIRMWARE, OPT_VERSION, OPT_DISK, OPT_RNG, OPT_NET, OPT_CONSOLE,
-	OPT_ON_PANIC,
+	OPT_ON_PANIC, OPT_TRACE_BOOT,
 };
 
 static const struct option long_opts[] = {
@@ -60,6 +61,7 @@ static const struct option long_opts[] = {
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "net", required_argument, NULL, OPT_NET },
+	{ "trace-boot", no_argument, NULL, OPT_TRACE_BOOT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -108,6 +110,8 @@ static void usage(FILE *f)
 "      --on-panic exit|pause  on a guest panic (pvpanic): exit with status 4\n"
 "                          (default), or stop the vCPUs and keep the VMM\n"
 "                          (control socket) running\n"
+"      --trace-boot        print timestamps of the boot and poweroff steps\n"
+"                          (ms since process start) on stderr\n"
 "  -v, --verbose           more diagnostics;  -q, --quiet: errors only\n"
 "  -h, --help              this text;  --version: print the version\n"
 "\n"
@@ -346,6 +350,7 @@ static int parse_options(int argc, char **argv)
 			if (parse_net(optarg))
 				return EXIT_USAGE;
 			break;
+		case OPT_TRACE_BOOT: trace_boot_enable(); break;
 		case 'v': log_level = LOG_DEBUG; break;
 		case 'q': log_level = LOG_ERROR; break;
 		case 'h': usage(stdout); return -1;
@@ -445,6 +450,7 @@ static int cmd_run(void)
 	}
 	status = vm_run(vm);
 	vm_destroy(vm);
+	trace_boot("exit");
 	return status;
 }
 
@@ -588,6 +594,7 @@ int main(int argc, char **argv)
 	ret = check_config(!strcmp(cmd, "run"));
 	if (ret)
 		return ret;
+	trace_boot("config parsed");
 	if (!strcmp(cmd, "run"))
 		return cmd_run();
 	if (!strcmp(cmd, "dump-dtb"))

@@ -24,6 +24,7 @@
 #include "exit_codes.h"
 #include "fileio.h"
 #include "mem.h"
+#include "trace.h"
 #include "ras/ras.h"
 #include "util.h"
 #include "vcpu.h"
@@ -461,6 +462,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 	if (!ret)
 		ret = vm_create_kvm_vm(vm);
 	if (!ret) {
+		trace_boot("KVM VM created");
 		ret = vcpu_signals_init();
 		if (ret)
 			pr_err("cannot install vCPU kick signal: %s", strerror(-ret));
@@ -472,6 +474,8 @@ struct vm *vm_create(const struct vm_config *cfg)
 			ret = -errno;
 			pr_err("cannot allocate %llu MiB of guest RAM: %s",
 			       (unsigned long long)(cfg->ram_size >> 20), strerror(-ret));
+		} else {
+			trace_boot("memory mapped");
 		}
 	}
 	/* 4. vCPUs, then the vGIC that needs them all. */
@@ -522,6 +526,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 		vm_destroy(vm);
 		return NULL;
 	}
+	trace_boot("devices created");
 	return vm;
 }
 
@@ -589,9 +594,11 @@ static int vm_power_on(struct vm *vm)
 		if (ret)
 			return ret;
 	}
-	if (vm->cfg->firmware)
-		return vm_firmware_boot_prepare(vm);
-	return vm_direct_boot_prepare(vm);
+	ret = vm->cfg->firmware ? vm_firmware_boot_prepare(vm) : vm_direct_boot_prepare(vm);
+	if (!ret)
+		trace_boot(vm->cfg->firmware ? "firmware boot prepared (fw_cfg serves the kernel)" :
+			   "kernel loaded");
+	return ret;
 }
 
 /* Start every vCPU thread; a failure stops the VM with an error. */
@@ -634,6 +641,7 @@ int vm_run(struct vm *vm)
 		}
 		for (i = 0; i < vm->ncpus; i++)
 			vcpu_join(&vm->vcpus[i]);
+		trace_boot("vCPU threads joined");
 
 		reason = __atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE);
 		switch (reason) {
