@@ -441,9 +441,8 @@ static int cmd_run(void)
 	if (!vm)
 		return EXIT_VMM_ERROR;
 	/* Everything is opened and mapped: from here on, only the calls the
-	 * running VM needs. glibc reads the time zone on the first time
-	 * conversion (CPER timestamps); do it now, while files may be opened. */
-	tzset();
+	 * running VM needs (CPER timestamps are UTC, computed without the C
+	 * library's time-zone files). */
 	if (seccomp_install()) {
 		vm_destroy(vm);
 		return EXIT_VMM_ERROR;

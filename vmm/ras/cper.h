@@ -63,6 +63,18 @@ struct cper_mem_error {
 				* a repeat of the same address within 10 s. */
 };
 
+/* A UTC calendar date and time (what the CPER timestamp encodes). */
+struct cper_utc {
+	uint64_t year;
+	unsigned mon;   /* 1..12 */
+	unsigned mday;  /* 1..31 */
+	unsigned hour, min, sec;
+};
+
+/* Split 'secs' (>= 0, seconds since 1970-01-01T00:00:00Z, no leap
+ * seconds) into its UTC date and time. */
+void cper_utc(int64_t secs, struct cper_utc *u);
+
 /*
  * Write a complete single-section memory error record (Generic Error Status
  * Block + one rev-0x300 Generic Error Data Entry + memory error section,
