@@ -17,6 +17,7 @@
 #include "arch/arm64/regs.h"
 #include "devices/cfi_flash.h"
 #include "devices/rom.h"
+#include "flash_map.h"
 #include "fileio.h"
 #include "fwcfg/fwcfg.h"
 #include "log.h"
@@ -29,119 +30,6 @@
 
 #define HW_ERRORS_ADDR_FILE HEST_FILE_HW_ERRORS_ADDR
 #define HW_ERRORS_FILE HEST_FILE_HW_ERRORS
-
-/* Read 'path' into a fresh 'size'-byte mapping; the rest reads as 0xFF
- * (erased flash) when 'erased', else as zero pages that cost no memory
- * until touched. Fails if the file is larger than the bank. */
-static uint8_t *flash_load(const char *path, uint64_t size, const char *what, bool erased)
-{
-	struct stat st;
-	uint8_t *p;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pr_err("cannot open %s '%s': %m", what, path);
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    (uint64_t)st.st_size > size) {
-		pr_err("%s '%s' must be a regular non-empty file of at most %" PRIu64 " MiB",
-		       what, path, size >> 20);
-		close(fd);
-		return NULL;
-	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		pr_err("cannot map %s: %m", what);
-		close(fd);
-		return NULL;
-	}
-	ret = read_full(fd, p, (size_t)st.st_size);
-	if (ret) {
-		pr_err("cannot read %s '%s': %s", what, path, strerror(-ret));
-		munmap(p, size);
-		close(fd);
-		return NULL;
-	}
-	close(fd);
-	if (erased)
-		memset(p + st.st_size, 0xff, size - (uint64_t)st.st_size);
-	return p;
-}
-
-/* Map 'path' read-only into a 'size'-byte window: the file's pages come
- * from the page cache (shared with every other VM booting the same
- * firmware, never copied), the rest of the window reads as zeros (untouched
- * anonymous pages: the shared zero page). Fails if the file is larger. */
-static uint8_t *flash_map_file(const char *path, uint64_t size, const char *what)
-{
-	struct stat st;
-	uint8_t *p;
-	void *q;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pr_err("cannot open %s '%s': %m", what, path);
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    (uint64_t)st.st_size > size) {
-		pr_err("%s '%s' must be a regular non-empty file of at most %" PRIu64 " MiB",
-		       what, path, size >> 20);
-		close(fd);
-		return NULL;
-	}
-	p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED) {
-		pr_err("cannot map %s: %m", what);
-		close(fd);
-		return NULL;
-	}
-	/* The file's last partial page reads as zeros past its end. */
-	q = mmap(p, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
-	close(fd);
-	if (q == MAP_FAILED) {
-		pr_err("cannot map %s '%s': %m", what, path);
-		munmap(p, size);
-		return NULL;
-	}
-	return p;
-}
-
-/* Make fd's size bytes from 'old' on: the template's bytes where it has
- * them (tmpl_fd >= 0), erased flash (0xFF) after. Written through the
- * file, so the VMM's mapping of it only costs what the guest touches. */
-static int vars_fill(int fd, uint64_t old, uint64_t size, int tmpl_fd)
-{
-	uint64_t tmpl_size = 0, off;
-	struct stat st;
-	uint8_t *buf;
-	int ret = 0;
-
-	if (tmpl_fd >= 0 && fstat(tmpl_fd, &st) == 0 && S_ISREG(st.st_mode))
-		tmpl_size = MIN((uint64_t)st.st_size, size);
-	buf = malloc(SZ_64K);
-	if (!buf)
-		return -ENOMEM;
-	for (off = old; off < size && !ret; off += SZ_64K) {
-		size_t n = (size_t)MIN(size - off, (uint64_t)SZ_64K), t = 0;
-		ssize_t w;
-
-		if (off < tmpl_size) {
-			t = (size_t)MIN(tmpl_size - off, (uint64_t)n);
-			ret = pread_full(tmpl_fd, buf, t, off);
-		}
-		memset(buf + t, 0xff, n - t);
-		if (!ret) {
-			w = pwrite(fd, buf, n, (off_t)off);
-			ret = w < 0 ? -errno : (size_t)w != n ? -EIO : 0;
-		}
-	}
-	free(buf);
-	return ret;
-}
 
 int vm_firmware_check(const struct vm_config *cfg)
 {
@@ -193,7 +81,7 @@ static uint8_t *vars_open_persistent(const char *path, uint64_t size)
 		 * short one reads as erased. */
 		uint64_t old = (uint64_t)st.st_size;
 
-		ret = vars_fill(fd, old, size, old == 0 ? tmpl_fd : -1);
+		ret = flash_fill(fd, old, size, old == 0 ? tmpl_fd : -1);
 		if (ret) {
 			pr_err("cannot write variable store '%s': %s", path, strerror(-ret));
 			goto fail;
@@ -238,13 +126,9 @@ static uint8_t *vars_open(const struct vm_config *cfg, uint64_t size)
 		} else if (fd >= 0) {
 			close(fd);
 		}
-		return flash_load(DEFAULT_VARS_TEMPLATE, size, "variable store template", true);
+		return flash_load_template(DEFAULT_VARS_TEMPLATE, size, "variable store template");
 	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	memset(p, 0xff, size);
-	return p;
+	return flash_map_erased(size);
 }
 
 /* Flash bank 1 leaves read-array mode: reads must trap as MMIO while a
