@@ -7,6 +7,7 @@
 #                   errors, SOAK_REBOOTS (20) reboots, L1 limit SOAK_TIMEOUT s
 #   make bench      native pagemap-scan cost, then nested benchmarks, figures printed
 #   make bench-scan native pagemap-scan cost only
+#   make size       size of the stripped binary (and its largest sections)
 #   make menuconfig edit .config (default: configs/defconfig)
 #   make config-matrix  cross-build (and unit-test) default, all-off and
 #                   each-symbol-off configurations, each in build/cfg-NAME
@@ -32,8 +33,8 @@ ARM_LIBS := -lfdt $(shell $(ARM_PKG) --static --libs liburing json-c 2>/dev/null
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter \
             -Wmissing-prototypes -Wvla
-CFLAGS   ?= -O2 -g
-COMMON   := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ivmm -I$(B) -DMVR_VERSION='"$(VERSION)"' \
+CFLAGS   ?= -g
+COMMON   := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ivmm -I$(B) \
             -include $(B)/config.h
 
 -include $(B)/config.mk
@@ -49,7 +50,7 @@ PURE_SRCS += vmm/size.c vmm/seccomp.c vmm/sig_thread.c
 PURE_SRCS += $(wildcard vmm/virtio/*.c)
 PURE_SRCS += vmm/mem.c vmm/vcpu_exit.c
 PURE_SRCS += $(wildcard vmm/acpi/*.c)
-PURE_SRCS += $(wildcard vmm/fwcfg/*.c)
+PURE_SRCS += $(wildcard vmm/fwcfg/*.c) vmm/flash_map.c
 PURE_SRCS += vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c vmm/ras/sigbus.c vmm/ras/ras.c
 PURE_SRCS += vmm/ras/pagemap.c
 PURE_SRCS += vmm/control_proto.c vmm/control_cmds.c vmm/control.c
@@ -59,7 +60,7 @@ PURE_SRCS := $(wildcard $(PURE_SRCS))
 # provide static inline stubs so callers need no #ifdef. acpi/aml.c and
 # acpi/table.c stay: devices write their own DSDT entries with them.
 SRCS_OFF := $(if $(CONFIG_ACPI),,vmm/acpi/tables.c vmm/acpi/hest.c)
-SRCS_OFF += $(if $(CONFIG_FWCFG),,vmm/fwcfg/% vmm/vm_firmware.c)
+SRCS_OFF += $(if $(CONFIG_FWCFG),,vmm/fwcfg/% vmm/vm_firmware.c vmm/flash_map.c)
 SRCS_OFF += $(if $(CONFIG_RAS),,vmm/ras/%)
 SRCS_OFF += $(if $(CONFIG_CONTROL_API),,vmm/control.c vmm/control_cmds.c vmm/ctl.c vmm/control_proto.c)
 SRCS_OFF += $(if $(CONFIG_SECCOMP),,vmm/seccomp.c)
@@ -75,7 +76,7 @@ TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus tes
 TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server)
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtio_blk test_virtio_rng test_virtio_devices test_virtio_console test_virtio_net)
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl test_einj)
-TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl test_einj)
+TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl test_einj test_flash_map)
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtqueue test_virtio_mmio)
 TEST_OFF  += $(if $(CONFIG_SECCOMP),,test_seccomp)
 TEST_SRCS := $(filter-out $(TEST_OFF:%=tests/unit/%.c),$(wildcard tests/unit/test_*.c))
@@ -85,7 +86,7 @@ TEST_LIBS := -lcmocka $(if $(CONFIG_CONTROL_API),-ljson-c) $(if $(CONFIG_VIRTIO)
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all test unit unit-san host-check e2e soak bench bench-scan demo clean menuconfig images \
-	config-matrix compile_commands.json
+	config-matrix compile_commands.json size
 all: $(B)/microvm-ras
 
 # genconfig.py rewrites config.h and config.mk only when their contents
@@ -103,12 +104,41 @@ $(B)/config.stamp: Kconfig $(KCONFIG_CONFIG) $(B)/config.src scripts/genconfig.p
 $(B)/config.h $(B)/config.mk &: $(B)/config.stamp
 	@[ -f $(B)/config.h ] && [ -f $(B)/config.mk ] || $(GENCONFIG)
 
-$(B)/arm64/%.o: %.c $(B)/config.h
+# The VMM is built for size (issue 10: <= 640 KiB stripped): -Os, one
+# section per function and object so the link drops what nothing uses,
+# link-time optimisation across our objects, no unwind tables (C, no
+# exceptions; glibc keeps its own). The unit tests build natively without.
+ARM_CFLAGS  ?= -Os -ffunction-sections -fdata-sections -flto=auto \
+               -fno-asynchronous-unwind-tables -fno-unwind-tables
+ARM_LDFLAGS ?= -Wl,--gc-sections -Wl,-O1
+
+# The version string (git describe) lives in one generated header that is
+# rewritten only when it changes: what includes it (main.c, control_cmds.c,
+# their tests) is rebuilt through -MMD, everything else is left alone, and no
+# two objects of one build can disagree on it.
+$(B)/version.h: FORCE
+	@mkdir -p $(B)
+	@echo '#define MVR_VERSION "$(VERSION)"' >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+.PHONY: FORCE
+FORCE:
+
+$(B)/arm64/%.o: %.c $(B)/config.h | $(B)/version.h
 	@mkdir -p $(dir $@)
-	$(CC_ARM) $(COMMON) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC_ARM) $(COMMON) $(ARM_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/microvm-ras: $(ARM_OBJS)
-	$(CC_ARM) -static -o $@ $^ $(ARM_LIBS) -lpthread
+	$(CC_ARM) -static $(ARM_CFLAGS) $(CFLAGS) $(ARM_LDFLAGS) -o $@ $^ $(ARM_LIBS) -lpthread
+
+# Size of the stripped static binary, the figure the README quotes (never a
+# test: it depends on the toolchain and C library).
+SIZE_BUDGET_KIB := 640
+size: $(B)/microvm-ras
+	@$(CROSS)strip -o $(B)/microvm-ras.stripped $(B)/microvm-ras
+	@n=$$(stat -c %s $(B)/microvm-ras.stripped); \
+	echo "microvm-ras: $$n bytes stripped ($$(( (n + 1023) / 1024 )) KiB; budget $(SIZE_BUDGET_KIB) KiB)"; \
+	$(CROSS)size -A $(B)/microvm-ras.stripped | awk '$$2 > 4096 && $$1 ~ /^\./ { printf "  %-20s %8d\n", $$1, $$2 }'
 
 # Unit tests: each pure source and each test is compiled natively once per
 # flavour (build/host, build/host-san); every test links all pure objects
@@ -119,11 +149,11 @@ HOST_SAN_OBJS := $(PURE_SRCS:%.c=$(B)/host-san/%.o)
 TEST_OBJS     := $(TEST_SRCS:%.c=$(B)/host/%.o)
 TEST_SAN_OBJS := $(TEST_SRCS:%.c=$(B)/host-san/%.o)
 
-$(B)/host/%.o: %.c $(B)/config.h
+$(B)/host/%.o: %.c $(B)/config.h | $(B)/version.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/host-san/%.o: %.c $(B)/config.h
+$(B)/host-san/%.o: %.c $(B)/config.h | $(B)/version.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
 
@@ -221,7 +251,7 @@ FUZZ_LIBS    := -lpthread $(if $(CONFIG_CONTROL_API),-ljson-c) $(if $(CONFIG_VIR
 # The RTC harness supplies the wall clock (deterministic runs).
 FUZZ_LDFLAGS_pl031 := -Wl,--wrap=clock_gettime
 
-$(B)/fuzz-obj/%.o: %.c $(B)/config.h
+$(B)/fuzz-obj/%.o: %.c $(B)/config.h | $(B)/version.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 

@@ -17,6 +17,7 @@
 #include "ras/cper.h"
 #include "ras/ghes_layout.h"
 #include "util.h"
+#include "version.h"
 
 #define CONTROL_MAX_POISONED 4096         /* GPAs listed by query-ras */
 
@@ -29,9 +30,6 @@ struct cmd_error {
 #define ERR_GENERIC   "GenericError"
 #define ERR_NOT_FOUND "CommandNotFound"
 
-#ifndef MVR_VERSION
-#define MVR_VERSION "unknown"
-#endif
 
 static int cmd_fail(struct cmd_error *e, const char *cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

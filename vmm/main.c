@@ -24,12 +24,14 @@
 #include "ras/ras.h"
 #include "seccomp.h"
 #include "size.h"
+#include "trace.h"
 #include "util.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
 #include "virtio/net.h"
 #include "virtio/rng.h"
 #include "vm.h"
+#include "version.h"
 
 /* The parsed configuration: one of the two allowed globals. */
 static struct vm_config config = {
@@ -42,7 +44,7 @@ static struct vm_config config = {
 enum {
 	OPT_NO_FIRMWARE = 0x100, OPT_RAS, OPT_NO_REBOOT, OPT_VARS, OPT_API,
 	OPT_FIRMWARE, OPT_VERSION, OPT_DISK, OPT_RNG, OPT_NET, OPT_CONSOLE,
-	OPT_ON_PANIC, OPT_MEM_BACKEND,
+	OPT_ON_PANIC, OPT_MEM_BACKEND, OPT_TRACE_BOOT,
 };
 
 static const struct option long_opts[] = {
@@ -63,6 +65,7 @@ static const struct option long_opts[] = {
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "net", required_argument, NULL, OPT_NET },
+	{ "trace-boot", no_argument, NULL, OPT_TRACE_BOOT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -117,6 +120,8 @@ static void usage(FILE *f)
 "      --on-panic exit|pause  on a guest panic (pvpanic): exit with status 4\n"
 "                          (default), or stop the vCPUs and keep the VMM\n"
 "                          (control socket) running\n"
+"      --trace-boot        print timestamps of the boot and poweroff steps\n"
+"                          (ms since process start) on stderr\n"
 "  -v, --verbose           more diagnostics;  -q, --quiet: errors only\n"
 "  -h, --help              this text;  --version: print the version\n"
 "\n"
@@ -362,6 +367,7 @@ static int parse_options(int argc, char **argv)
 			if (parse_net(optarg))
 				return EXIT_USAGE;
 			break;
+		case OPT_TRACE_BOOT: trace_boot_enable(); break;
 		case 'v': log_level = LOG_DEBUG; break;
 		case 'q': log_level = LOG_ERROR; break;
 		case 'h': usage(stdout); return -1;
@@ -452,21 +458,21 @@ static int cmd_run(void)
 	if (!vm)
 		return EXIT_VMM_ERROR;
 	/* Everything is opened and mapped: from here on, only the calls the
-	 * running VM needs. glibc reads the time zone on the first time
-	 * conversion (CPER timestamps); do it now, while files may be opened. */
-	tzset();
+	 * running VM needs (CPER timestamps are UTC, computed without the C
+	 * library's time-zone files). */
 	if (seccomp_install()) {
 		vm_destroy(vm);
 		return EXIT_VMM_ERROR;
 	}
 	status = vm_run(vm);
 	vm_destroy(vm);
+	trace_boot("exit");
 	return status;
 }
 
 static int cmd_dump_dtb(const char *path)
 {
-	struct vm vm_probe = { .cfg = &config };
+	struct vm vm_probe = { .cfg = &config, .kernel_fd = -1, .initrd_fd = -1 };
 	struct boot_layout *lay = NULL;
 	static uint8_t buf[DTB_MAX_SIZE];
 	struct devlist devs;
@@ -474,15 +480,16 @@ static int cmd_dump_dtb(const char *path)
 	int n;
 
 	if (config.kernel) {
-		if (vm_load_payload(&vm_probe))
+		if (vm_load_payload(&vm_probe)) {
+			vm_close_payload(&vm_probe);
 			return EXIT_VMM_ERROR;
+		}
 		lay = &vm_probe.layout;
 	}
 	n = board_describe(&config, &devs);
 	if (!n)
 		n = vm_build_fdt(&config, &devs, lay, buf, sizeof(buf));
-	free(vm_probe.kernel);
-	free(vm_probe.initrd);
+	vm_close_payload(&vm_probe);
 	if (n < 0) {
 		pr_err("cannot build the device tree: %s", strerror(-n));
 		return EXIT_VMM_ERROR;
@@ -606,6 +613,7 @@ int main(int argc, char **argv)
 	ret = check_config(!strcmp(cmd, "run"));
 	if (ret)
 		return ret;
+	trace_boot("config parsed");
 	if (!strcmp(cmd, "run"))
 		return cmd_run();
 	if (!strcmp(cmd, "dump-dtb"))

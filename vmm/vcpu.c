@@ -11,6 +11,7 @@
 
 #include "arch/arm64/regs.h"
 #include "log.h"
+#include "trace.h"
 #include "vcpu.h"
 #include "vcpu_exit.h"
 #include "vm.h"
@@ -115,9 +116,13 @@ static bool vcpu_should_stop(struct vcpu *v)
 	return __atomic_load_n(&v->vm->stop_reason, __ATOMIC_ACQUIRE) != VM_RUNNING;
 }
 
-/* Serve a vcpu_run_on() request, if one waits. */
+/* Serve a vcpu_run_on() request, if one waits. Every exit comes here: the
+ * lock is taken only when a request was posted (vcpu_run_on kicks the vCPU
+ * after posting, so one missed by this load is seen after the next exit). */
 static void vcpu_serve_request(struct vcpu *v)
 {
+	if (!__atomic_load_n(&v->req_fn, __ATOMIC_ACQUIRE))
+		return;
 	pthread_mutex_lock(&v->req_lock);
 	if (v->req_fn && !v->req_done) {
 		v->req_ret = v->req_fn(v, v->req_arg);
@@ -169,6 +174,7 @@ static void *vcpu_thread(void *arg)
 		.opaque = v,
 	};
 	enum vcpu_exit_action act;
+	bool first = v->index == 0;
 	sigset_t set;
 	int ret, err;
 
@@ -178,6 +184,10 @@ static void *vcpu_thread(void *arg)
 
 	while (!vcpu_should_stop(v)) {
 		vcpu_before_run(v);
+		if (first) {
+			trace_boot("first KVM_RUN (vCPU 0)");
+			first = false;
+		}
 		v->in_run = 1;
 		ret = ioctl(v->fd, KVM_RUN, 0);
 		err = errno;
@@ -202,6 +212,10 @@ static void *vcpu_thread(void *arg)
 			v->mmio_exits++;
 		act = vcpu_exit_dispatch(&deps, v->run);
 		if (act != VCPU_EXIT_CONTINUE) {
+			if (act == VCPU_EXIT_STOP_SHUTDOWN)
+				trace_boot("PSCI SYSTEM_OFF");
+			else if (act == VCPU_EXIT_STOP_RESET)
+				trace_boot("PSCI SYSTEM_RESET");
 			vm_request_stop(v->vm, stop_reason_of[act]);
 			break;
 		}
@@ -227,9 +241,9 @@ int vcpu_run_on(struct vcpu *v, int (*fn)(struct vcpu *v, void *arg), void *arg)
 		pthread_mutex_unlock(&v->req_lock);
 		return fn(v, arg);
 	}
-	v->req_fn = fn;
 	v->req_arg = arg;
 	v->req_done = 0;
+	__atomic_store_n(&v->req_fn, fn, __ATOMIC_RELEASE);
 	while (!v->req_done) {
 		vcpu_kick(v);
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -241,7 +255,7 @@ int vcpu_run_on(struct vcpu *v, int (*fn)(struct vcpu *v, void *arg), void *arg)
 		pthread_cond_timedwait(&v->req_done_cv, &v->req_lock, &ts);
 	}
 	ret = v->req_ret;
-	v->req_fn = NULL;
+	__atomic_store_n(&v->req_fn, NULL, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&v->req_done_cv);
 	pthread_mutex_unlock(&v->req_lock);
 	return ret;

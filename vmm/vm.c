@@ -24,7 +24,9 @@
 #include "control.h"
 #include "devices/pwrbtn.h"
 #include "exit_codes.h"
+#include "fileio.h"
 #include "mem.h"
+#include "trace.h"
 #include "ras/ras.h"
 #include "util.h"
 #include "vcpu.h"
@@ -257,20 +259,37 @@ int vm_load_payload(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	const char *why = NULL;
+	uint8_t *head;
+	size_t head_len;
 	int ret;
 
-	ret = boot_read_file(cfg->kernel, &vm->kernel, &vm->kernel_size);
+	vm->kernel_fd = vm->initrd_fd = -1;
+	vm->kernel_size = vm->initrd_size = 0;
+	ret = boot_open_file(cfg->kernel, &vm->kernel_fd, &vm->kernel_size);
 	if (ret) {
 		pr_err("cannot read kernel '%s': %s", cfg->kernel, strerror(-ret));
 		return ret;
 	}
-	ret = arm64_image_parse(vm->kernel, vm->kernel_size, &vm->image, &why);
+	/* Only the header and PE section table are checked now; the Image
+	 * itself goes straight to guest RAM (or fw_cfg) at each boot. */
+	head_len = (size_t)MIN(vm->kernel_size, (uint64_t)ARM64_IMAGE_HEAD_MAX);
+	head = malloc(head_len ? head_len : 1);
+	if (!head)
+		return -ENOMEM;
+	ret = pread_full(vm->kernel_fd, head, head_len, 0);
+	if (ret) {
+		pr_err("cannot read kernel '%s': %s", cfg->kernel, strerror(-ret));
+		free(head);
+		return ret;
+	}
+	ret = arm64_image_parse_head(head, head_len, vm->kernel_size, &vm->image, &why);
+	free(head);
 	if (ret) {
 		pr_err("kernel '%s': %s", cfg->kernel, why);
 		return ret;
 	}
 	if (cfg->initrd) {
-		ret = boot_read_file(cfg->initrd, &vm->initrd, &vm->initrd_size);
+		ret = boot_open_file(cfg->initrd, &vm->initrd_fd, &vm->initrd_size);
 		if (ret) {
 			pr_err("cannot read initrd '%s': %s", cfg->initrd, strerror(-ret));
 			return ret;
@@ -287,23 +306,48 @@ int vm_load_payload(struct vm *vm)
 	return ret;
 }
 
-/* Put kernel, initrd and DTB into RAM and point vCPU 0 at the kernel. */
+void vm_close_payload(struct vm *vm)
+{
+	if (vm->kernel_fd >= 0)
+		close(vm->kernel_fd);
+	if (vm->initrd_fd >= 0)
+		close(vm->initrd_fd);
+	vm->kernel_fd = vm->initrd_fd = -1;
+}
+
+/* Read 'what' (file 'path', open as fd) into guest RAM at gpa. */
+static int vm_load_into_ram(struct vm *vm, const char *what, const char *path, int fd,
+			    uint64_t size, uint64_t gpa)
+{
+	void *dst = mem_gpa_to_hva(vm->mem, gpa, size);
+	int ret;
+
+	if (!dst)
+		return -EFAULT;
+	ret = boot_load_file(fd, size, dst);
+	if (ret == -ESTALE)
+		pr_err("%s '%s' changed size since the VMM started; cannot boot it", what, path);
+	else if (ret)
+		pr_err("cannot read %s '%s': %s", what, path, strerror(-ret));
+	return ret;
+}
+
+/* Put kernel, initrd and DTB into RAM and point vCPU 0 at the kernel. The
+ * files are read again at every boot: the guest may have overwritten the
+ * previous copies. */
 static int vm_direct_boot_prepare(struct vm *vm)
 {
 	const struct boot_layout *lay = &vm->layout;
 	void *dst;
 	int ret;
 
-	dst = mem_gpa_to_hva(vm->mem, lay->kernel, vm->kernel_size);
-	if (!dst)
-		return -EFAULT;
-	memcpy(dst, vm->kernel, vm->kernel_size);
-	if (vm->initrd_size) {
-		dst = mem_gpa_to_hva(vm->mem, lay->initrd, vm->initrd_size);
-		if (!dst)
-			return -EFAULT;
-		memcpy(dst, vm->initrd, vm->initrd_size);
-	}
+	ret = vm_load_into_ram(vm, "kernel", vm->cfg->kernel, vm->kernel_fd, vm->kernel_size,
+			       lay->kernel);
+	if (!ret && vm->initrd_size)
+		ret = vm_load_into_ram(vm, "initrd", vm->cfg->initrd, vm->initrd_fd,
+				       vm->initrd_size, lay->initrd);
+	if (ret)
+		return ret;
 	dst = mem_gpa_to_hva(vm->mem, lay->dtb, DTB_MAX_SIZE);
 	if (!dst)
 		return -EFAULT;
@@ -444,6 +488,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 	vm->cfg = cfg;
 	vm->ncpus = cfg->ncpus;
 	vm->kvm_fd = vm->vm_fd = vm->stop_efd = -1;
+	vm->kernel_fd = vm->initrd_fd = -1;
 	vm->flash1_slot = -1;
 
 	/* 1. Payload first: bad input is reported before touching KVM. */
@@ -454,6 +499,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 	if (!ret)
 		ret = vm_create_kvm_vm(vm);
 	if (!ret) {
+		trace_boot("KVM VM created");
 		ret = vcpu_signals_init();
 		if (ret)
 			pr_err("cannot install vCPU kick signal: %s", strerror(-ret));
@@ -464,6 +510,8 @@ struct vm *vm_create(const struct vm_config *cfg)
 		if (!vm->mem) {
 			ret = -errno;
 			vm_mem_error(cfg, ret);
+		} else {
+			trace_boot("memory mapped");
 		}
 	}
 	/* 4. vCPUs, then the vGIC that needs them all. */
@@ -514,6 +562,7 @@ struct vm *vm_create(const struct vm_config *cfg)
 		vm_destroy(vm);
 		return NULL;
 	}
+	trace_boot("devices created");
 	return vm;
 }
 
@@ -538,8 +587,7 @@ void vm_destroy(struct vm *vm)
 	bus_destroy(vm->bus);
 	gic_destroy(vm->gic);
 	mem_destroy(vm->mem);
-	free(vm->kernel);
-	free(vm->initrd);
+	vm_close_payload(vm);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
 	if (vm->vm_fd >= 0)
@@ -612,9 +660,11 @@ static int vm_power_on(struct vm *vm)
 		if (ret)
 			return ret;
 	}
-	if (vm->cfg->firmware)
-		return vm_firmware_boot_prepare(vm);
-	return vm_direct_boot_prepare(vm);
+	ret = vm->cfg->firmware ? vm_firmware_boot_prepare(vm) : vm_direct_boot_prepare(vm);
+	if (!ret)
+		trace_boot(vm->cfg->firmware ? "firmware boot prepared (fw_cfg serves the kernel)" :
+			   "kernel loaded");
+	return ret;
 }
 
 /* Start every vCPU thread; a failure stops the VM with an error. */
@@ -657,6 +707,7 @@ int vm_run(struct vm *vm)
 		}
 		for (i = 0; i < vm->ncpus; i++)
 			vcpu_join(&vm->vcpus[i]);
+		trace_boot("vCPU threads joined");
 
 		reason = __atomic_load_n(&vm->stop_reason, __ATOMIC_ACQUIRE);
 		/* Each way of stopping: its QMP events (QEMU's ShutdownCause

@@ -63,12 +63,14 @@ struct vm {
 	struct vcpu *vcpus;
 	unsigned ncpus;
 
-	/* Boot payload, kept for reboots. */
-	uint8_t *kernel;
-	size_t kernel_size;
+	/* Boot payload: the open files (-1: none), read again at every boot
+	 * straight into guest RAM or the firmware's fw_cfg DMA buffer; the
+	 * VMM keeps no copy of them. */
+	int kernel_fd;
+	uint64_t kernel_size;
 	struct arm64_image image;
-	uint8_t *initrd;
-	size_t initrd_size;
+	int initrd_fd;
+	uint64_t initrd_size;
 	struct boot_layout layout;
 	unsigned boots;               /* how many times the guest started */
 
@@ -111,8 +113,10 @@ void vm_post_event(struct vm *vm, const struct control_event *ev);
  * button GED's interrupt. Returns 0 or -ENODEV (no ACPI power button). */
 int vm_press_power_button(struct vm *vm);
 
-/* Load and check kernel/initrd and compute their placement without KVM
- * (for run and for dump-dtb). Logs one error line on failure. */
+/* Open and check kernel/initrd (the Image's header only) and compute their
+ * placement without KVM (for run and for dump-dtb). Logs one error line on
+ * failure. vm_close_payload closes what it opened (also after a failure). */
 int vm_load_payload(struct vm *vm);
+void vm_close_payload(struct vm *vm);
 
 #endif

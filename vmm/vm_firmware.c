@@ -17,6 +17,7 @@
 #include "arch/arm64/regs.h"
 #include "devices/cfi_flash.h"
 #include "devices/rom.h"
+#include "flash_map.h"
 #include "fileio.h"
 #include "fwcfg/fwcfg.h"
 #include "log.h"
@@ -29,46 +30,6 @@
 
 #define HW_ERRORS_ADDR_FILE HEST_FILE_HW_ERRORS_ADDR
 #define HW_ERRORS_FILE HEST_FILE_HW_ERRORS
-
-/* Read 'path' into a fresh 'size'-byte mapping; the rest reads as 0xFF
- * (erased flash) when 'erased', else as zero pages that cost no memory
- * until touched. Fails if the file is larger than the bank. */
-static uint8_t *flash_load(const char *path, uint64_t size, const char *what, bool erased)
-{
-	struct stat st;
-	uint8_t *p;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pr_err("cannot open %s '%s': %m", what, path);
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    (uint64_t)st.st_size > size) {
-		pr_err("%s '%s' must be a regular non-empty file of at most %" PRIu64 " MiB",
-		       what, path, size >> 20);
-		close(fd);
-		return NULL;
-	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		pr_err("cannot map %s: %m", what);
-		close(fd);
-		return NULL;
-	}
-	ret = read_full(fd, p, (size_t)st.st_size);
-	if (ret) {
-		pr_err("cannot read %s '%s': %s", what, path, strerror(-ret));
-		munmap(p, size);
-		close(fd);
-		return NULL;
-	}
-	close(fd);
-	if (erased)
-		memset(p + st.st_size, 0xff, size - (uint64_t)st.st_size);
-	return p;
-}
 
 int vm_firmware_check(const struct vm_config *cfg)
 {
@@ -97,14 +58,13 @@ int vm_firmware_check(const struct vm_config *cfg)
  * first use, so the guest's variable writes persist. */
 static uint8_t *vars_open_persistent(const char *path, uint64_t size)
 {
-	uint8_t *tmpl = NULL, *p;
+	int tmpl_fd = -1, fd, ret;
 	struct stat st;
-	int fd;
+	uint8_t *p;
 
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
-		tmpl = access(DEFAULT_VARS_TEMPLATE, R_OK) == 0 ?
-			flash_load(DEFAULT_VARS_TEMPLATE, size, "variable store template", true) : NULL;
+		tmpl_fd = open(DEFAULT_VARS_TEMPLATE, O_RDONLY | O_CLOEXEC);
 		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	}
 	if (fd < 0) {
@@ -117,37 +77,31 @@ static uint8_t *vars_open_persistent(const char *path, uint64_t size)
 		goto fail;
 	}
 	if ((uint64_t)st.st_size < size) {
-		/* A new or short store: the missing part reads as erased. */
+		/* A new store gets the template; the missing part of a new or
+		 * short one reads as erased. */
 		uint64_t old = (uint64_t)st.st_size;
 
-		if (ftruncate(fd, (off_t)size) < 0) {
-			pr_err("cannot size variable store '%s': %m", path);
+		ret = flash_fill(fd, old, size, old == 0 ? tmpl_fd : -1);
+		if (ret) {
+			pr_err("cannot write variable store '%s': %s", path, strerror(-ret));
 			goto fail;
 		}
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (p == MAP_FAILED)
-			goto fail_map;
-		if (tmpl && old == 0)
-			memcpy(p, tmpl, size);
-		else
-			memset(p + old, 0xff, size - old);
-	} else {
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (p == MAP_FAILED)
-			goto fail_map;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		pr_err("cannot map variable store '%s': %m", path);
+		goto fail;
 	}
 	close(fd);
-	if (tmpl)
-		munmap(tmpl, size);
+	if (tmpl_fd >= 0)
+		close(tmpl_fd);
 	return p;
 
-fail_map:
-	pr_err("cannot map variable store '%s': %m", path);
 fail:
 	if (fd >= 0)
 		close(fd);
-	if (tmpl)
-		munmap(tmpl, size);
+	if (tmpl_fd >= 0)
+		close(tmpl_fd);
 	return NULL;
 }
 
@@ -172,13 +126,9 @@ static uint8_t *vars_open(const struct vm_config *cfg, uint64_t size)
 		} else if (fd >= 0) {
 			close(fd);
 		}
-		return flash_load(DEFAULT_VARS_TEMPLATE, size, "variable store template", true);
+		return flash_load_template(DEFAULT_VARS_TEMPLATE, size, "variable store template");
 	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	memset(p, 0xff, size);
-	return p;
+	return flash_map_erased(size);
 }
 
 /* Flash bank 1 leaves read-array mode: reads must trap as MMIO while a
@@ -198,8 +148,8 @@ static int vm_flash_create(struct vm *vm)
 {
 	int ret;
 
-	/* Code only: the padding after the image is never executed. */
-	vm->flash0 = flash_load(vm->cfg->firmware, MEMMAP_FLASH0_SIZE, "firmware", false);
+	/* Code only, never written: mapped from the file, not copied. */
+	vm->flash0 = flash_map_file(vm->cfg->firmware, MEMMAP_FLASH0_SIZE, "firmware");
 	if (!vm->flash0)
 		return -EINVAL;
 	vm->flash1 = vars_open(vm->cfg, MEMMAP_FLASH1_SIZE);
@@ -298,6 +248,17 @@ static int vm_acpi_create(struct vm *vm)
 	return ret;
 }
 
+/* fw_cfg reader of the kernel and initrd items: 'opaque' is the struct
+ * vm's file descriptor for it. */
+static int payload_read(void *opaque, uint64_t off, void *buf, size_t len)
+{
+	int ret = pread_full(*(const int *)opaque, buf, len, off);
+
+	if (ret)
+		pr_warn_rl("cannot read the kernel or initrd for fw_cfg: %s", strerror(-ret));
+	return ret;
+}
+
 static int vm_fwcfg_create(struct vm *vm)
 {
 	const char *cmdline = vm->cfg->cmdline ? vm->cfg->cmdline : "";
@@ -314,19 +275,19 @@ static int vm_fwcfg_create(struct vm *vm)
 		pr_err("kernel and initrd must each be smaller than 4 GiB for fw_cfg");
 		return -EFBIG;
 	}
-	/* The firmware's kernel loader reads these; the item takes over the
-	 * buffers (no second copy of a large kernel in VMM memory). */
+	/* The firmware's kernel loader reads these, at every boot, straight
+	 * from the files into its buffers (no copy in VMM memory). */
 	ret = fwcfg_add_u32(vm->fwcfg, FWCFG_KEY_KERNEL_SIZE, (uint32_t)vm->kernel_size);
 	if (!ret)
-		ret = fwcfg_add_item_owned(vm->fwcfg, FWCFG_KEY_KERNEL_DATA, vm->kernel,
-					   (uint32_t)vm->kernel_size);
-	vm->kernel = NULL;
-	if (!ret && vm->initrd) {
+		ret = fwcfg_add_item_reader(vm->fwcfg, FWCFG_KEY_KERNEL_DATA,
+					    (uint32_t)vm->kernel_size, payload_read,
+					    &vm->kernel_fd);
+	if (!ret && vm->initrd_fd >= 0) {
 		ret = fwcfg_add_u32(vm->fwcfg, FWCFG_KEY_INITRD_SIZE, (uint32_t)vm->initrd_size);
 		if (!ret)
-			ret = fwcfg_add_item_owned(vm->fwcfg, FWCFG_KEY_INITRD_DATA, vm->initrd,
-						   (uint32_t)vm->initrd_size);
-		vm->initrd = NULL;
+			ret = fwcfg_add_item_reader(vm->fwcfg, FWCFG_KEY_INITRD_DATA,
+						    (uint32_t)vm->initrd_size, payload_read,
+						    &vm->initrd_fd);
 	}
 	if (!ret)
 		ret = fwcfg_add_u32(vm->fwcfg, FWCFG_KEY_CMDLINE_SIZE, (uint32_t)cmdlen);

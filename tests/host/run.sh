@@ -112,6 +112,18 @@ else
 	ko sizes-hex-accepted "$(cat "$T/err" "$T/dtc" 2>/dev/null | head -3)"
 fi
 
+# --- --trace-boot: each step on stderr with ms since process start and the
+# absolute CLOCK_MONOTONIC time (the boot steps need KVM: the nested e2e) ---
+if $VMM dump-dtb "$T/t.dtb" --no-firmware --trace-boot >/dev/null 2>"$T/err" &&
+	grep -qE '^trace-boot: \+ +0\.000 ms mono [0-9]+\.[0-9]{9} process start$' "$T/err" &&
+	grep -qE '^trace-boot: \+ +[0-9]+\.[0-9]{3} ms mono [0-9]+\.[0-9]{9} config parsed$' "$T/err" &&
+	[ "$(wc -l <"$T/err")" = 2 ] &&
+	$VMM dump-dtb "$T/t2.dtb" --no-firmware 2>"$T/err2" && [ ! -s "$T/err2" ]; then
+	ok trace-boot
+else
+	ko trace-boot "$(head -3 "$T/err" "$T/err2" 2>/dev/null | tr '\n' '|')"
+fi
+
 # --- exit status (vmm/exit_codes.h): 2 for usage errors, 1 for VMM errors ---
 # expect_status NAME WANT ARGS...
 expect_status() {

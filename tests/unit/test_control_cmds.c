@@ -18,6 +18,7 @@
 #include "control_proto.h"
 #include "ras/cper.h"
 #include "util.h"
+#include "version.h"
 
 #define RAM_BASE 0x40000000ULL
 #define RAM_SIZE 0x10000000ULL   /* 256 MiB */

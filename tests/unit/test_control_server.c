@@ -23,6 +23,7 @@
 #include "control.h"
 #include "control_cmds.h"
 #include "control_proto.h"
+#include "version.h"
 
 #define MAX_WATCHED 16
 #define LINE_MAX_BYTES (64 * 1024)   /* the server's CONTROL_LINE_MAX */

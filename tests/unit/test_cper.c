@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "ras/cper.h"
@@ -407,6 +408,49 @@ static void test_record_two_sections(void **state)
 	assert_int_equal(cper_guid_parse("0123456g-89ab-cdef-0011-223344556677", &g), -EINVAL);
 }
 
+/* cper_utc against the C library's gmtime_r: day, month and year edges,
+ * leap days (2000 is one, 2100 is not), and a spread of times to 9999. */
+static void check_utc(int64_t secs)
+{
+	struct cper_utc u;
+	struct tm tm;
+	time_t t = (time_t)secs;
+
+	assert_non_null(gmtime_r(&t, &tm));
+	cper_utc(secs, &u);
+	if (u.year != (uint64_t)tm.tm_year + 1900 || u.mon != (unsigned)tm.tm_mon + 1 ||
+	    u.mday != (unsigned)tm.tm_mday || u.hour != (unsigned)tm.tm_hour ||
+	    u.min != (unsigned)tm.tm_min || u.sec != (unsigned)tm.tm_sec)
+		fail_msg("%lld: got %llu-%u-%u %u:%u:%u", (long long)secs,
+			 (unsigned long long)u.year, u.mon, u.mday, u.hour, u.min, u.sec);
+}
+
+static void test_utc(void **state)
+{
+	static const int64_t edges[] = {
+		0, 59, 60, 3599, 3600, 86399, 86400,
+		951782399, 951782400, 951868800,	/* 2000-02-28/29, 03-01 */
+		1709164800, 1709251200,			/* 2024-02-29, 03-01 */
+		4107542399LL, 4107542400LL,		/* 2100-02-28 end, 03-01 */
+		253402300799LL,				/* 9999-12-31T23:59:59 */
+	};
+	struct cper_utc u;
+	uint64_t x = 88172645463325252ULL;
+
+	for (unsigned i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		check_utc(edges[i]);
+	for (unsigned i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		check_utc((int64_t)(x % 253402300800ULL));
+	}
+	cper_utc(951782400, &u);
+	assert_int_equal(u.year, 2000);
+	assert_int_equal(u.mon, 2);
+	assert_int_equal(u.mday, 29);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_severity),
 		cmocka_unit_test(test_timestamp),
+		cmocka_unit_test(test_utc),
 		cmocka_unit_test(test_check_rejects_bad),
 		cmocka_unit_test(test_mem_all_fields),
 		cmocka_unit_test(test_arm_bytes),

@@ -252,6 +252,80 @@ static void test_dma_read_skip_select(void **state)
 	assert_int_equal(st.dma_ok, 9);
 }
 
+/* A reader item's source: 'len' pattern bytes; fails on demand and notes
+ * where it was asked to write. */
+struct src {
+	uint8_t data[10000];
+	int calls;
+	int fail;
+	uint8_t *last_dst;
+};
+
+static int src_read(void *opaque, uint64_t off, void *buf, size_t len)
+{
+	struct src *s = opaque;
+
+	s->calls++;
+	s->last_dst = buf;
+	if (s->fail || off > sizeof(s->data) || len > sizeof(s->data) - off)
+		return -EIO;
+	memcpy(buf, s->data + off, len);
+	return 0;
+}
+
+static void *ram_map(void *opaque, uint64_t gpa, size_t len)
+{
+	return range_within(gpa, len, RAM_BASE, RAM_SIZE) ? hva(gpa) : NULL;
+}
+
+/* Reader items: DMA and the data port get the source's bytes, zeros past
+ * the end; with a mappable guest buffer the reader writes straight into
+ * it (no bounce copy); a failing reader completes the DMA with ERROR. */
+static void test_reader_item(void **state)
+{
+	static const struct guest_mem gm_map = { .read = ram_read, .write = ram_write,
+						 .map = ram_map };
+	static struct src s;
+	struct fwcfg *f = *state, *fm;
+
+	for (unsigned i = 0; i < sizeof(s.data); i++)
+		s.data[i] = (uint8_t)(i * 13 + 5);
+	s.calls = s.fail = 0;
+	assert_int_equal(fwcfg_add_item_reader(f, FWCFG_KEY_KERNEL_DATA, sizeof(s.data), NULL, &s),
+			 -EINVAL);
+	assert_int_equal(fwcfg_add_item_reader(f, FWCFG_KEY_KERNEL_DATA, sizeof(s.data), src_read, &s),
+			 0);
+	assert_int_equal(fwcfg_add_item_reader(f, FWCFG_KEY_KERNEL_DATA, 4, src_read, &s), -EEXIST);
+	/* Without map(): through a bounce buffer, in 4 KiB pieces. */
+	assert_int_equal(dma(f, ctl_sel(FWCFG_KEY_KERNEL_DATA, FWCFG_DMA_READ), sizeof(s.data) + 8, BUF),
+			 0);
+	assert_memory_equal(hva(BUF), s.data, sizeof(s.data));
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(hva(BUF)[sizeof(s.data) + i], 0);
+	assert_int_equal(s.calls, 3);
+	/* The data port, at an offset after a SKIP. */
+	assert_int_equal(dma(f, ctl_sel(FWCFG_KEY_KERNEL_DATA, FWCFG_DMA_SKIP), 1000, 0), 0);
+	assert_int_equal(rd(f, 4), get_le32(s.data + 1000));
+	assert_int_equal(rd(f, 1), s.data[1004]);
+	s.fail = 1;
+	assert_int_equal(rd(f, 2), 0);
+	assert_int_equal(dma(f, FWCFG_DMA_READ, 16, BUF), FWCFG_DMA_ERROR);
+	s.fail = 0;
+
+	/* With map(): one read, into guest RAM itself. */
+	fm = fwcfg_create(&gm_map);
+	assert_non_null(fm);
+	assert_int_equal(fwcfg_add_item_reader(fm, FWCFG_KEY_INITRD_DATA, sizeof(s.data), src_read, &s),
+			 0);
+	memset(hva(BUF), 0xAA, sizeof(s.data));
+	s.calls = 0;
+	assert_int_equal(dma(fm, ctl_sel(FWCFG_KEY_INITRD_DATA, FWCFG_DMA_READ), sizeof(s.data), BUF), 0);
+	assert_memory_equal(hva(BUF), s.data, sizeof(s.data));
+	assert_int_equal(s.calls, 1);
+	assert_ptr_equal(s.last_dst, hva(BUF));
+	fwcfg_destroy(fm);
+}
+
 struct cb_log {
 	int calls;
 	char name[FWCFG_FILE_NAME_MAX];
@@ -482,6 +556,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dma_split_32bit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_dma, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reader_item, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

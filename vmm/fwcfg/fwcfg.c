@@ -23,6 +23,8 @@ struct fwcfg_item {
 	char name[FWCFG_FILE_NAME_MAX];
 	fwcfg_write_cb cb;
 	void *cb_opaque;
+	fwcfg_read_fn reader;      /* contents on demand (data is NULL) */
+	void *reader_opaque;
 };
 
 struct fwcfg {
@@ -214,6 +216,26 @@ int fwcfg_add_item(struct fwcfg *f, uint16_t key, const void *data, uint32_t len
 	return ret < 0 ? ret : fwcfg_add_item_owned(f, key, copy, len);
 }
 
+int fwcfg_add_item_reader(struct fwcfg *f, uint16_t key, uint32_t len, fwcfg_read_fn read,
+			  void *opaque)
+{
+	struct fwcfg_item *it;
+	int ret;
+
+	if (!read)
+		return -EINVAL;
+	pthread_mutex_lock(&f->lock);
+	ret = add_item_locked(f, key, NULL, NULL, 0, false, false);
+	if (!ret) {
+		it = find_key(f, key);
+		it->len = len;
+		it->reader = read;
+		it->reader_opaque = opaque;
+	}
+	pthread_mutex_unlock(&f->lock);
+	return ret;
+}
+
 int fwcfg_add_u32(struct fwcfg *f, uint16_t key, uint32_t v)
 {
 	uint8_t b[4];
@@ -390,6 +412,31 @@ static bool dma_range_ok(struct fwcfg *f, uint64_t gpa, uint32_t len)
 	       guest_mem_read(f->gm, gpa + len - 1, &b, 1) == 0;
 }
 
+/* A reader item's bytes [cur_off, cur_off + len) into guest memory: straight
+ * into the host mapping of the guest buffer when there is one, else through
+ * a small bounce buffer. */
+static int dma_read_reader(struct fwcfg *f, struct fwcfg_item *it, uint64_t gpa, uint32_t len)
+{
+	uint8_t bounce[4096];
+	uint32_t done = 0;
+	void *dst = guest_mem_map(f->gm, gpa, len);
+	int ret;
+
+	if (dst)
+		return it->reader(it->reader_opaque, f->cur_off, dst, len);
+	while (done < len) {
+		uint32_t n = MIN(len - done, (uint32_t)sizeof(bounce));
+
+		ret = it->reader(it->reader_opaque, (uint64_t)f->cur_off + done, bounce, n);
+		if (!ret)
+			ret = guest_mem_write(f->gm, gpa + done, bounce, n);
+		if (ret < 0)
+			return ret;
+		done += n;
+	}
+	return 0;
+}
+
 /* READ 'len' bytes at the current offset into guest memory; zeros past
  * the end of the item, or for no/unknown selection (as QEMU: edk2 reads
  * size keys it may not know about and spins forever on ERROR). */
@@ -401,7 +448,10 @@ static int dma_read(struct fwcfg *f, uint64_t gpa, uint32_t len)
 	if (f->cur)
 		avail = MIN(len, f->cur->len - f->cur_off);
 	if (avail) {
-		ret = guest_mem_write(f->gm, gpa, f->cur->data + f->cur_off, avail);
+		if (f->cur->reader)
+			ret = dma_read_reader(f, f->cur, gpa, avail);
+		else
+			ret = guest_mem_write(f->gm, gpa, f->cur->data + f->cur_off, avail);
 		if (ret < 0)
 			return ret;
 		f->cur_off += avail;
@@ -551,9 +601,17 @@ static int fwcfg_mmio_read(void *dev, uint64_t off, unsigned size, uint64_t *val
 		pthread_mutex_lock(&f->lock);
 		if (f->cur) {
 			uint32_t n = MIN(size, f->cur->len - f->cur_off);
+			uint8_t b[8];
+			const uint8_t *src = b;
 
+			if (n && !f->cur->reader) {
+				src = f->cur->data + f->cur_off;
+			} else if (n && f->cur->reader(f->cur->reader_opaque, f->cur_off, b, n) < 0) {
+				pr_warn_rl("fw_cfg: cannot read item 0x%04x", f->cur->key);
+				memset(b, 0, sizeof(b));
+			}
 			for (uint32_t i = 0; i < n; i++)
-				v |= (uint64_t)f->cur->data[f->cur_off + i] << (8 * i);
+				v |= (uint64_t)src[i] << (8 * i);
 			f->cur_off += n;
 		}
 		pthread_mutex_unlock(&f->lock);

@@ -6,6 +6,7 @@
 #define MVR_FWCFG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bus_dev.h"
@@ -76,6 +77,16 @@ int fwcfg_add_item(struct fwcfg *f, uint16_t key, const void *data, uint32_t len
  * copying it. Ownership passes even when an error is returned (the buffer
  * is freed then), so the caller never frees 'data' after this call. */
 int fwcfg_add_item_owned(struct fwcfg *f, uint16_t key, void *data, uint32_t len);
+/* Reads 'len' bytes of an item at offset 'off' into 'buf' (all of them, or
+ * a negative errno). Called with the device lock held, on a vCPU thread. */
+typedef int (*fwcfg_read_fn)(void *opaque, uint64_t off, void *buf, size_t len);
+/* Add a read-only item of 'len' bytes whose contents 'read' supplies on
+ * demand (a file read straight into the guest's DMA buffer: the kernel and
+ * initrd, so the VMM holds no copy of them). A failed read completes the
+ * DMA with ERROR (the data register reads zeros). Same errors as
+ * fwcfg_add_item. */
+int fwcfg_add_item_reader(struct fwcfg *f, uint16_t key, uint32_t len, fwcfg_read_fn read,
+			  void *opaque);
 /* Convenience: add a little-endian u32 item (e.g. KERNEL_SIZE). */
 int fwcfg_add_u32(struct fwcfg *f, uint16_t key, uint32_t v);
 

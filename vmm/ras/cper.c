@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ras/cper.h"
 #include "util.h"
@@ -103,28 +102,49 @@ static uint8_t bcd(unsigned v)
 	return (uint8_t)((v / 10) << 4 | (v % 10));
 }
 
+/* Seconds since the Unix epoch to the UTC calendar date and time, for
+ * secs >= 0 (proleptic Gregorian calendar; days counted in 400-year eras of
+ * 146097 days from 0000-03-01, so the leap day ends a year). Computed here
+ * rather than with gmtime_r, which links glibc's time-zone machinery (and
+ * sscanf) into the static binary. */
+void cper_utc(int64_t secs, struct cper_utc *u)
+{
+	int64_t days = secs / 86400, rem = secs % 86400;
+	int64_t z = days + 719468;	/* days since 0000-03-01 */
+	int64_t era = z / 146097;
+	int64_t doe = z - era * 146097;					/* [0, 146096] */
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;	/* [0, 399] */
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);		/* [0, 365] */
+	int64_t mp = (5 * doy + 2) / 153;				/* March = 0 */
+
+	u->mday = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	u->mon = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	u->year = (uint64_t)(yoe + era * 400 + (u->mon <= 2));
+	u->hour = (unsigned)(rem / 3600);
+	u->min = (unsigned)(rem / 60 % 60);
+	u->sec = (unsigned)(rem % 60);
+}
+
 /* UEFI N.2.1 Timestamp: BCD seconds, minutes, hours, flags (bit 0:
  * precise), day, month, year (two digits), century. Returns 0 when the
  * time cannot be converted (the entry then says "no timestamp"). */
 static uint64_t cper_timestamp(int64_t secs)
 {
-	struct tm tm;
-	time_t t = (time_t)secs;
-	unsigned year;
+	struct cper_utc u;
 
-	if (secs <= 0 || !gmtime_r(&t, &tm))
+	if (secs <= 0)
 		return 0;
-	year = (unsigned)tm.tm_year + 1900;
-	if (year > 9999)
+	cper_utc(secs, &u);
+	if (u.year > 9999)
 		return 0;
-	return (uint64_t)bcd((unsigned)tm.tm_sec) |
-	       (uint64_t)bcd((unsigned)tm.tm_min) << 8 |
-	       (uint64_t)bcd((unsigned)tm.tm_hour) << 16 |
+	return (uint64_t)bcd(u.sec) |
+	       (uint64_t)bcd(u.min) << 8 |
+	       (uint64_t)bcd(u.hour) << 16 |
 	       (uint64_t)1 << 24 |  /* precise: taken from the host clock */
-	       (uint64_t)bcd((unsigned)tm.tm_mday) << 32 |
-	       (uint64_t)bcd((unsigned)tm.tm_mon + 1) << 40 |
-	       (uint64_t)bcd(year % 100) << 48 |
-	       (uint64_t)bcd(year / 100) << 56;
+	       (uint64_t)bcd(u.mday) << 32 |
+	       (uint64_t)bcd(u.mon) << 40 |
+	       (uint64_t)bcd((unsigned)(u.year % 100)) << 48 |
+	       (uint64_t)bcd((unsigned)(u.year / 100)) << 56;
 }
 
 /* Field value if its validation bit is in 'valid', else 0. */

@@ -151,6 +151,18 @@ struct cper_mem_error {
 	uint16_t rank, card_handle, module_handle;
 };
 
+/* A UTC calendar date and time (what the CPER timestamp encodes). */
+struct cper_utc {
+	uint64_t year;
+	unsigned mon;   /* 1..12 */
+	unsigned mday;  /* 1..31 */
+	unsigned hour, min, sec;
+};
+
+/* Split 'secs' (>= 0, seconds since 1970-01-01T00:00:00Z, no leap
+ * seconds) into its UTC date and time. */
+void cper_utc(int64_t secs, struct cper_utc *u);
+
 /* One ARM Processor Error Information entry (UEFI N.2.4.4.1). Fields are
  * written with their CPER_ARM_INFO_VALID_* bit only when it is in 'valid'. */
 struct cper_arm_err_info {

@@ -67,6 +67,26 @@ int net_tap_set_offloads(int fd, unsigned offloads)
 }
 
 /* Bring interface 'name' up (SIOCSIFFLAGS through an inet socket). */
+/* Whether interface 'name' exists (SIOCGIFINDEX: glibc's if_nametoindex
+ * would pull its netlink and resolver code into the static binary). */
+static bool net_if_exists(const char *name)
+{
+	struct ifreq ifr;
+	size_t len = strlen(name);
+	int s, ret;
+
+	if (!len || len >= IFNAMSIZ)
+		return false;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, len);
+	ret = ioctl(s, SIOCGIFINDEX, &ifr);
+	close(s);
+	return ret == 0 && ifr.ifr_ifindex > 0;
+}
+
 static int net_if_up(const char *name)
 {
 	struct ifreq ifr;
@@ -105,7 +125,7 @@ int net_tap_open(const char *name, char *why, size_t whylen)
 			 ret == -ENOENT ? " (is the tun module loaded?)" : "");
 		return ret;
 	}
-	created = if_nametoindex(name) == 0;
+	created = !net_if_exists(name);
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, name, len);
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
@@ -170,7 +190,7 @@ int net_tap_check(const char *name, char *why, size_t whylen)
 {
 	int fd;
 
-	if (if_nametoindex(name)) {
+	if (net_if_exists(name)) {
 		/* It exists: attaching and detaching changes nothing. */
 		fd = net_tap_open(name, why, whylen);
 		if (fd < 0)

@@ -23,7 +23,9 @@
 
 /* The EFI stub makes the Image a PE/COFF file too; its section table says
  * how many bytes of file data there must be, which is how a truncated
- * Image is told from one whose image_size merely includes BSS. */
+ * Image is told from one whose image_size merely includes BSS. 'size' is
+ * how many bytes of the file's start 'd' holds: the headers must lie
+ * within them. */
 static int pe_min_file_size(const uint8_t *d, size_t size, uint64_t *need)
 {
 	uint32_t pe = get_le32(d + HDR_PE_OFFSET);
@@ -51,13 +53,15 @@ static int pe_min_file_size(const uint8_t *d, size_t size, uint64_t *need)
 	return 0;
 }
 
-int arm64_image_parse(const uint8_t *data, size_t size, struct arm64_image *img,
-		      const char **why)
+int arm64_image_parse_head(const uint8_t *data, size_t head_len, uint64_t size,
+			   struct arm64_image *img, const char **why)
 {
 	uint64_t need;
 	int ret;
 
-	if (size < ARM64_IMAGE_HDR_SIZE || get_le32(data + HDR_MAGIC) != ARM64_IMAGE_MAGIC) {
+	if (head_len > size)
+		head_len = (size_t)size;
+	if (head_len < ARM64_IMAGE_HDR_SIZE || get_le32(data + HDR_MAGIC) != ARM64_IMAGE_MAGIC) {
 		*why = "not an arm64 Linux Image (no \"ARM\\x64\" magic at offset 0x38)";
 		return -ENOEXEC;
 	}
@@ -82,12 +86,18 @@ int arm64_image_parse(const uint8_t *data, size_t size, struct arm64_image *img,
 		*why = "Image header's image_size is smaller than the file";
 		return -EINVAL;
 	}
-	ret = pe_min_file_size(data, size, &need);
+	ret = pe_min_file_size(data, head_len, &need);
 	if (ret == -EINVAL || (ret == 0 && need > size)) {
 		*why = "Image is truncated (file shorter than its PE sections)";
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int arm64_image_parse(const uint8_t *data, size_t size, struct arm64_image *img,
+		      const char **why)
+{
+	return arm64_image_parse_head(data, size, size, img, why);
 }
 
 int boot_plan(uint64_t ram_base, uint64_t ram_size, const struct arm64_image *img,
@@ -118,10 +128,9 @@ int boot_plan(uint64_t ram_base, uint64_t ram_size, const struct arm64_image *im
 	return 0;
 }
 
-int boot_read_file(const char *path, uint8_t **data, size_t *size)
+int boot_open_file(const char *path, int *fd_out, uint64_t *size)
 {
 	struct stat st;
-	uint8_t *buf;
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -129,26 +138,28 @@ int boot_read_file(const char *path, uint8_t **data, size_t *size)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
-		goto out;
+		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		goto out;
+		goto fail;
 	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = read_full(fd, buf, (size_t)st.st_size);
-	if (ret) {
-		free(buf);
-		goto out;
-	}
-	*data = buf;
-	*size = (size_t)st.st_size;
-	ret = 0;
-out:
+	*fd_out = fd;
+	*size = (uint64_t)st.st_size;
+	return 0;
+fail:
 	close(fd);
 	return ret;
+}
+
+int boot_load_file(int fd, uint64_t size, void *dst)
+{
+	struct stat st;
+
+	/* The file must still be the one measured when it was opened. */
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size != size)
+		return -ESTALE;
+	return pread_full(fd, dst, (size_t)size, 0);
 }

@@ -22,6 +22,12 @@ struct arm64_image {
  * but truncated or inconsistent; 'why' then names the problem. */
 int arm64_image_parse(const uint8_t *data, size_t size, struct arm64_image *img,
 		      const char **why);
+/* The same from the first 'head_len' bytes of a 'size'-byte file (the
+ * header and PE section table must lie within them: ARM64_IMAGE_HEAD_MAX
+ * is plenty), so a loader can check an Image without reading it whole. */
+int arm64_image_parse_head(const uint8_t *data, size_t head_len, uint64_t size,
+			   struct arm64_image *img, const char **why);
+#define ARM64_IMAGE_HEAD_MAX (64u << 10)
 
 struct boot_layout {
 	uint64_t kernel;      /* GPA of the kernel image (entry point) */
@@ -37,7 +43,13 @@ struct boot_layout {
 int boot_plan(uint64_t ram_base, uint64_t ram_size, const struct arm64_image *img,
 	      uint64_t initrd_size, struct boot_layout *out);
 
-/* Read a whole file into a malloc'd buffer. Returns 0 or -errno. */
-int boot_read_file(const char *path, uint8_t **data, size_t *size);
+/* Open a regular file for loading (O_RDONLY | O_CLOEXEC) and get its size.
+ * Returns 0 or -errno (-EISDIR, -EINVAL for other non-regular files). */
+int boot_open_file(const char *path, int *fd, uint64_t *size);
+/* Read the whole 'size'-byte file 'fd' straight into 'dst' (guest RAM: no
+ * copy on the VMM's heap), at every boot, so a reboot gets the pristine
+ * payload whatever the guest overwrote. Returns 0, -errno, or -ESTALE when
+ * the file no longer has 'size' bytes. */
+int boot_load_file(int fd, uint64_t size, void *dst);
 
 #endif
