@@ -374,6 +374,45 @@ if grep -qx 'CONFIG_CONTROL_API=y' "$ROOT/build/config.mk" 2>/dev/null; then
 	fi
 fi
 
+# --- guest program mca-recover, built natively: the handler with queued
+# SIGBUSes (--fake-ar/--fake-ao); --huge gives 512 pages that are one whole
+# 2 MiB physical block, or says MCA-HUGE-NONE and exits 1 (no root: no
+# PFNs in pagemap; or no huge page and no whole block) ---
+MR=$T/mca-recover
+if ${CC:-cc} -O2 -Wall -Werror -o "$MR" "$ROOT/guest-images/src/mca-recover.c" 2>"$T/mr.err"; then
+	out=$(printf 'touch 1\nstatus\nquit\n' | "$MR" --pages 3 --survive --fake-ar 1 2>&1)
+	if [ "$(echo "$out" | grep -c '^MCA-PAGE [0-2] va=0x[0-9a-f]* pa=0x[0-9a-f]*$')" = 3 ] &&
+		echo "$out" | grep -q '^MCA-RECOVERED page=1 addr=0x[0-9a-f]* si_code=BUS_MCEERR_AR lsb=12$' &&
+		echo "$out" | grep -q '^MCA-STATUS recovered=1 of 3$' &&
+		! echo "$out" | grep -q 'MCA-BLOCK'; then
+		ok mca-recover-pages
+	else
+		ko mca-recover-pages "$(echo "$out" | grep -v MCA-PAGE | tr '\n' '|')"
+	fi
+	"$MR" --huge --pages 3 >/dev/null 2>&1
+	rc=$?
+	if [ $rc = 2 ]; then ok mca-recover-huge-no-pages; else ko mca-recover-huge-no-pages "status $rc"; fi
+	out=$(printf 'touch 5\nsweep\nquit\n' | "$MR" --huge --survive --fake-ar 5 --fake-ao 7 --pool-mb 16 2>&1)
+	rc=$?
+	blk=$(echo "$out" | sed -n 's/^MCA-BLOCK pa=\(0x[0-9a-f]*\) pages=512 of 512 via=\(thp\|small\)$/\1/p')
+	if [ $rc = 0 ] && [ -n "$blk" ] && [ $((blk % (2 << 20))) = 0 ] &&
+		[ "$(echo "$out" | grep -c '^MCA-PAGE ')" = 512 ] &&
+		[ "$(echo "$out" | sed -n 's/^MCA-PAGE \([0-9]*\) va=[^ ]* pa=\(0x[0-9a-f]*\)$/\1 \2/p' |
+			while read -r i pa; do [ $((pa)) = $((blk + i * 4096)) ] && echo; done | wc -l)" = 512 ] &&
+		echo "$out" | grep -q '^MCA-AO page=7 ' &&
+		echo "$out" | grep -q '^MCA-RECOVERED page=5 .*BUS_MCEERR_AR' &&
+		echo "$out" | grep -q '^MCA-SWEEP ok=511 recovered=1 mismatch=0 of 512$'; then
+		ok mca-recover-huge
+	elif [ $rc = 1 ] && echo "$out" | grep -q '^MCA-HUGE-NONE no 2 MiB block' &&
+		! echo "$out" | grep -q 'MCA-READY'; then
+		ok "mca-recover-huge (no whole block here: $(echo "$out" | grep -c '^MCA-HUGE') MCA-HUGE lines)"
+	else
+		ko mca-recover-huge "status $rc: $(echo "$out" | grep -v MCA-PAGE | head -5 | tr '\n' '|')"
+	fi
+else
+	ko mca-recover-build "$(head -3 "$T/mr.err" | tr '\n' '|')"
+fi
+
 # --- golden ACPI tables: no byte differs from tests/data/acpi ---
 "$ROOT/tests/host/acpi-golden.sh" >"$T/golden" 2>&1
 grc=$?
