@@ -56,7 +56,7 @@ test)
 	else
 		for n in "${NAMES[@]}"; do
 			m=()
-			for s in "$E2E"/scenarios/*.sh; do
+			for s in "$E2E"/scenarios/*.sh "$E2E"/pending/*.sh; do
 				b=$(basename "$s" .sh)
 				if [ "$b" = "$n" ] || [ "${b#*-}" = "$n" ]; then
 					m+=("$s")
