@@ -79,6 +79,8 @@ if grep -aq '^INJ-ce-OK' "$LOG" && grep -aq '^C-MCA-OK page=1' "$LOG" &&
 	e2e_pass einj-corrected-record
 else
 	e2e_fail einj-corrected-record "PA1=$PA1: $(grep -a '^INJ-ce-' "$LOG" | tail -n 1) $(grep -a '^CE-SEV' "$LOG" | tail -n 1)"
+	grep -a 'microvm-ras:' "$LOG" | tail -n 20 | sed 's/^/    vmm: /'
+	e2e_tail "$LOG"
 fi
 guest 'echo quit >/tmp/f0; wait'
 
