@@ -45,7 +45,7 @@ COMMON   := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ivmm -I$(B) \
 PURE_SRCS := vmm/log.c vmm/bus.c vmm/guard.c vmm/devices/cfi_flash.c vmm/arch/arm64/sea.c vmm/arch/arm64/boot.c
 PURE_SRCS += vmm/board.c vmm/devices/device.c vmm/devices/rom.c vmm/devices/ged.c vmm/devices/pwrbtn.c
 PURE_SRCS += vmm/devices/pl011.c vmm/devices/pl031.c vmm/devices/pvpanic.c vmm/devices/einj.c
-PURE_SRCS += vmm/size.c vmm/seccomp.c vmm/sig_thread.c
+PURE_SRCS += vmm/size.c vmm/seccomp.c vmm/sig_thread.c vmm/trace.c vmm/options.c vmm/config_file.c
 # The virtio transport, virtqueue and device models (blk on liburing).
 PURE_SRCS += $(wildcard vmm/virtio/*.c)
 PURE_SRCS += vmm/mem.c vmm/vcpu_exit.c
@@ -82,7 +82,7 @@ TEST_OFF  += $(if $(CONFIG_SECCOMP),,test_seccomp)
 TEST_SRCS := $(filter-out $(TEST_OFF:%=tests/unit/%.c),$(wildcard tests/unit/test_*.c))
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(B)/test/%)
 TESTS_SAN := $(TEST_SRCS:tests/unit/%.c=$(B)/test-san/%)
-TEST_LIBS := -lcmocka $(if $(CONFIG_CONTROL_API),-ljson-c) $(if $(CONFIG_VIRTIO),-luring)
+TEST_LIBS := -lcmocka -ljson-c $(if $(CONFIG_VIRTIO),-luring)
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all test unit unit-san host-check e2e soak bench bench-scan demo clean menuconfig images \
@@ -247,7 +247,7 @@ FUZZ_OFF     += $(if $(CONFIG_CONTROL_API),,control) $(if $(CONFIG_VIRTIO),,virt
 FUZZ_NAMES   := $(filter-out $(FUZZ_OFF),$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZERS      := $(FUZZ_NAMES:%=$(B)/fuzz/%)
 FUZZ_OBJS    := $(PURE_SRCS:%.c=$(B)/fuzz-obj/%.o)
-FUZZ_LIBS    := -lpthread $(if $(CONFIG_CONTROL_API),-ljson-c) $(if $(CONFIG_VIRTIO),-luring)
+FUZZ_LIBS    := -lpthread -ljson-c $(if $(CONFIG_VIRTIO),-luring)
 # The RTC harness supplies the wall clock (deterministic runs).
 FUZZ_LDFLAGS_pl031 := -Wl,--wrap=clock_gettime
 

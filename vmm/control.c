@@ -436,6 +436,62 @@ static int prepare_path(const char *path, const struct sockaddr_un *sa)
 	return 0;
 }
 
+/* The socket path's length, or -1 after pr_err(). */
+static int check_path_len(const char *path, struct sockaddr_un *sa)
+{
+	size_t len = strlen(path);
+
+	if (len >= sizeof(sa->sun_path) || !len) {
+		pr_err("--api-socket path '%s' is empty or longer than %zu bytes", path,
+		       sizeof(sa->sun_path) - 1);
+		return -1;
+	}
+	memcpy(sa->sun_path, path, len + 1);
+	return 0;
+}
+
+int control_check_path(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[sizeof(sa.sun_path)], *slash;
+	struct stat st;
+	int probe, live, err = 0;
+
+	if (check_path_len(path, &sa))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, strlen(path) + 1);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir] = '\0';
+	if (stat(dir, &st) < 0)
+		err = errno;
+	else if (!S_ISDIR(st.st_mode))
+		err = ENOTDIR;
+	else if (access(dir, W_OK | X_OK) < 0)
+		err = errno;
+	if (err) {
+		pr_err("--api-socket '%s': directory '%s': %s", path, dir, strerror(err));
+		return -err;
+	}
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		pr_err("--api-socket '%s' exists and is not a socket; refusing to replace it", path);
+		return -EEXIST;
+	}
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	live = probe >= 0 && connect(probe, (const struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (probe >= 0)
+		close(probe);
+	if (live) {
+		pr_err("--api-socket '%s' is in use by another process", path);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
 struct control *control_create(const struct control_env *env,
 			       const struct control_watch *watch, const char *path)
 {
@@ -446,12 +502,8 @@ struct control *control_create(const struct control_env *env,
 	size_t i;
 	int r;
 
-	if (strlen(path) >= sizeof(sa.sun_path) || !*path) {
-		pr_err("--api-socket path '%s' is empty or longer than %zu bytes", path,
-		       sizeof(sa.sun_path) - 1);
+	if (check_path_len(path, &sa))
 		return NULL;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {

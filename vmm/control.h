@@ -171,6 +171,12 @@ struct control_watch {
 struct control *control_create(const struct control_env *env,
 			       const struct control_watch *watch, const char *path);
 
+/* run --check: could control_create() listen at 'path'? Its length fits
+ * sun_path, its directory exists and is writable, nothing but a stale
+ * socket is there. Changes nothing. Returns 0, or -errno after one
+ * pr_err() line. */
+int control_check_path(const char *path);
+
 /* Disconnect all clients, stop listening and unlink the socket. Events
  * posted and not yet sent are formatted and sent first, as far as each
  * client's socket takes them without waiting. Must run before the event
@@ -195,6 +201,12 @@ static inline struct control *control_create(const struct control_env *env,
 {
 	pr_err("--api-socket: this build has no control socket (CONFIG_CONTROL_API)");
 	return NULL;
+}
+
+static inline int control_check_path(const char *path)
+{
+	pr_err("--api-socket: this build has no control socket (CONFIG_CONTROL_API)");
+	return -ENOTSUP;
 }
 
 static inline void control_destroy(struct control *c)

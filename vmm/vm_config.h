@@ -56,6 +56,8 @@ struct vm_config {
 	struct net_config nets[MAX_NETS]; /* --net, in order (after the rng) */
 	unsigned nnets;
 	bool virtio_console;      /* --console virtio: stdin/stdout on hvc0 */
+	void *strings;            /* copies the fields above point into, kept
+				   * by options.c (opt_free) */
 };
 
 #endif

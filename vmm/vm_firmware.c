@@ -45,6 +45,17 @@ int vm_firmware_check(const struct vm_config *cfg)
 		       cfg->firmware, MEMMAP_FLASH0_SIZE >> 20);
 		return -EINVAL;
 	}
+	/* A flash image is whole erase blocks (edk2's FD files: multiples of
+	 * 4 KiB); anything else is not a firmware image. */
+	if (st.st_size % FIRMWARE_SIZE_ALIGN) {
+		pr_err("firmware '%s' is %llu bytes, not a multiple of %u KiB: not a flash image",
+		       cfg->firmware, (unsigned long long)st.st_size, FIRMWARE_SIZE_ALIGN >> 10);
+		return -EINVAL;
+	}
+	if (access(cfg->firmware, R_OK) < 0) {
+		pr_err("cannot read firmware '%s': %m", cfg->firmware);
+		return -EACCES;
+	}
 	if (cfg->vars && stat(cfg->vars, &st) == 0 &&
 	    (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > MEMMAP_FLASH1_SIZE)) {
 		pr_err("variable store '%s' must be a regular file of at most %llu MiB",

@@ -12,6 +12,9 @@ struct vm;
 
 struct vm_config;
 
+/* A firmware file's size is a multiple of this (flash erase blocks). */
+#define FIRMWARE_SIZE_ALIGN 4096u
+
 #ifdef CONFIG_FWCFG
 
 /* Early, before KVM: the firmware (and --vars) files are usable. Logs one

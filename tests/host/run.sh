@@ -137,6 +137,135 @@ expect_status exit-usage-memory 2 run --kernel x --memory 2T
 expect_status exit-vmm-error 1 run --kernel "$T/nonexistent" --no-firmware
 expect_status exit-help 0 run --help
 
+# --- run --check (vmm/preflight.c): every problem on its own line, exit 2;
+# one "ok" line on stdout and exit 0 when there is none; /dev/kvm never
+# opened (qemu-user's strace lists every open) ---
+printf 'abcdef' >"$T/fw6"
+truncate -s 1000 "$T/odd.img"
+long=$T/$(printf 's%.0s' $(seq 1 120))
+$VMM run --kernel "$T/random" --firmware "$T/fw6" --vars "$T/nodir/vars.fd" --api-socket "$long" \
+	--memory 64M --cpus 0 --disk "$T/nonexistent.img" --disk "$T/odd.img" --check \
+	>"$T/out" 2>"$T/err" </dev/null
+rc=$?
+if [ "$rc" -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 8 ] && [ ! -s "$T/out" ] &&
+	grep -q "cpus must be between" "$T/err" && grep -q "at least 128 MiB for firmware boot" "$T/err" &&
+	grep -q "not an arm64 Linux Image" "$T/err" && grep -q "fw6' is 6 bytes, not a multiple of 4 KiB" "$T/err" &&
+	grep -q "vars.fd' cannot be created: directory '$T/nodir'" "$T/err" &&
+	grep -q "longer than 107 bytes" "$T/err" && grep -q "nonexistent.img': cannot open" "$T/err" &&
+	grep -q "odd.img': size is not a multiple of 512" "$T/err" &&
+	! grep -vq "^microvm-ras: error: " "$T/err"; then
+	ok check-all-problems
+else
+	ko check-all-problems "exit $rc, $(wc -l <"$T/err") lines: $(tr '\n' '|' <"$T/err")"
+fi
+# The checks below need a kernel that passes: the guest Image, or a
+# minimal Image header (64 bytes + the "ARM\x64" magic at 0x38).
+KIMG=$IMG
+if [ ! -f "$KIMG" ]; then
+	KIMG=$T/min-Image
+	{ head -c 8 /dev/zero; printf '\0\0\0\0\0\0\0\0\0\0\020\0\0\0\0\0\012\0\0\0\0\0\0\0'; \
+	  head -c 24 /dev/zero; printf 'ARMd'; head -c 4 /dev/zero; } >"$KIMG"
+	truncate -s 1M "$KIMG"
+fi
+# A disk another process holds an OFD write lock on (as a running VMM does).
+truncate -s 1M "$T/locked.img"
+python3 -c '
+import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0))
+print("locked", flush=True)
+time.sleep(60)' "$T/locked.img" >"$T/lockout" &
+holder=$!
+for _ in $(seq 50); do grep -q locked "$T/lockout" && break; sleep 0.1; done
+expect_error check-locked-disk "locked.img': locked by another process" \
+	run --kernel "$KIMG" --no-firmware --disk "$T/locked.img,ro" --check
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+expect_error check-socket-dir "--api-socket '$T/nodir/s': directory '$T/nodir': No such file" \
+	run --kernel "$KIMG" --no-firmware --api-socket "$T/nodir/s" --check
+touch "$T/not-a-socket"
+expect_error check-socket-file "exists and is not a socket" \
+	run --kernel "$KIMG" --no-firmware --api-socket "$T/not-a-socket" --check
+expect_error check-not-for-dumps "--check is for 'run' only" dump-dtb "$T/x.dtb" --check
+expect_error firmware-6-bytes "not a multiple of 4 KiB" run --kernel "$KIMG" --firmware "$T/fw6"
+if [ -f "$IMG" ]; then
+	mkdir -p "$T/sockdir"
+	truncate -s 1M "$T/ok.img"
+	if QEMU_STRACE=1 $VMM run --kernel "$IMG" --initrd "$T/ok.img" --no-firmware --memory 256M --cpus 2 \
+		--disk "$T/ok.img,ro" --api-socket "$T/sockdir/api.sock" --check >"$T/out" 2>"$T/strace" </dev/null &&
+		[ "$(cat "$T/out")" = "ok: the configuration passed every check that needs no /dev/kvm" ] &&
+		grep -q 'openat(.*ok.img' "$T/strace" && ! grep -q '/dev/kvm' "$T/strace" &&
+		[ ! -e "$T/sockdir/api.sock" ]; then
+		ok check-ok-no-kvm
+	else
+		ko check-ok-no-kvm "$(head -c 300 "$T/out") $(grep -m3 -e kvm -e error "$T/strace" | tr '\n' '|')"
+	fi
+	# No host has 512000 free 2 MiB pages: the pool is reported.
+	expect_error check-hugetlb-pool "--memory-backend hugetlb: .*(needs 512000 free 2 MiB huge pages|no 2 MiB huge pages)" \
+		run --kernel "$IMG" --no-firmware --memory 1000G --memory-backend hugetlb --check
+	expect_error check-too-small "do not fit in 64 MiB" run --kernel "$IMG" --initrd "$T/big-initrd" \
+		--memory 64M --no-firmware --check
+	head -c 65536 /dev/zero >"$T/fw64k"
+	expect_error check-vars-dir "variable store .* must be a regular file" \
+		run --kernel "$IMG" --firmware "$T/fw64k" --vars "$T" --check
+	if $VMM run --kernel "$IMG" --firmware "$T/fw64k" --vars "$T/sockdir/new-vars.fd" --check \
+		>/dev/null 2>"$T/err" </dev/null && [ ! -e "$T/sockdir/new-vars.fd" ]; then
+		ok check-firmware-ok
+	else
+		ko check-firmware-ok "$(cat "$T/err")"
+	fi
+fi
+
+# --- --config FILE (vmm/config_file.c): the same options as JSON keys,
+# the command line on top ---
+truncate -s 1M "$T/d1.img" "$T/d2.img"
+printf '{ "no-firmware": true, "memory": 512, "cpus": "0x3", "cmdline": "console=ttyAMA0 quiet",\n  "rng": true, "disk": [ { "path": "%s", "serial": "x" }, "%s,ro" ] }\n' \
+	"$T/d1.img" "$T/d2.img" >"$T/vm.json"
+if $VMM dump-dtb "$T/cfg.dtb" --config "$T/vm.json" 2>"$T/err" </dev/null &&
+	$VMM dump-dtb "$T/cli.dtb" --no-firmware --memory 512M --cpus 3 --cmdline "console=ttyAMA0 quiet" \
+		--rng --disk "$T/d1.img,serial=x" --disk "$T/d2.img,ro" 2>>"$T/err" </dev/null &&
+	cmp -s "$T/cfg.dtb" "$T/cli.dtb" &&
+	$VMM dump-dtb "$T/over.dtb" --cpus 1 --disk "$T/d1.img" --config "$T/vm.json" 2>>"$T/err" </dev/null &&
+	dtc -I dtb -O dts "$T/over.dtb" 2>/dev/null >"$T/over.dts" &&
+	[ "$(grep -c 'cpu@' "$T/over.dts")" -eq 1 ] &&
+	[ "$(grep -c 'virtio,mmio' "$T/over.dts")" -eq 2 ]; then
+	ok config-file-dtb
+else
+	ko config-file-dtb "$(cat "$T/err")"
+fi
+# The example parses: the only problems are its files missing here.
+$VMM run --config "$ROOT/configs/vm-example.json" --check >/dev/null 2>"$T/err" </dev/null
+if ! grep -v -e "cannot read kernel" -e "cannot read initrd" -e "img': cannot open" \
+	-e "tap" -e "tun" -e "api-socket" "$T/err" | grep -q .; then
+	ok config-example-parses
+else
+	ko config-example-parses "$(head -3 "$T/err" | tr '\n' '|')"
+fi
+echo '{ "kernel": "x", "memroy": "1G" }' >"$T/bad-key.json"
+expect_error config-unknown-key "config '.*bad-key.json': unknown key 'memroy'" run --config "$T/bad-key.json"
+echo '{ "kernel": "x", "cpus": [2] }' >"$T/bad-type.json"
+expect_error config-wrong-type "key 'cpus': expected a string or an integer" run --config "$T/bad-type.json"
+echo '{ "kernel": "x", "disk": [ { "path": "a", "rw": true } ] }' >"$T/bad-disk.json"
+expect_error config-bad-disk "key 'disk\[0\]': unknown --disk option 'rw'" run --config "$T/bad-disk.json"
+echo '{ "kernel": "x", ' >"$T/bad-json.json"
+expect_error config-bad-json "not valid JSON" run --config "$T/bad-json.json"
+expect_error config-missing "cannot read config" run --config "$T/nonexistent.json"
+
+# --- help, version and each subcommand's scope ---
+expect_status help-cmd 0 help
+expect_status dump-dtb-help 0 dump-dtb --help
+expect_status dump-acpi-help 0 dump-acpi --help
+if $VMM version 2>&1 | grep -qE '^features: [+-]acpi [+-]fwcfg [+-]ras [+-]virtio [+-]control-api [+-]seccomp$' &&
+	[ "$($VMM version)" = "$($VMM --version)" ]; then
+	ok version-features
+else
+	ko version-features "$($VMM version 2>&1 | tr '\n' '|')"
+fi
+expect_error scope-vars-acpi "--vars is not used by 'dump-acpi'" dump-acpi "$T/acpi-x" --vars v.fd
+expect_error scope-socket-dtb "--api-socket is not used by 'dump-dtb'" dump-dtb "$T/x.dtb" --api-socket s
+expect_error firmware-and-no-firmware "--firmware and --no-firmware exclude each other" \
+	run --kernel x --firmware f --no-firmware
+
 # --- a closed stdout pipe ends no VMM (issue 12 defect 4): SIGPIPE is
 # ignored, so --version's write fails with EPIPE instead of a signal ---
 sigpipe_rc=$(python3 -c '
