@@ -103,9 +103,12 @@ static void guard_sigbus_handler(int sig, siginfo_t *si, void *uc)
 	static const char line[] =
 		"microvm-ras: error: SIGBUS outside a guarded access (truncated file or memory error); exiting\n";
 
-	(void)si;
 	(void)uc;
-	guard_sigbus_recover();
+	/* An asynchronous memory error report (AO) is about some page, not
+	 * the access in progress: it ends the process, as it did before
+	 * this handler existed (RAS, when on, handles it instead). */
+	if (si->si_code != BUS_MCEERR_AO)
+		guard_sigbus_recover();
 	if (write(STDERR_FILENO, line, sizeof(line) - 1) < 0) {
 		/* nothing more to say */
 	}
