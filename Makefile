@@ -50,7 +50,7 @@ PURE_SRCS += vmm/size.c vmm/seccomp.c vmm/sig_thread.c vmm/trace.c vmm/options.c
 PURE_SRCS += $(wildcard vmm/virtio/*.c)
 PURE_SRCS += vmm/mem.c vmm/vcpu_exit.c
 PURE_SRCS += $(wildcard vmm/acpi/*.c)
-PURE_SRCS += $(wildcard vmm/fwcfg/*.c) vmm/flash_map.c
+PURE_SRCS += $(wildcard vmm/fwcfg/*.c) vmm/flash_map.c vmm/varstore.c
 PURE_SRCS += vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c vmm/ras/sigbus.c vmm/ras/ras.c
 PURE_SRCS += vmm/ras/pagemap.c
 PURE_SRCS += vmm/control_proto.c vmm/control_cmds.c vmm/control.c
@@ -60,7 +60,7 @@ PURE_SRCS := $(wildcard $(PURE_SRCS))
 # provide static inline stubs so callers need no #ifdef. acpi/aml.c and
 # acpi/table.c stay: devices write their own DSDT entries with them.
 SRCS_OFF := $(if $(CONFIG_ACPI),,vmm/acpi/tables.c vmm/acpi/hest.c)
-SRCS_OFF += $(if $(CONFIG_FWCFG),,vmm/fwcfg/% vmm/vm_firmware.c vmm/flash_map.c)
+SRCS_OFF += $(if $(CONFIG_FWCFG),,vmm/fwcfg/% vmm/vm_firmware.c vmm/flash_map.c vmm/varstore.c)
 SRCS_OFF += $(if $(CONFIG_RAS),,vmm/ras/%)
 SRCS_OFF += $(if $(CONFIG_CONTROL_API),,vmm/control.c vmm/control_cmds.c vmm/ctl.c vmm/control_proto.c)
 SRCS_OFF += $(if $(CONFIG_SECCOMP),,vmm/seccomp.c)
@@ -76,7 +76,7 @@ TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus tes
 TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server)
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtio_blk test_virtio_rng test_virtio_devices test_virtio_console test_virtio_net)
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl test_einj)
-TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl test_einj test_flash_map)
+TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl test_einj test_flash_map test_varstore)
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtqueue test_virtio_mmio)
 TEST_OFF  += $(if $(CONFIG_SECCOMP),,test_seccomp)
 TEST_SRCS := $(filter-out $(TEST_OFF:%=tests/unit/%.c),$(wildcard tests/unit/test_*.c))

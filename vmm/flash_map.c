@@ -158,9 +158,16 @@ int flash_fill(int fd, uint64_t old, uint64_t size, int tmpl_fd)
 			ret = pread_full(tmpl_fd, buf, t, off);
 		}
 		memset(buf + t, 0xff, n - t);
-		if (!ret) {
-			w = pwrite(fd, buf, n, (off_t)off);
-			ret = w < 0 ? -errno : (size_t)w != n ? -EIO : 0;
+		/* A short write is retried, so that a full disk or a file
+		 * size limit is reported as such (ENOSPC, EFBIG). */
+		for (size_t done = 0; !ret && done < n; done += (size_t)w) {
+			w = pwrite(fd, buf + done, n - done, (off_t)(off + done));
+			if (w < 0) {
+				ret = errno == EINTR ? 0 : -errno;
+				w = 0;
+			} else if (w == 0) {
+				ret = -EIO;
+			}
 		}
 	}
 	free(buf);

@@ -19,6 +19,7 @@
 #include "virtio/blk.h"
 #include "virtio/net.h"
 #include "vm_firmware.h"
+#include "varstore.h"
 
 /* The kernel's header and the initrd; whether both fit in RAM. */
 static unsigned check_payload(const struct vm_config *cfg)
@@ -76,7 +77,7 @@ static unsigned check_payload(const struct vm_config *cfg)
 }
 
 /* --vars FILE: an existing store must be a regular file the VMM can read
- * and write, of at most a flash bank; a new one is created in a directory
+ * and write, of exactly a flash bank; a new one is created in a directory
  * that must exist and be writable. */
 static unsigned check_vars(const char *path)
 {
@@ -85,11 +86,9 @@ static unsigned check_vars(const char *path)
 	int err = 0;
 
 	if (stat(path, &st) == 0) {
-		if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > MEMMAP_FLASH1_SIZE) {
-			pr_err("variable store '%s' must be a regular file of at most %llu MiB",
-			       path, MEMMAP_FLASH1_SIZE >> 20);
+		/* The same rule as a real start (varstore.c): exactly one bank. */
+		if (varstore_check(path, MEMMAP_FLASH1_SIZE))
 			return 1;
-		}
 		if (access(path, R_OK | W_OK) < 0) {
 			pr_err("variable store '%s' is not writable: %m", path);
 			return 1;

@@ -48,7 +48,7 @@ static const int allowed[] = {
 	__NR_mprotect,        /* thread stack guards */
 	__NR_mremap,          /* realloc of large buffers */
 	__NR_madvise,         /* MADV_HWPOISON injection, malloc trimming */
-	__NR_msync,           /* persistent variable store at exit */
+	__NR_fdatasync,       /* --vars store: end of a flash write burst, reset, exit */
 	__NR_brk,             /* malloc */
 	__NR_futex,           /* mutexes, condition variables, join */
 	__NR_set_robust_list, /* new threads (reboot restarts vCPU threads) */

@@ -33,6 +33,7 @@ struct gic;
 struct loop;
 struct fwcfg;
 struct cfi_flash;
+struct varstore;
 struct acpi_build;
 struct ras;
 struct control;
@@ -53,6 +54,7 @@ struct vm {
 	struct fwcfg *fwcfg;
 	struct cfi_flash *flash;
 	uint8_t *flash0, *flash1;      /* host mappings of the two banks */
+	struct varstore *varstore;     /* --vars: flash1's file, locked */
 	struct rom rom;                /* flash0's MMIO side */
 	int flash1_slot;
 	struct acpi_build *acpi;       /* blobs handed to the firmware */

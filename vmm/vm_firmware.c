@@ -20,10 +20,12 @@
 #include "flash_map.h"
 #include "fileio.h"
 #include "fwcfg/fwcfg.h"
+#include "guard.h"
 #include "log.h"
 #include "mem.h"
 #include "ras/ras.h"
 #include "util.h"
+#include "varstore.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "vm_firmware.h"
@@ -56,72 +58,27 @@ int vm_firmware_check(const struct vm_config *cfg)
 		pr_err("cannot read firmware '%s': %m", cfg->firmware);
 		return -EACCES;
 	}
-	if (cfg->vars && stat(cfg->vars, &st) == 0 &&
-	    (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > MEMMAP_FLASH1_SIZE)) {
-		pr_err("variable store '%s' must be a regular file of at most %llu MiB",
-		       cfg->vars, MEMMAP_FLASH1_SIZE >> 20);
-		return -EINVAL;
-	}
+	if (cfg->vars)
+		return varstore_check(cfg->vars, MEMMAP_FLASH1_SIZE);
 	return 0;
 }
 
-/* --vars FILE: a shared mapping of the file, created from the template on
- * first use, so the guest's variable writes persist. */
-static uint8_t *vars_open_persistent(const char *path, uint64_t size)
+static int vars_flush(void *opaque)
 {
-	int tmpl_fd = -1, fd, ret;
-	struct stat st;
-	uint8_t *p;
-
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
-		tmpl_fd = open(DEFAULT_VARS_TEMPLATE, O_RDONLY | O_CLOEXEC);
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	}
-	if (fd < 0) {
-		pr_err("cannot open variable store '%s': %m", path);
-		goto fail;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > size) {
-		pr_err("variable store '%s' must be a regular file of at most %" PRIu64 " MiB",
-		       path, size >> 20);
-		goto fail;
-	}
-	if ((uint64_t)st.st_size < size) {
-		/* A new store gets the template; the missing part of a new or
-		 * short one reads as erased. */
-		uint64_t old = (uint64_t)st.st_size;
-
-		ret = flash_fill(fd, old, size, old == 0 ? tmpl_fd : -1);
-		if (ret) {
-			pr_err("cannot write variable store '%s': %s", path, strerror(-ret));
-			goto fail;
-		}
-	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		pr_err("cannot map variable store '%s': %m", path);
-		goto fail;
-	}
-	close(fd);
-	if (tmpl_fd >= 0)
-		close(tmpl_fd);
-	return p;
-
-fail:
-	if (fd >= 0)
-		close(fd);
-	if (tmpl_fd >= 0)
-		close(tmpl_fd);
-	return NULL;
+	return varstore_flush(opaque);
 }
 
-static uint8_t *vars_open(const struct vm_config *cfg, uint64_t size)
+/* --vars FILE: the file itself, locked and shared-mapped (varstore.c), so
+ * the guest's variable writes persist; otherwise a volatile copy. */
+static uint8_t *vars_open(struct vm *vm, uint64_t size)
 {
+	const struct vm_config *cfg = vm->cfg;
 	uint8_t *p;
 
-	if (cfg->vars)
-		return vars_open_persistent(cfg->vars, size);
+	if (cfg->vars) {
+		vm->varstore = varstore_open(cfg->vars, DEFAULT_VARS_TEMPLATE, size);
+		return vm->varstore ? varstore_data(vm->varstore) : NULL;
+	}
 	/* Volatile store: a private copy-on-write mapping of the template,
 	 * like QEMU with a copied AAVMF_VARS.fd (only pages the guest touches
 	 * cost memory); erased flash when there is no full-size template. */
@@ -163,9 +120,18 @@ static int vm_flash_create(struct vm *vm)
 	vm->flash0 = flash_map_file(vm->cfg->firmware, MEMMAP_FLASH0_SIZE, "firmware");
 	if (!vm->flash0)
 		return -EINVAL;
-	vm->flash1 = vars_open(vm->cfg, MEMMAP_FLASH1_SIZE);
+	vm->flash1 = vars_open(vm, MEMMAP_FLASH1_SIZE);
 	if (!vm->flash1)
 		return -EINVAL;
+	/* Flash program/erase write through guard.h: a SIGBUS there (the
+	 * --vars file truncated under us) fails the operation with status
+	 * error bits. RAS, when on, installs its own handler later, which
+	 * recovers guarded accesses too. */
+	ret = guard_sigbus_install();
+	if (ret) {
+		pr_err("cannot install the SIGBUS handler: %s", strerror(-ret));
+		return ret;
+	}
 	/* Bank 0 is code only: a read-only slot, writes are ignored. */
 	ret = mem_add_slot(vm->mem, MEMMAP_FLASH0_BASE, vm->flash0, MEMMAP_FLASH0_SIZE, true);
 	if (ret < 0)
@@ -181,6 +147,10 @@ static int vm_flash_create(struct vm *vm)
 	vm->flash = cfi_flash_create(vm->flash1, MEMMAP_FLASH1_SIZE, flash1_set_romd, vm);
 	if (!vm->flash)
 		return -ENOMEM;
+	/* Flush points: the end of each program/erase burst, guest reset
+	 * (cfi_flash_reset) and exit (varstore_close). */
+	if (vm->varstore)
+		cfi_flash_set_flush(vm->flash, vars_flush, vm->varstore);
 	ret = devlist_attach(&vm->devs, &cfi_flash_class, vm->flash);
 	if (ret)
 		goto err;
@@ -331,11 +301,11 @@ void vm_firmware_destroy(struct vm *vm)
 	}
 	if (vm->flash0)
 		munmap(vm->flash0, MEMMAP_FLASH0_SIZE);
-	if (vm->flash1) {
-		if (vm->cfg->vars)
-			msync(vm->flash1, MEMMAP_FLASH1_SIZE, MS_SYNC);
+	if (vm->varstore)
+		varstore_close(vm->varstore); /* flushes, unmaps, unlocks */
+	else if (vm->flash1)
 		munmap(vm->flash1, MEMMAP_FLASH1_SIZE);
-	}
+	vm->varstore = NULL;
 	vm->flash = NULL;
 	vm->fwcfg = NULL;
 	vm->acpi = NULL;

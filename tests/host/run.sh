@@ -57,6 +57,13 @@ if [ -f "$IMG" ]; then
 	head -c $((65 << 20)) /dev/zero >"$T/big-fw"
 	expect_error oversized-firmware "at most 64 MiB" run --kernel "$IMG" --firmware "$T/big-fw"
 	expect_error vars-is-dir "variable store" run --kernel "$IMG" --vars "$T"
+	# A store is exactly the bank's size: never padded, cut or accepted
+	# half made (issue 12: a killed first start left one behind).
+	head -c 10000 /dev/zero >"$T/short-vars"
+	expect_error vars-short "variable store .* is 10000 bytes; it must be exactly 64 MiB" \
+		run --kernel "$IMG" --vars "$T/short-vars"
+	: >"$T/empty-vars"
+	expect_error vars-empty "variable store .* is 0 bytes" run --kernel "$IMG" --vars "$T/empty-vars"
 fi
 expect_error memory-zero "--memory must be" run --kernel x --memory 0
 expect_error memory-garbage "invalid --memory" run --kernel x --memory lots

@@ -444,6 +444,59 @@ static void test_out_of_range_and_garbage(void **state)
 		assert_int_equal(c->storage[i], 0xFF);
 }
 
+static int flush_calls, flush_ret;
+
+static int flush_cb(void *opaque)
+{
+	(void)opaque;
+	flush_calls++;
+	return flush_ret;
+}
+
+/* Flush points: the end of a program/erase burst (back to read array),
+ * reset; never when nothing was written. A failed flush shows as SR4. */
+static void test_flush_points(void **state)
+{
+	struct ctx *c = *state;
+	struct cfi_flash *f = c->f;
+
+	flush_calls = 0;
+	flush_ret = 0;
+	cfi_flash_set_flush(f, flush_cb, NULL);
+	/* Status and query reads, then read array: nothing written. */
+	assert_int_equal(read_status(f), DUAL(0x80));
+	cmd(f, 0, 0x98);
+	cmd(f, 0, 0xFF);
+	assert_int_equal(flush_calls, 0);
+	/* A burst: two word programs and an erase, then read array. */
+	cmd(f, 0, 0x40);
+	wr32(f, 0, 0x12345678);
+	cmd(f, 4, 0x40);
+	wr32(f, 4, 0x9abcdef0);
+	cmd(f, BLK(1), 0x20);
+	cmd(f, BLK(1), 0xD0);
+	assert_int_equal(flush_calls, 0);
+	cmd(f, 0, 0xFF);
+	assert_int_equal(flush_calls, 1);
+	cmd(f, 0, 0xFF);
+	assert_int_equal(flush_calls, 1);
+	/* Written, still in status mode at reset: reset flushes. */
+	cmd(f, 8, 0x40);
+	wr32(f, 8, 0);
+	cfi_flash_reset(f);
+	assert_int_equal(flush_calls, 2);
+	cfi_flash_flush(f);
+	assert_int_equal(flush_calls, 2);
+	/* A failed flush: program error from then on. */
+	flush_ret = -EIO;
+	cmd(f, 12, 0x40);
+	wr32(f, 12, 0);
+	cmd(f, 0, 0xFF);
+	assert_int_equal(flush_calls, 3);
+	assert_int_equal(read_status(f), DUAL(0x80 | CFI_SR_PROGRAM_ERR));
+	cfi_flash_set_flush(f, NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +510,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lock_unlock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_romd_transitions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_range_and_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_points, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,9 @@
  * Intel P30-style command sequences), as two interleaved x16 chips on a
  * 32-bit bank like QEMU's virt pflash. Pure state machine over caller
  * storage; program/erase complete instantly; bad sequences set status
- * error bits, never crash. */
+ * error bits, never crash. Every access to the storage is guarded: when it
+ * maps a file that was truncated (or a page that is poisoned), the
+ * operation fails with status error bits instead of a fatal SIGBUS. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "devices/cfi_flash.h"
 #include "devices/rom.h"
 #include "fdt_writer.h"
+#include "guard.h"
 #include "log.h"
 #include "util.h"
 
@@ -61,7 +64,10 @@ struct cfi_flash {
 	bool *locked;
 	cfi_flash_romd_cb set_romd;
 	void *opaque;
+	cfi_flash_flush_cb flush;
+	void *flush_opaque;
 	bool romd;
+	bool dirty;           /* storage written since the last flush */
 	enum read_mode mode;
 	enum cmd_state state;
 	uint8_t status;
@@ -113,13 +119,28 @@ static void build_cfi_table(struct cfi_flash *f)
 	t[0x3E] = 0x00;                                   /* Vpp optimum: none */
 }
 
-/* Called after every state change, with the lock held. */
+/* Lock held: write back what program/erase changed. A failure shows as a
+ * program error in the status register from then on, so the guest learns
+ * its last writes may not have reached the disk. */
+static void flush_storage(struct cfi_flash *f)
+{
+	if (!f->dirty)
+		return;
+	f->dirty = false;
+	if (f->flush && f->flush(f->flush_opaque) < 0)
+		f->status |= CFI_SR_PROGRAM_ERR;
+}
+
+/* Called after every state change, with the lock held. The end of a burst
+ * of program/erase commands (back to read-array mode) is a flush point. */
 static void update_romd(struct cfi_flash *f)
 {
 	bool want = f->mode == MODE_ARRAY && f->state == ST_IDLE;
 
 	if (want == f->romd)
 		return;
+	if (want)
+		flush_storage(f);
 	f->romd = want;
 	if (f->set_romd)
 		f->set_romd(f->opaque, want);
@@ -130,11 +151,41 @@ static uint32_t block_of(uint64_t off)
 	return (uint32_t)(off / CFI_FLASH_BLOCK_SIZE);
 }
 
-/* AND 'size' bytes of val into storage at off (program only clears bits). */
-static void program_bytes(struct cfi_flash *f, uint64_t off, uint32_t val, unsigned size)
+struct program_op {
+	uint8_t *storage;
+	const struct buf_write *w;
+	uint32_t n;
+};
+
+/* Under the guard: AND each write's bytes into storage (program only
+ * clears bits). */
+static void program_writes(void *arg)
 {
-	for (unsigned i = 0; i < size; i++)
-		f->storage[off + i] &= (uint8_t)(val >> (8 * i));
+	const struct program_op *op = arg;
+
+	for (uint32_t k = 0; k < op->n; k++)
+		for (unsigned i = 0; i < op->w[k].size; i++)
+			op->storage[op->w[k].off + i] &= (uint8_t)(op->w[k].val >> (8 * i));
+}
+
+static void storage_fault(const char *what, uint64_t off)
+{
+	pr_warn_rl("cfi_flash: %s at 0x%llx failed: its backing store cannot be accessed (file truncated or I/O error)",
+		   what, (unsigned long long)off);
+}
+
+/* Program n writes: 0, or -EIO when the storage could not be written (some
+ * bytes may have been). */
+static int program(struct cfi_flash *f, const struct buf_write *w, uint32_t n)
+{
+	struct program_op op = { f->storage, w, n };
+	int ret;
+
+	f->dirty = true;
+	ret = guarded_call(program_writes, &op);
+	if (ret)
+		storage_fault("program", w[0].off);
+	return ret;
 }
 
 /* Finish an operation: report in the status register, show status. */
@@ -159,7 +210,13 @@ static void do_erase(struct cfi_flash *f, uint64_t off)
 		finish(f, CFI_SR_LOCKED | CFI_SR_ERASE_ERR);
 		return;
 	}
-	memset(f->storage + (uint64_t)b * CFI_FLASH_BLOCK_SIZE, 0xFF, CFI_FLASH_BLOCK_SIZE);
+	f->dirty = true;
+	if (guarded_memset(f->storage + (uint64_t)b * CFI_FLASH_BLOCK_SIZE, 0xFF,
+			   CFI_FLASH_BLOCK_SIZE)) {
+		storage_fault("block erase", (uint64_t)b * CFI_FLASH_BLOCK_SIZE);
+		finish(f, CFI_SR_ERASE_ERR);
+		return;
+	}
 	finish(f, 0);
 }
 
@@ -169,9 +226,7 @@ static void do_buffer_program(struct cfi_flash *f)
 		finish(f, CFI_SR_LOCKED | CFI_SR_PROGRAM_ERR);
 		return;
 	}
-	for (uint32_t i = 0; i < f->buf_n; i++)
-		program_bytes(f, f->buf[i].off, f->buf[i].val, f->buf[i].size);
-	finish(f, 0);
+	finish(f, program(f, f->buf, f->buf_n) ? CFI_SR_PROGRAM_ERR : 0);
 }
 
 static void idle_command(struct cfi_flash *f, uint64_t off, uint8_t cmd)
@@ -237,8 +292,9 @@ static void flash_write(struct cfi_flash *f, uint64_t off, unsigned size, uint32
 		if (f->locked[block_of(off)]) {
 			finish(f, CFI_SR_LOCKED | CFI_SR_PROGRAM_ERR);
 		} else {
-			program_bytes(f, off, val, size);
-			finish(f, 0);
+			struct buf_write w = { (uint32_t)off, val, (uint8_t)size };
+
+			finish(f, program(f, &w, 1) ? CFI_SR_PROGRAM_ERR : 0);
 		}
 		break;
 	case ST_BUF_COUNT:
@@ -316,15 +372,23 @@ static int cfi_mmio_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&f->lock);
-	for (unsigned i = 0; i < size; i++) {
-		uint64_t a = off + i;
-		uint8_t b;
+	if (f->mode == MODE_ARRAY && f->state == ST_IDLE) {
+		uint8_t b[8];
 
-		if (f->mode == MODE_ARRAY && f->state == ST_IDLE)
-			b = f->storage[a];
-		else
-			b = (uint8_t)(mode_word(f, ALIGN_DOWN(a, 4ULL)) >> (8 * (a & 3)));
-		v |= (uint64_t)b << (8 * i);
+		if (guarded_memcpy(b, f->storage + off, size)) {
+			pthread_mutex_unlock(&f->lock);
+			storage_fault("read", off);
+			return -EIO;
+		}
+		for (unsigned i = 0; i < size; i++)
+			v |= (uint64_t)b[i] << (8 * i);
+	} else {
+		for (unsigned i = 0; i < size; i++) {
+			uint64_t a = off + i;
+			uint8_t b = (uint8_t)(mode_word(f, ALIGN_DOWN(a, 4ULL)) >> (8 * (a & 3)));
+
+			v |= (uint64_t)b << (8 * i);
+		}
 	}
 	pthread_mutex_unlock(&f->lock);
 	*val = v;
@@ -397,9 +461,25 @@ void cfi_flash_destroy(struct cfi_flash *f)
 	free(f);
 }
 
+void cfi_flash_set_flush(struct cfi_flash *f, cfi_flash_flush_cb flush, void *opaque)
+{
+	pthread_mutex_lock(&f->lock);
+	f->flush = flush;
+	f->flush_opaque = opaque;
+	pthread_mutex_unlock(&f->lock);
+}
+
+void cfi_flash_flush(struct cfi_flash *f)
+{
+	pthread_mutex_lock(&f->lock);
+	flush_storage(f);
+	pthread_mutex_unlock(&f->lock);
+}
+
 void cfi_flash_reset(struct cfi_flash *f)
 {
 	pthread_mutex_lock(&f->lock);
+	flush_storage(f);
 	f->mode = MODE_ARRAY;
 	f->state = ST_IDLE;
 	f->status = CFI_SR_READY;

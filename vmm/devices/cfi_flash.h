@@ -34,6 +34,13 @@
  * delivered in order; it must not call back into the flash. */
 typedef void (*cfi_flash_romd_cb)(void *opaque, bool romd);
 
+/* Writes the storage back to where it persists (fsync of a file); 0 or
+ * -errno. Called WITH the device lock held when a burst of program/erase
+ * commands ends (the bank returns to read-array mode), at reset and from
+ * cfi_flash_flush(), only if something was written since the last call.
+ * A failure sets the program-error status bit (SR4). */
+typedef int (*cfi_flash_flush_cb)(void *opaque);
+
 struct cfi_flash;
 
 /* Create a bank over 'storage' ('size' bytes: a power of two, at least
@@ -41,13 +48,21 @@ struct cfi_flash;
  * as 2^N; pad a smaller firmware image with 0xFF); the storage must outlive the
  * device and is modified by program/erase. The bank starts in read-array
  * mode (romd on; no callback for that), all blocks unlocked. set_romd may
- * be NULL. Returns NULL for bad arguments or allocation failure. */
+ * be NULL. Program, erase and array-mode MMIO reads touch the storage
+ * through guard.h: a SIGBUS there (a truncated file under it) fails the
+ * operation with status error bits (SR4 program, SR5 erase) or the read
+ * with -EIO, if a SIGBUS handler that calls guard_sigbus_recover() is
+ * installed. Returns NULL for bad arguments or allocation failure. */
 struct cfi_flash *cfi_flash_create(uint8_t *storage, uint64_t size,
 				   cfi_flash_romd_cb set_romd, void *opaque);
 void cfi_flash_destroy(struct cfi_flash *f);
+/* Install (or with NULL remove) the flush callback. */
+void cfi_flash_set_flush(struct cfi_flash *f, cfi_flash_flush_cb flush, void *opaque);
+/* Flush now if anything was written since the last flush (VMM exit). */
+void cfi_flash_flush(struct cfi_flash *f);
 
-/* Guest reset: abort any sequence, clear the status, back to read-array
- * (calls set_romd(true) if it was off). Lock bits are kept. */
+/* Guest reset: flush, abort any sequence, clear the status, back to
+ * read-array (calls set_romd(true) if it was off). Lock bits are kept. */
 void cfi_flash_reset(struct cfi_flash *f);
 /* True while the bank is in read-array mode (storage may be mapped). */
 bool cfi_flash_romd(struct cfi_flash *f);
