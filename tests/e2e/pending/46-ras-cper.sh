@@ -52,7 +52,7 @@ guest 'echo GHES-COUNT=$(ls -d /sys/bus/platform/drivers/GHES/GHES.* | wc -l) GH
 if grep -aq 'GHES-COUNT=5 GHES-BAD=0' "$LOG"; then
 	e2e_pass cper-five-sources
 else
-	e2e_fail cper-five-sources "$(grep -a 'GHES-COUNT=' "$LOG" | tail -n 1)"
+	e2e_fail cper-five-sources "$(grep -a 'GHES-COUNT=' "$LOG" | tail -n 1) $(grep -a GHES-BADLINE "$LOG" | grep -v grep | tr -d "\r" | head -n 3 | tr "\n" " ")"
 fi
 
 # --- a corrected memory error with its location, on the polled source ---

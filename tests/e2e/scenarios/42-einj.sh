@@ -56,7 +56,7 @@ else
 fi
 
 # --- uncorrectable non-fatal: real poison, the process recovers ---
-guest 'mkfifo /tmp/f0; mca-recover --pages 2 --wait <>/tmp/f0 >/tmp/m0 2>&1 & sleep 2; sed "s/^/P-/" /tmp/m0'
+guest 'mkfifo /tmp/f0; mca-recover --pages 2 --wait --survive <>/tmp/f0 >/tmp/m0 2>&1 & sleep 2; sed "s/^/P-/" /tmp/m0'
 PA0=$(page_pa 0 P-)
 PA1=$(page_pa 1 P-)
 einj 0x10 "$PA0" uc
