@@ -48,7 +48,10 @@ fi
 
 # --- five sources, none refused (polled needs a non-zero interval; GSIV
 # and GPIO register with the HED) ---
-guest 'echo GHES-COUNT=$(ls -d /sys/bus/platform/drivers/GHES/GHES.* | wc -l) GHES-BAD=$(dmesg | grep -ciE "GHES.*(unknown notification|poll interval is 0|failed|invalid)"); dmesg | grep -iE "GHES.*(unknown notification|poll interval is 0|failed|invalid)" | sed "s/^/GHES-BADLINE /"; dmesg -c >/dev/null'
+# "GHES: Failed to enable APEI firmware first mode." is not counted: Linux
+# asks a platform-wide \_SB._OSC for APEI support (apei_osc_setup), which our
+# DSDT, like QEMU's virt one, does not have; the GHES sources work without it.
+guest 'echo GHES-COUNT=$(ls -d /sys/bus/platform/drivers/GHES/GHES.* | wc -l) GHES-BAD=$(dmesg | grep -iE "GHES.*(unknown notification|poll interval is 0|failed|invalid)" | grep -vc "APEI firmware first mode"); dmesg | grep -iE "GHES.*(unknown notification|poll interval is 0|failed|invalid)" | grep -v "APEI firmware first mode" | sed "s/^/GHES-BADLINE /"; dmesg -c >/dev/null'
 if grep -aq 'GHES-COUNT=5 GHES-BAD=0' "$LOG"; then
 	e2e_pass cper-five-sources
 else
