@@ -86,9 +86,11 @@ static unsigned check_vars(const char *path)
 	int err = 0;
 
 	if (stat(path, &st) == 0) {
+#ifdef CONFIG_FWCFG
 		/* The same rule as a real start (varstore.c): exactly one bank. */
 		if (varstore_check(path, MEMMAP_FLASH1_SIZE))
 			return 1;
+#endif
 		if (access(path, R_OK | W_OK) < 0) {
 			pr_err("variable store '%s' is not writable: %m", path);
 			return 1;
