@@ -155,59 +155,6 @@ static void test_tx(void **state)
 	assert_int_equal(c->rec.n, 0);
 }
 
-/* A stalled output never blocks the vCPU: with a full pipe (blocking
- * write end, as a shared tty would be) DR writes return at once, go to the
- * 64 KiB ring and beyond it are dropped and counted; once the reader
- * catches up, pl011_flush() writes the ring out in order. An alarm turns
- * a block into a failure. */
-static void test_tx_stalled_output(void **state)
-{
-	struct irq_recorder rec;
-	struct pl011 *u;
-	static uint8_t got[256 * 1024];
-	uint8_t fill[4096] = { 0 };
-	size_t filled = 0, total = 0, i;
-	int p[2], fl, r;
-	ssize_t n;
-
-	assert_int_equal(pipe(p), 0);
-	fl = fcntl(p[1], F_GETFL);
-	assert_int_equal(fcntl(p[1], F_SETFL, fl | O_NONBLOCK), 0);
-	while ((n = write(p[1], fill, sizeof(fill))) > 0)
-		filled += (size_t)n;
-	assert_int_equal(fcntl(p[1], F_SETFL, fl), 0);   /* blocking again */
-	u = pl011_create(p[1], irq_recorder_line(&rec, TEST_SPI));
-	assert_non_null(u);
-
-	alarm(10);
-	for (i = 0; i < 64 * 1024 + 100; i++)
-		assert_int_equal(pl011_bus_ops.write(u, DR, 4, 'a' + i % 26), 0);
-	alarm(0);
-	assert_int_equal(pl011_tx_pending(u), 64 * 1024);
-	assert_int_equal(pl011_tx_dropped(u), 100);
-	assert_int_equal(pl011_flush(u), -EAGAIN);
-
-	/* The reader drains: the filler, then the ring's bytes in order. */
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	for (r = 0; r < 1000 && total < filled + 64 * 1024; r++) {
-		while ((n = read(p[0], got + total, sizeof(got) - total)) > 0)
-			total += (size_t)n;
-		pl011_flush(u);
-	}
-	assert_int_equal(total, filled + 64 * 1024);
-	assert_int_equal(pl011_tx_pending(u), 0);
-	for (i = 0; i < 64 * 1024; i++)
-		assert_int_equal(got[filled + i], 'a' + i % 26);
-	/* An empty ring and a writable fd: bytes go straight out again. */
-	assert_int_equal(pl011_bus_ops.write(u, DR, 4, 'Z'), 0);
-	assert_int_equal(pl011_tx_pending(u), 0);
-	assert_int_equal(read(p[0], got, 1), 1);
-	assert_int_equal(got[0], 'Z');
-	pl011_destroy(u);
-	close(p[0]);
-	close(p[1]);
-}
-
 /* A closed output (write fails) must not stop the model: the byte is
  * dropped and the UART keeps working. */
 static void test_tx_bad_fd(void **state)
@@ -497,7 +444,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reset_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx, setup, teardown),
 		cmocka_unit_test(test_tx_bad_fd),
-		cmocka_unit_test(test_tx_stalled_output),
 		cmocka_unit_test_setup_teardown(test_rx_holding_register, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_fifo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fen_toggle_flushes, setup, teardown),

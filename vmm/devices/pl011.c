@@ -1,23 +1,10 @@
 /* PL011 UART model (ARM DDI0183 "PrimeCell UART (PL011) Technical Reference
  * Manual"): data, flag, control and interrupt registers and the PrimeCell ID
- * registers Linux's AMBA bus probes. The guest sees an always-empty TX
- * FIFO; receive has a 32-byte FIFO fed from the host console.
- *
- * Transmit never blocks the vCPU (nor, through the lock, the event loop's
- * console input): a byte goes straight to the output fd only when nothing
- * is queued and poll() says the fd takes it now; otherwise it joins a
- * PL011_TX_RING-byte ring that the main event loop writes out as the fd
- * becomes writable (woken by an eventfd, retried every PL011_RETRY_MS), as
- * virtio/console.c does. The fd is never made non-blocking (it may be a
- * tty shared with the user's shell). A full ring (output stalled) drops
- * bytes, counts them and warns, rate-limited. */
+ * registers Linux's AMBA bus probes. Transmit is immediate (the TX FIFO is
+ * always empty); receive has a 32-byte FIFO fed from the host console. */
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "acpi/aml.h"
@@ -56,14 +43,6 @@
 #define LCR_FEN 0x10
 #define RX_FIFO 32
 
-/* Host-side transmit ring, the largest single write() and the retry
- * period while the output fd is full. */
-#define PL011_TX_RING   (64 * 1024)
-#define PL011_WRITE_MAX 4096
-#define PL011_RETRY_MS  10
-/* How long destroy waits for a slow output to take the last bytes. */
-#define PL011_FINAL_FLUSH_MS 1000
-
 static const uint8_t pl011_id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
 struct pl011 {
@@ -74,15 +53,6 @@ struct pl011 {
 	uint8_t rx[RX_FIFO];
 	unsigned rx_head, rx_count;
 	uint32_t ris, imsc, cr, lcr_h, ibrd, fbrd, ifls, dmacr, ilpr;
-
-	/* Transmit ring tx[tx_head .. +tx_len) (mod PL011_TX_RING), under
-	 * 'lock'; only the flusher (main thread) removes bytes. */
-	uint8_t *tx;
-	size_t tx_head, tx_len;
-	uint64_t tx_bytes, tx_dropped;
-	int wake_fd;                     /* eventfd the loop watches; -1: none */
-	void (*unwatch_fd)(void *opaque, int fd);
-	void *loop_opaque;
 };
 
 static void pl011_update_irq(struct pl011 *u)
@@ -120,105 +90,18 @@ struct pl011 *pl011_create(int out_fd, struct irq_line irq)
 
 	if (!u)
 		return NULL;
-	u->tx = malloc(PL011_TX_RING);
-	if (!u->tx) {
-		free(u);
-		return NULL;
-	}
 	pthread_mutex_init(&u->lock, NULL);
-	u->wake_fd = -1;
 	u->out_fd = out_fd;
 	u->irq = irq;
 	pl011_reset(u);
 	return u;
 }
 
-/* Whether 'fd' takes output now (or fails at once: the write reports it). */
-static bool out_ready(int fd, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-	return poll(&p, 1, timeout_ms) > 0 && (p.revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL));
-}
-
-int pl011_flush(struct pl011 *u)
-{
-	size_t head, n;
-	ssize_t w;
-
-	for (;;) {
-		pthread_mutex_lock(&u->lock);
-		head = u->tx_head;
-		n = u->tx_len;
-		if (n > PL011_TX_RING - head)
-			n = PL011_TX_RING - head;
-		if (n > PL011_WRITE_MAX)
-			n = PL011_WRITE_MAX;
-		pthread_mutex_unlock(&u->lock);
-		if (!n)
-			return 0;
-		if (!out_ready(u->out_fd, 0))
-			return -EAGAIN;
-		w = write(u->out_fd, u->tx + head, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN)
-			return -EAGAIN;
-		if (w <= 0)
-			/* The output is gone: the guest keeps running, its
-			 * output is counted and dropped. */
-			pr_warn_rl("pl011: cannot write the console output: %m");
-		pthread_mutex_lock(&u->lock);
-		if (w <= 0) {
-			u->tx_dropped += u->tx_len;
-			u->tx_head = u->tx_len = 0;
-		} else {
-			u->tx_head = (u->tx_head + (size_t)w) % PL011_TX_RING;
-			u->tx_len -= (size_t)w;
-			u->tx_bytes += (size_t)w;
-		}
-		pthread_mutex_unlock(&u->lock);
-	}
-}
-
-size_t pl011_tx_pending(struct pl011 *u)
-{
-	size_t n;
-
-	pthread_mutex_lock(&u->lock);
-	n = u->tx_len;
-	pthread_mutex_unlock(&u->lock);
-	return n;
-}
-
-uint64_t pl011_tx_dropped(struct pl011 *u)
-{
-	uint64_t n;
-
-	pthread_mutex_lock(&u->lock);
-	n = u->tx_dropped;
-	pthread_mutex_unlock(&u->lock);
-	return n;
-}
-
 void pl011_destroy(struct pl011 *u)
 {
-	int waited = 0;
-
 	if (!u)
 		return;
-	/* The guest's last words, waiting a bounded time for a slow reader. */
-	while (u->out_fd >= 0 && pl011_flush(u) == -EAGAIN && waited < PL011_FINAL_FLUSH_MS) {
-		out_ready(u->out_fd, PL011_RETRY_MS);
-		waited += PL011_RETRY_MS;
-	}
-	if (u->wake_fd >= 0) {
-		if (u->unwatch_fd)
-			u->unwatch_fd(u->loop_opaque, u->wake_fd);
-		close(u->wake_fd);
-	}
 	pthread_mutex_destroy(&u->lock);
-	free(u->tx);
 	free(u);
 }
 
@@ -251,42 +134,15 @@ size_t pl011_push_input(struct pl011 *u, const uint8_t *buf, size_t len)
 	return n;
 }
 
-/* vCPU thread, lock held: send or queue one byte, never blocking. */
 static void pl011_tx(struct pl011 *u, uint8_t c)
 {
-	uint64_t one = 1;
 	ssize_t r;
 
-	/* The guest's transmit FIFO is always drained at once. */
+	do {
+		r = write(u->out_fd, &c, 1);
+	} while (r < 0 && errno == EINTR);
+	/* The transmit FIFO is always drained at once. */
 	u->ris |= INT_TX;
-	if (u->out_fd < 0) {
-		u->tx_dropped++;
-		return;
-	}
-	if (!u->tx_len && out_ready(u->out_fd, 0)) {
-		do {
-			r = write(u->out_fd, &c, 1);
-		} while (r < 0 && errno == EINTR);
-		if (r == 1) {
-			u->tx_bytes++;
-			return;
-		}
-		if (r < 0 && errno != EAGAIN) {
-			u->tx_dropped++;
-			pr_warn_rl("pl011: cannot write the console output: %m");
-			return;
-		}
-	}
-	if (u->tx_len == PL011_TX_RING) {
-		u->tx_dropped++;
-		pr_warn_rl("pl011: console output stalled, %llu bytes dropped so far",
-			   (unsigned long long)u->tx_dropped);
-		return;
-	}
-	u->tx[(u->tx_head + u->tx_len) % PL011_TX_RING] = c;
-	if (u->tx_len++ == 0 && u->wake_fd >= 0 &&
-	    write(u->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		pr_warn_rl("pl011: cannot wake the main loop: %m");
 }
 
 static uint32_t pl011_read_dr(struct pl011 *u)
@@ -425,70 +281,15 @@ static void pl011_dsdt(const struct device *d, struct acpi_buf *b)
 	aml_end(b, dev);
 }
 
-/* Main loop: write the queued output; come back while the fd is full. */
-static int pl011_loop_cb(void *opaque, int fd)
-{
-	struct pl011 *u = opaque;
-	uint64_t v, one = 1;
-
-	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		pr_warn_rl("pl011: eventfd read failed: %m");
-	if (pl011_flush(u) != -EAGAIN)
-		return 0;
-	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		return 0;
-	return PL011_RETRY_MS;
-}
-
 static int pl011_dev_create(struct device *d, const struct dev_env *env)
 {
-	struct pl011 *u = pl011_create(env->console_fd, dev_irq_line(d, env));
-	int ret;
-
-	if (!u)
-		return -ENOMEM;
-	/* Without an event loop (tests), queued output waits for
-	 * pl011_flush() or destroy. */
-	if (env->watch_fd) {
-		u->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (u->wake_fd < 0) {
-			ret = -errno;
-			pr_err("pl011: eventfd: %s", strerror(-ret));
-			pl011_destroy(u);
-			return ret;
-		}
-		ret = env->watch_fd(env->loop_opaque, u->wake_fd, pl011_loop_cb, u);
-		if (ret) {
-			pr_err("pl011: cannot watch its eventfd: %s", strerror(-ret));
-			pl011_destroy(u);
-			return ret;
-		}
-		u->unwatch_fd = env->unwatch_fd;
-		u->loop_opaque = env->loop_opaque;
-	}
-	d->opaque = u;
-	return 0;
+	d->opaque = pl011_create(env->console_fd, dev_irq_line(d, env));
+	return d->opaque ? 0 : -ENOMEM;
 }
 
 static void pl011_dev_destroy(struct device *d)
 {
 	pl011_destroy(d->opaque);
-}
-
-/* query-vm: bytes written out, waiting, and dropped (output stalled). */
-static void pl011_dev_stats(const struct device *d, struct dev_stats *st)
-{
-	struct pl011 *u = d->opaque;
-	uint64_t out, pending, dropped;
-
-	pthread_mutex_lock(&u->lock);
-	out = u->tx_bytes;
-	pending = u->tx_len;
-	dropped = u->tx_dropped;
-	pthread_mutex_unlock(&u->lock);
-	dev_stats_add(st, "tx-bytes", out);
-	dev_stats_add(st, "tx-pending", pending);
-	dev_stats_add(st, "tx-dropped", dropped);
 }
 
 static void pl011_dev_reset(struct device *d)
@@ -517,5 +318,4 @@ const struct dev_class pl011_class = {
 	.dsdt = pl011_dsdt,
 	.input_room = pl011_dev_input_room,
 	.input = pl011_dev_input,
-	.stats = pl011_dev_stats,
 };

@@ -1,6 +1,5 @@
 /* ARM PrimeCell UART PL011 (DDI0183): the guest console. Output goes to an
- * fd (stdout) through a bounded ring that never blocks the vCPU (see
- * pl011.c), input is pushed by the event loop with pl011_push_input(). */
+ * fd (stdout), input is pushed by the event loop with pl011_push_input(). */
 #ifndef MVR_PL011_H
 #define MVR_PL011_H
 
@@ -25,15 +24,6 @@ void pl011_destroy(struct pl011 *u);
  * must be offered again later, see pl011_rx_room()). Thread-safe. */
 size_t pl011_push_input(struct pl011 *u, const uint8_t *buf, size_t len);
 size_t pl011_rx_room(struct pl011 *u);
-
-/* Write queued transmit bytes to the output fd as far as it takes them
- * without blocking (main thread; the device's loop callback does this).
- * Returns 0 (all written or dropped) or -EAGAIN (the fd is full). */
-int pl011_flush(struct pl011 *u);
-/* Transmit bytes queued, and dropped so far because the queue was full or
- * the output failed. Thread-safe. */
-size_t pl011_tx_pending(struct pl011 *u);
-uint64_t pl011_tx_dropped(struct pl011 *u);
 
 /* Back to power-on state (guest reset). */
 void pl011_reset(struct pl011 *u);
