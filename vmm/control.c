@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "fileio.h"
 #include "control_cmds.h"
 #include "control_proto.h"
 #include "log.h"
@@ -453,24 +454,13 @@ static int check_path_len(const char *path, struct sockaddr_un *sa)
 int control_check_path(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char dir[sizeof(sa.sun_path)], *slash;
+	char dir[sizeof(sa.sun_path)];
 	struct stat st;
-	int probe, live, err = 0;
+	int probe, live, err;
 
 	if (check_path_len(path, &sa))
 		return -ENAMETOOLONG;
-	memcpy(dir, path, strlen(path) + 1);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else
-		slash[slash == dir] = '\0';
-	if (stat(dir, &st) < 0)
-		err = errno;
-	else if (!S_ISDIR(st.st_mode))
-		err = ENOTDIR;
-	else if (access(dir, W_OK | X_OK) < 0)
-		err = errno;
+	err = path_dir_writable(path, dir, sizeof(dir));
 	if (err) {
 		pr_err("--api-socket '%s': directory '%s': %s", path, dir, strerror(err));
 		return -err;

@@ -1,5 +1,6 @@
 /* Reading files: the one read loop the kernel, initrd, firmware and
- * variable-store loaders share. Large payloads are read straight into
+ * variable-store loaders share, and the one check that a file can be
+ * created where a path names it. Large payloads are read straight into
  * their destination (guest RAM, a fw_cfg DMA target) with pread_full, so
  * the VMM never holds a heap copy of them. */
 #ifndef MVR_FILEIO_H
@@ -8,6 +9,8 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -48,6 +51,35 @@ static inline int pread_full(int fd, void *buf, size_t len, uint64_t off)
 			return -EIO;
 		done += (size_t)n;
 	}
+	return 0;
+}
+
+/* Can a file be created at 'path'? Its directory ("." for a bare name) is
+ * copied into dir[0 .. cap) and must exist, be a directory, and be
+ * writable and searchable. Returns 0 or an errno value (ENAMETOOLONG when
+ * 'path' does not fit in 'dir'). */
+static inline int path_dir_writable(const char *path, char *dir, size_t cap)
+{
+	size_t len = strlen(path);
+	struct stat st;
+	char *slash;
+
+	if (cap)
+		dir[0] = '\0';
+	if (cap < 2 || len >= cap)
+		return ENAMETOOLONG;
+	memcpy(dir, path, len + 1);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir] = '\0';	/* "/x": the root itself */
+	if (stat(dir, &st) < 0)
+		return errno;
+	if (!S_ISDIR(st.st_mode))
+		return ENOTDIR;
+	if (access(dir, W_OK | X_OK) < 0)
+		return errno;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,9 +82,9 @@ static unsigned check_payload(const struct vm_config *cfg)
  * that must exist and be writable. */
 static unsigned check_vars(const char *path)
 {
-	char *dir, *slash;
+	char dir[PATH_MAX];
 	struct stat st;
-	int err = 0;
+	int err;
 
 	if (stat(path, &st) == 0) {
 #ifdef CONFIG_FWCFG
@@ -101,26 +102,10 @@ static unsigned check_vars(const char *path)
 		pr_err("variable store '%s': %m", path);
 		return 1;
 	}
-	dir = strdup(path);
-	if (!dir) {
-		pr_err("out of memory");
-		return 1;
-	}
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else
-		slash[slash == dir] = '\0';
-	if (stat(dir, &st) < 0)
-		err = errno;
-	else if (!S_ISDIR(st.st_mode))
-		err = ENOTDIR;
-	else if (access(dir, W_OK | X_OK) < 0)
-		err = errno;
+	err = path_dir_writable(path, dir, sizeof(dir));
 	if (err)
 		pr_err("variable store '%s' cannot be created: directory '%s': %s", path, dir,
 		       strerror(err));
-	free(dir);
 	return err != 0;
 }
 
