@@ -4,7 +4,18 @@
  * by control_cmds.c. Events posted from any thread go through a bounded
  * ring (woken by an eventfd) into each client's bounded output queue.
  * Clients are untrusted: every bad request gets an error reply, never a
- * crash, a stuck main thread or a blocked vCPU. */
+ * crash, a stuck main thread or a blocked vCPU.
+ *
+ * Idle clients: QMP clients legitimately stay connected for hours waiting
+ * for events, so a client in command mode with nothing half-sent is never
+ * timed out. Two states are bounded instead, so that stuck programs cannot
+ * hold the CONTROL_MAX_CLIENTS slots: a client that has not completed
+ * qmp_capabilities within CONTROL_HANDSHAKE_MS of connecting, and one
+ * whose request line is still incomplete CONTROL_LINE_MS after its first
+ * byte (both get one error line, then are closed). A client that sends
+ * requests without reading the replies is not read further while its
+ * unsent output exceeds CONTROL_OUTQ_EVENT_MAX (back-pressure), so its
+ * memory stays bounded. The timers run on the event eventfd's callback. */
 #ifdef CONFIG_CONTROL_API
 
 #include <errno.h>
@@ -27,7 +38,7 @@
 #include "control_proto.h"
 #include "log.h"
 
-#define CONTROL_MAX_CLIENTS 8
+#define CONTROL_MAX_CLIENTS 64
 #define CONTROL_LINE_MAX    (64 * 1024)   /* longest request line, bytes */
 #define CONTROL_ACCEPT_BACKOFF_MS 100     /* after EMFILE and the like */
 /* Events waiting for the main loop (posted from any thread). */
@@ -38,6 +49,11 @@
 #define CONTROL_OUTQ_REPLY_MAX (16u << 20)
 /* While some client has unsent output, look again this often. */
 #define CONTROL_FLUSH_RETRY_MS 20
+/* Idle limits (see the top of the file) and how often they are checked
+ * at most. */
+#define CONTROL_HANDSHAKE_MS  30000
+#define CONTROL_LINE_MS       10000
+#define CONTROL_TICK_MAX_MS   1000
 
 struct control_client {
 	struct control *ctl;
@@ -47,6 +63,9 @@ struct control_client {
 	char *out;                /* unsent output: out[out_off, out_len) */
 	size_t out_off, out_len, out_cap;
 	uint64_t events_dropped;  /* for this client (its queue was full) */
+	int64_t connected_ms;     /* monotonic time of accept */
+	int64_t partial_ms;       /* first byte of an incomplete line; 0: none */
+	bool throttled;           /* lines wait: its output is backed up */
 };
 
 struct control {
@@ -66,7 +85,25 @@ struct control {
 	uint64_t ring_dropped;
 	int ev_fd;
 	uint64_t clients_dropped; /* events dropped for slow clients */
+	unsigned handshake_ms, line_ms;   /* idle limits, 0: none */
 };
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Make the event eventfd's callback run soon (it also runs the timers). */
+static void control_kick(struct control *c)
+{
+	uint64_t one = 1;
+
+	if (write(c->ev_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		pr_warn_rl("control: cannot wake the main loop: %s", strerror(errno));
+}
 
 /* ---- output queues ------------------------------------------------------ */
 
@@ -163,6 +200,8 @@ static void client_close(struct control_client *cl)
 	cl->out_off = cl->out_len = cl->out_cap = 0;
 	cl->sess = (struct control_session){ 0 };
 	cl->events_dropped = 0;
+	cl->connected_ms = cl->partial_ms = 0;
+	cl->throttled = false;
 }
 
 /* Send one error line on a connection we are about to refuse or drop. */
@@ -182,10 +221,57 @@ static void refuse(int fd, const char *fmt, ...)
 	control_reply_free(&reply);
 }
 
-/* Loop callback for a client: one read, then every complete line. */
+/* Handle the complete lines in cl's buffer while its unsent output stays
+ * under CONTROL_OUTQ_EVENT_MAX. Returns 1 when lines are left waiting for
+ * the client to read (throttled), 0 when all were handled, -1 when the
+ * client must go (after a warning or refusal). */
+static int client_serve(struct control_client *cl)
+{
+	bool consumed = false;
+	size_t len;
+	char *line;
+	int r;
+
+	for (;;) {
+		if (cl->out_len - cl->out_off > CONTROL_OUTQ_EVENT_MAX) {
+			cl->throttled = true;
+			return 1;
+		}
+		r = ctlp_linebuf_next(&cl->lb, &line, &len);
+		if (r != 1)
+			break;
+		consumed = true;
+		if (len == 0)
+			continue;
+		if (client_handle_line(cl, line, len) < 0) {
+			pr_warn_rl("control: client not reading its replies, disconnected");
+			return -1;
+		}
+		if (cl->fd < 0)
+			return -1;
+	}
+	cl->throttled = false;
+	if (r == -EMSGSIZE) {
+		refuse(cl->fd, "request line longer than %u bytes; closing",
+		       (unsigned)(CONTROL_LINE_MAX - 1));
+		pr_warn_rl("control: request line too long, client disconnected");
+		return -1;
+	}
+	/* The line timer runs from the first byte of an incomplete line. */
+	if (!ctlp_linebuf_pending(&cl->lb))
+		cl->partial_ms = 0;
+	else if (consumed || !cl->partial_ms)
+		cl->partial_ms = now_ms();
+	return 0;
+}
+
+/* Loop callback for a client: the lines already buffered, then one read,
+ * then every complete line. */
 static int client_cb(void *opaque, int fd)
 {
 	struct control_client *cl = opaque;
+	struct control *c = cl->ctl;
+	bool had_partial = cl->partial_ms != 0;
 	size_t avail, len;
 	char *p, *line;
 	ssize_t n;
@@ -193,6 +279,15 @@ static int client_cb(void *opaque, int fd)
 
 	if (client_flush(cl) < 0)
 		goto drop;
+	r = client_serve(cl);
+	if (r < 0)
+		goto drop;
+	if (r > 0) {
+		/* Read no more until it reads its replies: the event
+		 * callback serves the rest once its output drains. */
+		control_kick(c);
+		return CONTROL_FLUSH_RETRY_MS;
+	}
 	p = ctlp_linebuf_space(&cl->lb, &avail);
 	n = recv(fd, p, avail, MSG_DONTWAIT);
 	if (n < 0) {
@@ -207,20 +302,14 @@ static int client_cb(void *opaque, int fd)
 		goto drop;
 	}
 	ctlp_linebuf_commit(&cl->lb, (size_t)n);
-	while ((r = ctlp_linebuf_next(&cl->lb, &line, &len)) == 1) {
-		if (len == 0)
-			continue;
-		if (client_handle_line(cl, line, len) < 0) {
-			pr_warn_rl("control: client not reading its replies, disconnected");
-			goto drop;
-		}
-	}
-	if (r == -EMSGSIZE) {
-		refuse(fd, "request line longer than %u bytes; closing", (unsigned)(CONTROL_LINE_MAX - 1));
-		pr_warn_rl("control: request line too long, client disconnected");
+	r = client_serve(cl);
+	if (r < 0)
 		goto drop;
-	}
-	return 0;
+	/* A new timer (incomplete line) or held-back lines: the event
+	 * callback must run to watch them. */
+	if (r > 0 || (cl->partial_ms && !had_partial))
+		control_kick(c);
+	return r > 0 ? CONTROL_FLUSH_RETRY_MS : 0;
 drop:
 	client_close(cl);
 	return -1;   /* the loop stops watching the (now closed) fd */
@@ -261,6 +350,7 @@ static int listen_cb(void *opaque, int fd)
 		return 0;
 	}
 	cl->fd = cfd;
+	cl->connected_ms = now_ms();
 	r = c->watch.add(c->watch.opaque, cfd, client_cb, cl);
 	if (r < 0) {
 		refuse(cfd, "the VMM cannot watch more connections now");
@@ -276,7 +366,11 @@ static int listen_cb(void *opaque, int fd)
 	if (r < 0) {
 		c->watch.remove(c->watch.opaque, cfd);
 		client_close(cl);
+		return 0;
 	}
+	/* Its negotiation timer starts. */
+	if (c->handshake_ms)
+		control_kick(c);
 	return 0;
 }
 
@@ -377,31 +471,89 @@ static bool events_drain(struct control *c)
 		cl = &c->clients[i];
 		if (cl->fd < 0)
 			continue;
-		if (client_flush(cl) < 0) {
+		if (client_flush(cl) < 0 || (cl->throttled && client_serve(cl) < 0)) {
 			c->watch.remove(c->watch.opaque, cl->fd);
 			client_close(cl);
 			continue;
 		}
-		pending |= client_pending(cl);
+		pending |= client_pending(cl) || cl->throttled;
 	}
 	return pending;
 }
 
+/* Close the clients past their idle limits (one error line each first).
+ * Returns the milliseconds until the next limit, or -1 when none runs. */
+static int64_t clients_expire(struct control *c)
+{
+	struct control_client *cl;
+	int64_t now = now_ms(), next = -1, due;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		cl = &c->clients[i];
+		if (cl->fd < 0)
+			continue;
+		if (!cl->sess.command_mode && c->handshake_ms) {
+			due = cl->connected_ms + c->handshake_ms;
+			why = "no qmp_capabilities";
+		} else if (cl->partial_ms && !cl->throttled && c->line_ms) {
+			due = cl->partial_ms + c->line_ms;
+			why = "request line left incomplete";
+		} else {
+			continue;
+		}
+		if (due > now) {
+			if (next < 0 || due - now < next)
+				next = due - now;
+			continue;
+		}
+		/* After what is queued, so that it is the last line. */
+		client_flush(cl);
+		if (!client_pending(cl))
+			refuse(cl->fd, "%s within %u ms; closing", why,
+			       (unsigned)(cl->sess.command_mode ? c->line_ms : c->handshake_ms));
+		pr_warn_rl("control: client idle (%s), disconnected", why);
+		c->watch.remove(c->watch.opaque, cl->fd);
+		client_close(cl);
+	}
+	return next;
+}
+
 /* Loop callback for the event eventfd. While a client has unsent output,
  * the eventfd is kept readable and looked at again after a short delay,
- * so that its queue drains without a writability watch. */
+ * so that its queue drains without a writability watch; while a client
+ * has an idle limit running, likewise at its deadline (at most
+ * CONTROL_TICK_MAX_MS later). */
 static int events_cb(void *opaque, int fd)
 {
 	struct control *c = opaque;
 	uint64_t v, one = 1;
+	int64_t next;
+	bool pending;
 
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN && errno != EINTR)
 		pr_warn_rl("control: event wake-up: %s", strerror(errno));
-	if (!events_drain(c))
+	pending = events_drain(c);
+	next = clients_expire(c);
+	if (pending)
+		next = CONTROL_FLUSH_RETRY_MS;
+	if (next < 0)
 		return 0;
 	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		return 0;
-	return CONTROL_FLUSH_RETRY_MS;
+	if (next > CONTROL_TICK_MAX_MS)
+		next = CONTROL_TICK_MAX_MS;
+	return next < 1 ? 1 : (int)next;
+}
+
+void control_set_timeouts(struct control *c, unsigned handshake_ms, unsigned line_ms)
+{
+	if (!c)
+		return;
+	c->handshake_ms = handshake_ms;
+	c->line_ms = line_ms;
+	control_kick(c);
 }
 
 /* Make 'path' free for bind(): replace a stale socket, refuse anything else.
@@ -421,11 +573,18 @@ static int prepare_path(const char *path, const struct sockaddr_un *sa)
 		pr_err("--api-socket '%s' exists and is not a socket; refusing to replace it", path);
 		return -1;
 	}
-	/* A socket somebody still listens on belongs to another VMM. */
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	live = probe >= 0 && connect(probe, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
-	if (probe >= 0)
-		close(probe);
+	/* A socket somebody still listens on belongs to another VMM. The
+	 * probe never waits: a non-blocking UNIX connect() answers at once,
+	 * and a full backlog (EAGAIN, a busy or stuck listener) is still a
+	 * listener. Only ECONNREFUSED (nobody listens) makes it stale. */
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (probe < 0) {
+		pr_err("--api-socket: socket: %s", strerror(errno));
+		return -1;
+	}
+	live = connect(probe, (const struct sockaddr *)sa, sizeof(*sa)) == 0 ||
+	       errno == EAGAIN || errno == EINPROGRESS;
+	close(probe);
 	if (live) {
 		pr_err("--api-socket '%s' is in use by another process", path);
 		return -1;
@@ -503,6 +662,8 @@ struct control *control_create(const struct control_env *env,
 	c->env = *env;
 	c->watch = *watch;
 	c->listen_fd = -1;
+	c->handshake_ms = CONTROL_HANDSHAKE_MS;
+	c->line_ms = CONTROL_LINE_MS;
 	pthread_mutex_init(&c->ev_lock, NULL);
 	c->ev_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->ev_fd < 0) {

@@ -193,6 +193,13 @@ void control_post_event(struct control *c, const struct control_event *ev);
 /* Events dropped so far: ring overflow plus every client's. */
 uint64_t control_events_dropped(struct control *c);
 
+/* Idle limits in milliseconds (0: none): a client must complete
+ * qmp_capabilities within 'handshake_ms' of connecting, and a request line
+ * within 'line_ms' of its first byte; else it gets one error line and is
+ * closed. A client in command mode with no incomplete line (one waiting
+ * for events) is never timed out. Defaults: 30000 and 10000. Main thread. */
+void control_set_timeouts(struct control *c, unsigned handshake_ms, unsigned line_ms);
+
 #else
 
 static inline struct control *control_create(const struct control_env *env,
@@ -220,6 +227,11 @@ static inline void control_post_event(struct control *c, const struct control_ev
 static inline uint64_t control_events_dropped(struct control *c)
 {
 	return 0;
+}
+
+static inline void control_set_timeouts(struct control *c, unsigned handshake_ms,
+					unsigned line_ms)
+{
 }
 
 #endif

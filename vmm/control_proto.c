@@ -90,6 +90,11 @@ int ctlp_linebuf_rest(struct ctlp_linebuf *lb, char **line, size_t *len)
 	return take_line(lb, lb->len, lb->len, line, len);
 }
 
+bool ctlp_linebuf_pending(const struct ctlp_linebuf *lb)
+{
+	return lb->len > lb->start;
+}
+
 static int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')

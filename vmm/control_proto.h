@@ -47,6 +47,10 @@ int ctlp_linebuf_next(struct ctlp_linebuf *lb, char **line, size_t *len);
  * ctlp_linebuf_next() (1), or 0 when nothing (or only blanks) is left. */
 int ctlp_linebuf_rest(struct ctlp_linebuf *lb, char **line, size_t *len);
 
+/* Whether bytes not yet returned as a line are buffered (an incomplete
+ * line, or complete lines not taken yet). */
+bool ctlp_linebuf_pending(const struct ctlp_linebuf *lb);
+
 /* Strict unsigned integer: decimal, or hexadecimal with a 0x/0X prefix; no
  * sign, no spaces, no trailing characters, no overflow. Returns 0 or
  * -EINVAL / -ERANGE. */

@@ -231,6 +231,44 @@ static int wait_fd(int fd, short events, long long deadline)
 	}
 }
 
+/* connect() to the server by 'deadline': a full backlog (EAGAIN, a busy
+ * or stuck server) is retried every CTL_CONNECT_RETRY_MS instead of
+ * blocking. The socket stays blocking afterwards. Returns 0 or -errno
+ * (-ETIMEDOUT). */
+#define CTL_CONNECT_RETRY_MS 50
+static int connect_deadline(int fd, const struct sockaddr_un *sa, long long deadline)
+{
+	int fl = fcntl(fd, F_GETFL), r = 0, err;
+	socklen_t len = sizeof(err);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	for (;;) {
+		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EINPROGRESS) {
+			r = wait_fd(fd, POLLOUT, deadline);
+			if (!r && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+				r = -err;
+			break;
+		}
+		if (errno != EAGAIN) {
+			r = -errno;
+			break;
+		}
+		if (now_ms() + CTL_CONNECT_RETRY_MS > deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		poll(NULL, 0, CTL_CONNECT_RETRY_MS);
+	}
+	if (fcntl(fd, F_SETFL, fl) < 0 && !r)
+		r = -errno;
+	return r;
+}
+
 /* Send line + '\n'. Returns 0 or -errno. */
 static int send_line(int fd, const char *line, long long deadline)
 {
@@ -515,8 +553,15 @@ int ctl_main(int argc, char **argv)
 		pr_err("ctl: socket: %s", strerror(errno));
 		goto out;
 	}
-	if (connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		pr_err("ctl: cannot connect to '%s': %s", o.socket, strerror(errno));
+	/* --timeout bounds everything from the connect on. */
+	deadline = now_ms() + (long long)o.timeout_s * 1000;
+	r = connect_deadline(fd, &sa, deadline);
+	if (r == -ETIMEDOUT) {
+		pr_err("ctl: cannot connect to '%s' within %u s (server busy?)", o.socket,
+		       o.timeout_s);
+		goto out;
+	} else if (r) {
+		pr_err("ctl: cannot connect to '%s': %s", o.socket, strerror(-r));
 		goto out;
 	}
 	if (o.qmp) {
@@ -524,7 +569,6 @@ int ctl_main(int argc, char **argv)
 		goto out;
 	}
 	rd.fd = fd;
-	deadline = now_ms() + (long long)o.timeout_s * 1000;
 	ret = ctl_handshake(&o, &rd, deadline, &reply);
 	if (ret)
 		goto out;

@@ -9,8 +9,10 @@
 #include "log.h"
 #include "loop.h"
 
-#define LOOP_MAX_FDS 32 /* console, stop, signals, RAS, control clients, one per disk */
-#define LOOP_DEPTH 32
+/* console, stop, signals, RAS, devices' eventfds, one per disk, and the
+ * control socket's 64 clients (control.c) with its listener and eventfd */
+#define LOOP_MAX_FDS 128
+#define LOOP_DEPTH 64
 
 struct watch {
 	int fd;           /* -1: free slot */
@@ -30,9 +32,20 @@ struct loop {
 /* user_data: slot index in the low bits, kind in bit 16. */
 #define UD_TIMEOUT (1u << 16)
 
-static int arm_poll(struct loop *l, unsigned i)
+/* A free submission entry: when the queue is full (more fds re-armed in
+ * one round than LOOP_DEPTH), submit what is queued first. */
+static struct io_uring_sqe *loop_sqe(struct loop *l)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
+
+	if (!sqe && io_uring_submit(&l->ring) >= 0)
+		sqe = io_uring_get_sqe(&l->ring);
+	return sqe;
+}
+
+static int arm_poll(struct loop *l, unsigned i)
+{
+	struct io_uring_sqe *sqe = loop_sqe(l);
 
 	if (!sqe)
 		return -EBUSY;
@@ -44,7 +57,7 @@ static int arm_poll(struct loop *l, unsigned i)
 
 static int arm_timeout(struct loop *l, unsigned i, int ms)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
+	struct io_uring_sqe *sqe = loop_sqe(l);
 
 	if (!sqe)
 		return -EBUSY;
@@ -104,7 +117,7 @@ void loop_remove_fd(struct loop *l, int fd)
 			l->w[i].removed = 1;
 			/* The outstanding poll completes (cancelled or not);
 			 * the slot is freed then. */
-			struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
+			struct io_uring_sqe *sqe = loop_sqe(l);
 
 			if (sqe) {
 				io_uring_prep_poll_remove(sqe, i);

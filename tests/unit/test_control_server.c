@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -25,7 +26,8 @@
 #include "control_proto.h"
 #include "version.h"
 
-#define MAX_WATCHED 16
+#define MAX_WATCHED 80
+#define MAX_CLIENTS 64          /* the server's CONTROL_MAX_CLIENTS */
 #define LINE_MAX_BYTES (64 * 1024)   /* the server's CONTROL_LINE_MAX */
 
 /* The fake loop: what is watched, and a way to run one callback. */
@@ -359,25 +361,25 @@ static void test_long_line_within_cap(void **state)
 static void test_too_many_clients(void **state)
 {
 	struct fixture *fx = *state;
-	int c[9], s, i;
+	int c[MAX_CLIENTS + 1], s, i;
 	char buf[256];
 
 	start(fx);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < MAX_CLIENTS; i++)
 		c[i] = connect_client(fx, &s);
-	assert_int_equal(fx->loop.nwatched, 10);
-	/* The ninth gets one error line (no greeting) and is closed. */
-	c[8] = connect_client(fx, NULL);
-	assert_int_equal(fx->loop.nwatched, 10);
-	assert_string_equal(recv_all(c[8], buf, sizeof(buf)),
-			    GENERIC("too many clients (at most 8)"));
-	assert_int_equal(recv(c[8], buf, sizeof(buf), MSG_DONTWAIT), 0);
+	assert_int_equal(fx->loop.nwatched, MAX_CLIENTS + 2);
+	/* One more gets one error line (no greeting) and is closed. */
+	c[MAX_CLIENTS] = connect_client(fx, NULL);
+	assert_int_equal(fx->loop.nwatched, MAX_CLIENTS + 2);
+	assert_string_equal(recv_all(c[MAX_CLIENTS], buf, sizeof(buf)),
+			    GENERIC("too many clients (at most 64)"));
+	assert_int_equal(recv(c[MAX_CLIENTS], buf, sizeof(buf), MSG_DONTWAIT), 0);
 	/* Destroy stops watching everything and removes the socket. */
 	control_destroy(fx->ctl);
 	fx->ctl = NULL;
 	assert_int_equal(fx->loop.nwatched, 0);
 	assert_int_equal(access(fx->path, F_OK), -1);
-	for (i = 0; i < 9; i++)
+	for (i = 0; i <= MAX_CLIENTS; i++)
 		close(c[i]);
 }
 
@@ -475,13 +477,14 @@ static void test_events_to_command_mode(void **state)
 	control_post_event(fx->ctl, &shutdown_ev);
 	/* Nothing goes out from the posting thread. */
 	assert_string_equal(recv_all(a, buf, sizeof(buf)), "");
-	assert_int_equal(fake_fire(&fx->loop, fx->ev_fd), 0);
+	/* b's negotiation timer (30 s) runs: look again within 1 s. */
+	assert_int_equal(fake_fire(&fx->loop, fx->ev_fd), 1000);
 	assert_string_equal(recv_all(a, buf, sizeof(buf)), SHUTDOWN_LINE);
 	/* The negotiating client gets none. */
 	assert_string_equal(recv_all(b, buf, sizeof(buf)), "");
 
 	control_post_event(fx->ctl, &reset);
-	assert_int_equal(fake_fire(&fx->loop, fx->ev_fd), 0);
+	assert_int_equal(fake_fire(&fx->loop, fx->ev_fd), 1000);
 	recv_all(a, buf, sizeof(buf));
 	assert_int_equal(sscanf(buf, "{\"event\":\"RESET\",\"data\":{\"guest\":false,\"reason\":"
 				     "\"host-qmp-system-reset\"},\"timestamp\":{\"seconds\":%lld,",
@@ -591,6 +594,204 @@ static void test_destroy_flushes_events(void **state)
 	close(c);
 }
 
+
+/* Idle limits: a client that never negotiates and one whose request line
+ * stays incomplete get one error line and are closed when the event
+ * callback runs past their deadline; a negotiated client waiting for
+ * events is left alone, however long it idles. */
+static void test_idle_timeouts(void **state)
+{
+	struct fixture *fx = *state;
+	char buf[1024];
+	int a, b, c, sa, sb, sc;
+
+	start(fx);
+	control_set_timeouts(fx->ctl, 100, 100);
+	a = connect_client(fx, &sa);
+	assert_string_equal(recv_all(a, buf, sizeof(buf)), greeting());
+	b = connect_ready(fx, &sb);
+	c = connect_ready(fx, &sc);
+	send_str(c, "{\"execute\":\"qu");
+	assert_int_equal(fake_fire(&fx->loop, sc), 0);
+
+	/* Before the deadline: nobody is closed; look again in <= 100 ms. */
+	{
+		int r = fake_fire(&fx->loop, fx->ev_fd);
+
+		assert_true(r > 0 && r <= 100);
+	}
+	assert_true(fake_watches(&fx->loop, sa) && fake_watches(&fx->loop, sc));
+	usleep(150 * 1000);
+	/* Past it: a and c go, b stays; no timer is left. */
+	assert_int_equal(fake_fire(&fx->loop, fx->ev_fd), 0);
+	assert_string_equal(recv_all(a, buf, sizeof(buf)),
+			    GENERIC("no qmp_capabilities within 100 ms; closing"));
+	assert_int_equal(recv(a, buf, sizeof(buf), MSG_DONTWAIT), 0);
+	assert_string_equal(recv_all(c, buf, sizeof(buf)),
+			    GENERIC("request line left incomplete within 100 ms; closing"));
+	assert_int_equal(recv(c, buf, sizeof(buf), MSG_DONTWAIT), 0);
+	assert_false(fake_watches(&fx->loop, sa));
+	assert_false(fake_watches(&fx->loop, sc));
+	assert_true(fake_watches(&fx->loop, sb));
+	send_str(b, "{\"execute\":\"quit\"}\n");
+	assert_int_equal(fake_fire(&fx->loop, sb), 0);
+	assert_string_equal(recv_all(b, buf, sizeof(buf)), QUIT_OK);
+	close(a);
+	close(b);
+	close(c);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Control under load (issue 12): every slot taken, then hostile clients
+ * among them: a 1 MiB line, invalid UTF-8, a half-open one, one sending
+ * thousands of requests without reading. The well-behaved clients' replies
+ * stay exact, the pipelining client's queue stays bounded, and after a
+ * connect/close storm and destroy no fd is left open. */
+static void test_load(void **state)
+{
+	struct fixture *fx = *state;
+	static char big[1 << 20];
+	char buf[4096], *p;
+	int c[MAX_CLIENTS], s[MAX_CLIENTS], i, k, r, fds0;
+	size_t sent, got;
+	ssize_t n;
+
+	fds0 = count_fds();
+	start(fx);
+	for (i = 0; i < MAX_CLIENTS; i++)
+		c[i] = connect_ready(fx, &s[i]);
+
+	/* 0: a 1 MiB line, fed as the server reads: refused and closed. */
+	memset(big, 'x', sizeof(big));
+	fcntl(c[0], F_SETFL, O_NONBLOCK);
+	for (sent = 0, r = 0; sent < sizeof(big) && r == 0;) {
+		n = send(c[0], big + sent, sizeof(big) - sent, MSG_NOSIGNAL);
+		if (n > 0)
+			sent += (size_t)n;
+		r = fake_fire(&fx->loop, s[0]);
+	}
+	assert_int_equal(r, -1);
+	assert_string_equal(recv_all(c[0], buf, sizeof(buf)),
+			    GENERIC("request line longer than 65535 bytes; closing"));
+
+	/* 1: invalid UTF-8 gets an error reply and the client stays. */
+	send_str(c[1], "{\"execute\":\"\xff\xfe\"}\n");
+	assert_int_equal(fake_fire(&fx->loop, s[1]), 0);
+	assert_string_equal(recv_all(c[1], buf, sizeof(buf)),
+			    GENERIC("invalid JSON: invalid utf-8 string"));
+
+	/* 2: half-open (writes done, still reading): its last request is
+	 * answered, then it is closed. */
+	send_str(c[2], "{\"execute\":\"quit\",\"id\":2}");
+	shutdown(c[2], SHUT_WR);
+	for (k = 0; (r = fake_fire(&fx->loop, s[2])) == 0 && k < 4; k++)
+		;
+	assert_int_equal(r, -1);
+	assert_string_equal(recv_all(c[2], buf, sizeof(buf)), "{\"return\":{},\"id\":2}\n");
+
+	/* 3: 20000 requests, never reading: the server stops reading from it
+	 * (back-pressure) instead of queueing without bound. */
+	fcntl(c[3], F_SETFL, O_NONBLOCK);
+	for (k = 0; k < 20000; k++) {
+		const char *q = "{\"execute\":\"query-version\"}\n";
+
+		if (send(c[3], q, strlen(q), MSG_NOSIGNAL) < 0)
+			break;
+		if (k % 64 == 0)
+			fake_fire(&fx->loop, s[3]);
+	}
+	/* The socket filled up: the server did not take everything. */
+	assert_true(k < 20000);
+	assert_true(fake_fire(&fx->loop, s[3]) > 0);
+	assert_true(fake_watches(&fx->loop, s[3]));
+
+	/* The well-behaved ones: exact replies, in order. */
+	for (i = 4; i < MAX_CLIENTS; i++) {
+		snprintf(buf, sizeof(buf), "{\"execute\":\"quit\",\"id\":%d}\n", i);
+		send_str(c[i], buf);
+		assert_int_equal(fake_fire(&fx->loop, s[i]), 0);
+		snprintf(big, 64, "{\"return\":{},\"id\":%d}\n", i);
+		assert_string_equal(recv_all(c[i], buf, sizeof(buf)), big);
+	}
+
+	/* 3 catches up: whole reply lines only, all the same, and it is
+	 * still served. */
+	got = 0;
+	for (k = 0; k < 100000; k++) {
+		n = recv(c[3], buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			for (p = buf; p < buf + n; p++)
+				got += *p == '\n';
+			continue;
+		}
+		r = fake_fire(&fx->loop, fx->ev_fd);
+		if (r == 1000 || r == 0)
+			break;
+	}
+	assert_true(got > 1000);
+
+	/* A connect/close storm in the freed slots. */
+	close(c[0]);
+	close(c[2]);
+	for (k = 0; k < 500; k++) {
+		int t, st;
+
+		t = connect_client(fx, &st);
+		close(t);
+		assert_int_equal(fake_fire(&fx->loop, st), -1);
+	}
+	for (i = 1; i < MAX_CLIENTS; i++)
+		if (i != 2)
+			close(c[i]);
+	control_destroy(fx->ctl);
+	fx->ctl = NULL;
+	assert_int_equal(fx->loop.nwatched, 0);
+	assert_int_equal(count_fds(), fds0);
+}
+
+/* The stale-socket probe never waits: a listener whose backlog is full
+ * (a stuck VMM) is reported in use at once, where a blocking connect()
+ * would hang start-up. An alarm turns a hang into a failure. */
+static void test_probe_full_backlog(void **state)
+{
+	struct fixture *fx = *state;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int l, q[8], i, nq = 0;
+
+	strcpy(sa.sun_path, fx->path);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 0), 0);
+	for (i = 0; i < 8; i++) {
+		q[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (connect(q[i], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			assert_int_equal(errno, EAGAIN);
+			close(q[i]);
+			break;
+		}
+		nq++;
+	}
+	assert_true(nq < 8);   /* the backlog is full now */
+	alarm(5);
+	assert_null(control_create(&fx->env, &fx->watch, fx->path));
+	alarm(0);
+	for (i = 0; i < nq; i++)
+		close(q[i]);
+	close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +806,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_event_ring_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_destroy_flushes_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeouts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_full_backlog, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
