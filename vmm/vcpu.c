@@ -116,13 +116,41 @@ static bool vcpu_should_stop(struct vcpu *v)
 	return __atomic_load_n(&v->vm->stop_reason, __ATOMIC_ACQUIRE) != VM_RUNNING;
 }
 
+/* Finish the MMIO access of the last exit without running the guest. KVM
+ * completes an emulated access (loads the read's data into its register,
+ * steps PC over the instruction) only on the next KVM_RUN (api.rst, "The
+ * kvm_run structure": "re-enter the kernel with KVM_RUN ... with the
+ * immediate_exit field set to complete pending operations"). Until then
+ * the vCPU's registers are not its own: a PC set in between, by a reset
+ * (KVM_ARM_VCPU_INIT) or an exception entry, would be stepped by 4 on the
+ * next entry - a firmware reset while the guest wrote to the UART started
+ * edk2 at its second instruction and it hung without a word. */
+static void vcpu_complete_io(struct vcpu *v)
+{
+	uint8_t was;
+
+	if (!v->io_pending)
+		return;
+	was = __atomic_exchange_n(&v->run->immediate_exit, 1, __ATOMIC_ACQ_REL);
+	if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+		pr_warn("vCPU %u: completing an MMIO access before a stop did not return EINTR",
+			v->index);
+	v->io_pending = 0;
+	/* A kick that came meanwhile stays set for the loop to see. */
+	if (!was)
+		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELEASE);
+}
+
 /* Serve a vcpu_run_on() request, if one waits. Every exit comes here: the
  * lock is taken only when a request was posted (vcpu_run_on kicks the vCPU
- * after posting, so one missed by this load is seen after the next exit). */
+ * after posting, so one missed by this load is seen after the next exit).
+ * A request may set registers or events: a pending MMIO access is finished
+ * first. */
 static void vcpu_serve_request(struct vcpu *v)
 {
 	if (!__atomic_load_n(&v->req_fn, __ATOMIC_ACQUIRE))
 		return;
+	vcpu_complete_io(v);
 	pthread_mutex_lock(&v->req_lock);
 	if (v->req_fn && !v->req_done) {
 		v->req_ret = v->req_fn(v, v->req_arg);
@@ -192,15 +220,16 @@ static void *vcpu_thread(void *arg)
 		ret = ioctl(v->fd, KVM_RUN, 0);
 		err = errno;
 		v->in_run = 0;
+		v->io_pending = 0;      /* any KVM_RUN completed the last one */
 		/* A memory error (SIGBUS AR) interrupts KVM_RUN with EINTR. */
 		if (vcpu_after_run(v) < 0) {
 			vm_request_stop(v->vm, VM_STOP_ERROR);
 			break;
 		}
-		vcpu_serve_request(v);
 		if (ret < 0) {
 			if (err == EINTR || err == EAGAIN) {
 				v->run->immediate_exit = 0;
+				vcpu_serve_request(v);
 				continue;
 			}
 			pr_err("vCPU %u: KVM_RUN failed: %s", v->index, strerror(err));
@@ -208,8 +237,10 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		v->exits++;
-		if (v->run->exit_reason == KVM_EXIT_MMIO)
+		if (v->run->exit_reason == KVM_EXIT_MMIO) {
 			v->mmio_exits++;
+			v->io_pending = 1;
+		}
 		act = vcpu_exit_dispatch(&deps, v->run);
 		if (act != VCPU_EXIT_CONTINUE) {
 			if (act == VCPU_EXIT_STOP_SHUTDOWN)
@@ -219,7 +250,10 @@ static void *vcpu_thread(void *arg)
 			vm_request_stop(v->vm, stop_reason_of[act]);
 			break;
 		}
+		vcpu_serve_request(v);
 	}
+	/* The next boot starts from a reset, not from this access. */
+	vcpu_complete_io(v);
 	/* Requests posted from now on run on the requester's thread. */
 	pthread_mutex_lock(&v->req_lock);
 	v->accepting = 0;

@@ -37,6 +37,7 @@ struct vcpu {
 	uint64_t exits;
 	uint64_t mmio_exits;
 	volatile int in_run;          /* inside KVM_RUN (for the SIGBUS handler) */
+	int io_pending;               /* an MMIO exit KVM completes on the next KVM_RUN */
 
 	/* One synchronous request at a time, run on the vCPU thread between
 	 * two KVM_RUNs (vCPU ioctls from other threads would block on KVM's

@@ -16,9 +16,10 @@
 #   qmp-memory-failure    inject-memory-error (cper, ao): a MEMORY_FAILURE
 #                         event with recipient guest, action inject, the page
 #                         and what was done
-#   qmp-reset-event       system_reset: {"return":{},"id":4}, a RESET event
-#                         (guest false, host-qmp-system-reset), the guest
-#                         boots again, same session
+#   qmp-reset-event       system_reset while the guest floods the UART:
+#                         {"return":{},"id":4}, a RESET event (guest false,
+#                         host-qmp-system-reset), the guest boots again
+#                         (firmware and kernel), same session
 #   qmp-guest-button      the guest has the ACPI power button as an input
 #                         device (evdev) and busybox acpid watching it
 #   qmp-powerdown-shutdown system_powerdown: POWERDOWN, then the guest's
@@ -151,6 +152,13 @@ else
 		check q qmp-memory-failure '^\{"event":"MEMORY_FAILURE","data":\{"recipient":"guest","action":"inject","flags":\{"action-required":false,"recursive":false\},"address":"0x5f000000","found":"inject","delivery":"(interrupt|queued)"\},"timestamp":\{"seconds":[0-9]+,"microseconds":[0-9]+\}\}$' 20
 
 		# --- system_reset: RESET event, the guest boots again --------
+		# The reset lands while the guest floods the UART, so that the
+		# vCPU is most likely stopped right after an MMIO exit: KVM
+		# finishes such an access only on the next KVM_RUN, and a
+		# VMM that reset the vCPU in between started the firmware one
+		# instruction late (it hung without a word).
+		vmm_send $G 'i=0; while [ $i -lt 200000 ]; do echo "flood $i 0123456789abcdefghijklmnopqrstuvwxyz"; i=$((i + 1)); done &'
+		vmm_expect $G 'flood 2[0-9][0-9] ' 60 >/dev/null
 		qmp_send q '{"execute":"system_reset","id":4}'
 		if why=$(qmp_expect q '^\{"return":\{\},"id":4\}$' 10) &&
 			why=$(qmp_expect q '^\{"event":"RESET","data":\{"guest":false,"reason":"host-qmp-system-reset"\},"timestamp":\{"seconds":[0-9]+,"microseconds":[0-9]+\}\}$' 20) &&
