@@ -17,8 +17,16 @@
 # the page backing it: the VMM gets BUS_MCEERR_AO, then AR when the guest
 # touches it) timed from the write to the process's recovery line; plus
 # microvm-ras's own SIGBUS-to-resume latencies (query-ras; QEMU has none).
+# In the same UEFI guest, bursts of 16 and 64 pages (issue 13): how many of
+# K host pages taken offline at once the guest learned of before touching
+# them, and that every one was survived on the touch (bench_ao_burst).
 # Density: 8 guests of 128 MiB (direct boot, 1 vCPU) at once: launch to all
 # at init, total RSS and VmHWM, per-guest overhead, poweroff of all.
+# Devices (issue 8; direct boot, 1 vCPU, 256 MiB, virtio modules loaded):
+# virtio-blk sequential read/write MB/s and 4 KiB random-read IOPS at queue
+# depth 1 (bench_blk, guest-images/src/blk-bench.c), virtio-net TCP
+# guest->L1 MB/s over a tap (bench_net). Settings: BENCH_AO_BURSTS,
+# BENCH_AO_WAIT, BENCH_BLK_MIB, BENCH_BLK_RAND_SECS, BENCH_NET_MIB.
 # Times on L1's clock; compare only figures from the same run
 # (ENVIRONMENT.md). Figures are never asserted; a check per VMM and scenario
 # says whether it ran (E2E-PASS/FAIL bench-<side>-<scenario>).
@@ -39,6 +47,11 @@ BENCH_CMDLINE="$GUEST_CMDLINE e2e.nomodules"
 DENSITY_N=${BENCH_DENSITY_N:-8}
 DENSITY_MB=${BENCH_DENSITY_MB:-128}
 RAS_PAGES=${BENCH_RAS_PAGES:-5}
+AO_BURSTS=${BENCH_AO_BURSTS:-16 64}
+AO_WAIT=${BENCH_AO_WAIT:-30}
+BLK_MIB=${BENCH_BLK_MIB:-64}
+BLK_RAND_SECS=${BENCH_BLK_RAND_SECS:-5}
+NET_MIB=${BENCH_NET_MIB:-64}
 
 qv=
 if [ -x "$QEMU" ] && [ -x "$QEMU_VMM" ]; then
@@ -124,7 +137,7 @@ bench_direct() {
 
 # bench_ras SIDE: UEFI boot with RAS, then RAS_PAGES real poisonings.
 bench_ras() {
-	local side=$1 name=uefi-ras-1cpu inst="$1-uefi-ras-1cpu" sock='' i pa hpa t0 st q f
+	local side=$1 name=uefi-ras-1cpu inst="$1-uefi-ras-1cpu" sock='' i pa hpa t0 st q f k
 	[ "$side" = ours ] && sock=$E2E_TMP/bench.sock
 	# shellcheck disable=SC2086 # no socket for QEMU
 	bench_boot "$side" "$name" 512 --cpus 1 --ras --firmware "$FW_CODE" \
@@ -172,7 +185,98 @@ bench_ras() {
 				"$([ "$f" = lat_samples ] && echo n || echo us)"
 		done
 	fi
+	for k in $AO_BURSTS; do
+		bench_ao_burst "$side" "$inst" "$k" "$sock"
+	done
 	bench_off "$side" "$name"
+}
+
+# ras_stat QUERY_RAS_JSON FIELD: the number FIELD has in it, or nothing.
+ras_stat() {
+	echo "$1" | sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p"
+}
+
+# bench_guest INST CMD [TIMEOUT_S]: type CMD on the guest console and wait
+# until it has run (a numbered end marker the echoed command cannot match).
+bench_guest() {
+	BENCH_STEP=$((${BENCH_STEP:-0} + 1))
+	vmm_send "$1" "$2; echo STEP-END-\$((0+$BENCH_STEP))" >/dev/null &&
+		vmm_expect "$1" "^STEP-END-$BENCH_STEP" "${3:-60}" >/dev/null
+}
+
+# bench_ao_burst SIDE INST K SOCK (issue 13), in the UEFI+RAS guest of
+# bench_ras: a guest process holds K dirty pages untouched; L1 takes the K
+# host pages behind them offline at the same moment (K writers of
+# hard_offline_page, l1_hard_offline_together); for up to AO_WAIT s the
+# guest's log is searched for a memory-failure recovery line of each page
+# (learned through the asynchronous path before any access); then the
+# process reads every page (mca-recover "sweep") and must survive each.
+# Figures: pages found before the touch, pages recovered by the touch, the
+# touch's wall time (L1 clock, console round trip included); microvm-ras
+# also its AO counts by signal and by pagemap scan and the last scan's cost.
+bench_ao_burst() {
+	local side=$1 inst=$2 k=$3 sock=$4 tag="AO$3" p="ao-burst-$3" log
+	local i pa hpa hpas='' why='' found=- round=0 t0 sweep q0 q1 f
+	log=$E2E_TMP/$inst.log
+	bench_guest "$inst" "dmesg -n 1; dmesg -c >/dev/null; mkfifo /tmp/g$k; mca-recover --pages $k --wait --survive <>/tmp/g$k >/tmp/m$k 2>&1 & sleep 3; sed 's/^/$tag-/' /tmp/m$k" 120 ||
+		why="mca-recover did not start"
+	i=0
+	while [ -z "$why" ] && [ "$i" -lt "$k" ]; do
+		pa=$(grep -a "^$tag-MCA-PAGE $i " "$log" | tail -n 1 |
+			sed 's/.*pa=\(0x[0-9a-f]*\).*/\1/' | tr -d '\r')
+		if [ -z "$pa" ]; then
+			why="guest page $i: no MCA-PAGE line"
+		elif ! hpa=$(vmm_gpa_to_hpa "$inst" $((512 * 1024)) "$pa"); then
+			why="guest page $i: $hpa"
+		else
+			hpas="$hpas $hpa"
+		fi
+		i=$((i + 1))
+	done
+	[ -n "$sock" ] && q0=$("$OURS" ctl --api-socket "$sock" query-ras 2>/dev/null)
+	# shellcheck disable=SC2086 # one address a word
+	[ -z "$why" ] && ! why=$(l1_hard_offline_together $hpas) && [ -z "$why" ] &&
+		why="hard_offline_page failed"
+	if [ -n "$why" ]; then
+		echo "BENCH note: $p on $side not measured: $why"
+		e2e_fail "bench-$side-$p" "$why"
+		bench_guest "$inst" "echo quit >/tmp/g$k; wait" 60
+		return 1
+	fi
+	# The page frame numbers (PA without its last 3 hex digits) as the
+	# guest kernel's "Memory failure: 0x<pfn>: recovery action for ...:
+	# Recovered" lines name them, counted in the guest.
+	while [ "$round" -lt $(((AO_WAIT + 2) / 3)) ]; do
+		round=$((round + 1))
+		sleep 3
+		bench_guest "$inst" "dmesg >/tmp/d$k; n=0; for p in \$(sed -n 's/^MCA-PAGE .*pa=\\(0x[0-9a-f]*\\)[0-9a-f][0-9a-f][0-9a-f]\$/\\1/p' /tmp/m$k); do grep -q \"Memory failure: \$p: recovery action for .*: Recovered\" /tmp/d$k && n=\$((n+1)); done; echo $tag-R$round-FOUND-\$n" 60 || break
+		found=$(tr -d '\r' <"$log" | sed -n "s/^$tag-R$round-FOUND-\([0-9]*\)\$/\1/p" | tail -n 1)
+		[ "$found" = "$k" ] && break
+	done
+	bench_fig "$side" "$p-found-before-touch" "${found:--}" pages
+	if [ -n "$sock" ]; then
+		q1=$("$OURS" ctl --api-socket "$sock" query-ras 2>/dev/null)
+		for f in errors_ao_signal errors_ao_scan; do
+			set -- "$(ras_stat "$q0" "$f")" "$(ras_stat "$q1" "$f")"
+			bench_fig "$side" "$p-vmm-ao-by-${f#errors_ao_}" \
+				"$([ -n "$1" ] && [ -n "$2" ] && echo $(($2 - $1)))" pages
+		done
+		bench_fig "$side" "$p-vmm-scan-last" "$(ras_stat "$q1" scan_last_us)" us
+	fi
+	# Every page read once: the guest already knows the page (SIGBUS from
+	# its own page tables) or learns it now (action-required error).
+	t0=$(e2e_now)
+	if bench_guest "$inst" "echo sweep >/tmp/g$k; echo quit >/tmp/g$k; wait; sed -n 's/^MCA-SWEEP/$tag-T-&/p; s/^MCA-DONE/$tag-T-&/p' /tmp/m$k" 600; then
+		bench_fig "$side" "$p-touch-all" "$(e2e_secs "$t0")" s
+	fi
+	sweep=$(tr -d '\r' <"$log" | grep -a "^$tag-T-MCA-SWEEP " | tail -n 1)
+	f=$(echo "$sweep" | sed -n 's/.* recovered=\([0-9]*\) mismatch=0 of .*/\1/p')
+	bench_fig "$side" "$p-recovered-after-touch" "${f:--}" pages
+	if [ "$found" != - ] && [ "$f" = "$k" ]; then
+		e2e_pass "bench-$side-$p"
+	else
+		e2e_fail "bench-$side-$p" "found before touch: $found of $k; after: ${sweep:-no MCA-SWEEP line}"
+	fi
 }
 
 # bench_density SIDE: DENSITY_N guests of DENSITY_MB at once.
@@ -234,6 +338,152 @@ bench_density() {
 	fi
 }
 
+# qemu_devices SIDE: for QEMU, the device options that make it comparable
+# (tests/e2e/standin/qemu-vmm.sh): modern virtio-mmio like microvm-ras's,
+# io_uring like microvm-ras's disk, L1's page cache like microvm-ras
+# without ",direct"; nothing for microvm-ras.
+qemu_devices() {
+	if [ "$1" = qemu ]; then
+		export QEMU_MMIO_MODERN=1 QEMU_DRIVE_OPTS=cache=writeback,aio=io_uring
+	else
+		unset QEMU_MMIO_MODERN QEMU_DRIVE_OPTS
+	fi
+}
+
+# bench_dev_boot SIDE INST ARGS...: direct boot, 1 vCPU, 256 MiB, the
+# guest's virtio modules loaded (no e2e.nomodules), with device ARGS. Not
+# in $(...) (the VMM must be a child of this shell); why it failed: in
+# $E2E_TMP/INST.why.
+bench_dev_boot() {
+	local side=$1 inst=$2
+	shift 2
+	use_side "$side"
+	qemu_devices "$side"
+	vmm_start "$inst" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
+		--cmdline "$GUEST_CMDLINE" --memory 256M --cpus 1 --no-firmware "$@"
+	qemu_devices ours
+	if ! vmm_expect_boot "$inst" 300 >"$E2E_TMP/$inst.why"; then
+		vmm_kill "$inst"
+		return 1
+	fi
+	bench_guest "$inst" 'dmesg -n 1' 60
+}
+
+# bench_dev_off SIDE INST CHECK: poweroff, the VMM must exit with 0.
+bench_dev_off() {
+	local rc=0
+	vmm_send "$2" 'poweroff -f' >/dev/null
+	vmm_wait "$2" 60 >"$E2E_TMP/$2.why" || rc=$?
+	if [ "$rc" = 0 ]; then
+		e2e_pass "$3"
+	else
+		e2e_fail "$3" "poweroff: exit status $rc $(cat "$E2E_TMP/$2.why")"
+	fi
+}
+
+# bench_blk SIDE (issue 8): one virtio-blk disk, a raw image of BLK_MIB MiB
+# in L1's RAM (its rootfs, see the note), sparse before each VMM; in the
+# guest blk-bench (guest-images/src/blk-bench.c), O_DIRECT, queue depth 1:
+# sequential write of the whole disk in 1 MiB requests ending with fsync,
+# sequential read of it, random 4 KiB reads for BLK_RAND_SECS s.
+bench_blk() {
+	local side=$1 inst="$1-blk" img=$E2E_TMP/bench-disk.img why job arg line
+	local wr=- rd=- rr=- ok=0
+	rm -f "$img"
+	truncate -s "${BLK_MIB}M" "$img"
+	if ! bench_dev_boot "$side" "$inst" --disk "$img"; then
+		why=$(cat "$E2E_TMP/$inst.why")
+		echo "BENCH note: blk on $side not measured: no boot: $(echo "$why" | head -n 1)"
+		e2e_fail "bench-$side-blk" "$why"
+		rm -f "$img"
+		return 1
+	fi
+	bench_guest "$inst" 'i=0; while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done' 60
+	for job in seqwrite seqread randread; do
+		arg=$BLK_MIB
+		[ "$job" = randread ] && arg=$BLK_RAND_SECS
+		vmm_send "$inst" "blk-bench $job /dev/vda $arg" >/dev/null
+		if vmm_expect "$inst" "BLK-BENCH(-ERROR)? job=$job" 600 >"$E2E_TMP/$inst.why"; then
+			line=$(vmm_match "$inst" | sed 's/.*\(BLK-BENCH\)/\1/')
+		else
+			line="no result: $(head -n 1 "$E2E_TMP/$inst.why")"
+		fi
+		case $line in
+		"BLK-BENCH job=$job "*)
+			ok=$((ok + 1))
+			case $job in
+			seqwrite) wr=$(echo "$line" | sed -n 's/.* mbps=\([0-9.]*\).*/\1/p') ;;
+			seqread) rd=$(echo "$line" | sed -n 's/.* mbps=\([0-9.]*\).*/\1/p') ;;
+			randread) rr=$(echo "$line" | sed -n 's/.* iops=\([0-9.]*\).*/\1/p') ;;
+			esac ;;
+		*)
+			echo "BENCH note: blk $job on $side not measured: $line" ;;
+		esac
+	done
+	bench_fig "$side" blk-seq-read "$rd" MB/s
+	bench_fig "$side" blk-seq-write "$wr" MB/s
+	bench_fig "$side" blk-randread-4k "$rr" IOPS
+	[ "$ok" = 3 ] || e2e_fail "bench-$side-blk-jobs" "$ok of 3 blk-bench jobs gave a figure"
+	bench_dev_off "$side" "$inst" "bench-$side-blk"
+	rm -f "$img"
+}
+
+# bench_net SIDE (issue 8): one virtio-net device on an L1 tap; NET_MIB MiB
+# of zeros from the guest (busybox dd | nc) to an nc listener in L1, timed
+# in the guest from the start to nc's exit (after L1 closed the connection,
+# so every byte has arrived); the byte count checked in L1.
+bench_net() {
+	local side=$1 inst="$1-net" tap=benchtap port=5010 why t n line fifo
+	local bytes=$((NET_MIB * 1048576)) lpid got mbps=-
+	fifo=$E2E_TMP/bench-net.fifo
+	if [ ! -c /dev/net/tun ]; then
+		echo "BENCH note: net on $side not measured: no /dev/net/tun in L1"
+		bench_fig "$side" net-tcp-guest-to-host - MB/s
+		return 1
+	fi
+	ip link delete "$tap" 2>/dev/null
+	if ! bench_dev_boot "$side" "$inst" --net "tap=$tap"; then
+		why=$(cat "$E2E_TMP/$inst.why")
+		echo "BENCH note: net on $side not measured: no boot: $(echo "$why" | head -n 1)"
+		e2e_fail "bench-$side-net" "$why"
+		bench_fig "$side" net-tcp-guest-to-host - MB/s
+		return 1
+	fi
+	# QEMU creates the tap but leaves it down; microvm-ras brings it up.
+	ip link set "$tap" up 2>/dev/null
+	ip addr add 10.0.3.1/24 dev "$tap" 2>/dev/null
+	bench_guest "$inst" 'e2e-step netup eth0 10.0.3.2/24' 60
+	rm -f "$fifo" "$E2E_TMP/bench-net.count"
+	mkfifo "$fifo"
+	# stdin held open read-write: this nc ends only when the guest closes.
+	(timeout 600 nc -l -p "$port" <>"$fifo" | wc -c >"$E2E_TMP/bench-net.count") &
+	lpid=$!
+	n=0
+	while ! netstat -ltn 2>/dev/null | grep -q ":$port " && [ "$n" -lt 50 ]; do
+		sleep 0.2
+		n=$((n + 1))
+	done
+	bench_guest "$inst" "t0=\$(cut -d' ' -f1 /proc/uptime); dd if=/dev/zero bs=65536 count=$((NET_MIB * 16)) 2>/dev/null | timeout 600 nc 10.0.3.1 $port; rc=\$?; t1=\$(cut -d' ' -f1 /proc/uptime); echo NET-TX rc=\$rc t0=\$t0 t1=\$t1" 700
+	wait "$lpid"
+	got=$(tr -d ' ' <"$E2E_TMP/bench-net.count" 2>/dev/null)
+	line=$(tr -d '\r' <"$E2E_TMP/$inst.log" | grep -a '^NET-TX rc=' | tail -n 1)
+	t=$(echo "$line" | awk '{ sub("t0=", "", $3); sub("t1=", "", $4); if ($4 + 0 > $3 + 0) printf "%.3f", $4 - $3 }')
+	case $line in
+	"NET-TX rc=0 "*)
+		if [ "$got" = "$bytes" ] && [ -n "$t" ]; then
+			mbps=$(awk -v b="$bytes" -v t="$t" 'BEGIN { printf "%.2f", b / 1e6 / t }')
+		else
+			echo "BENCH note: net on $side not measured: L1 got ${got:-no} bytes of $bytes, guest time '${t}'"
+		fi ;;
+	*)
+		echo "BENCH note: net on $side not measured: guest: ${line:-no NET-TX line}" ;;
+	esac
+	bench_fig "$side" net-tcp-guest-to-host "$mbps" MB/s
+	[ "$mbps" = - ] && e2e_fail "bench-$side-net-tcp" "no throughput figure"
+	bench_dev_off "$side" "$inst" "bench-$side-net"
+	rm -f "$fifo" "$E2E_TMP/bench-net.count"
+}
+
 bench_direct direct-1cpu 1
 bench_direct direct-2cpu 2
 for side in $SIDES; do
@@ -241,9 +491,21 @@ for side in $SIDES; do
 done
 bench_rows uefi-ras-1cpu-
 bench_rows ras-
+echo "BENCH note: ao-burst-K: in the uefi-ras guest, K dirty pages of a process left untouched; L1 takes their K host pages offline at once (K parallel hard_offline_page writers); found-before-touch = pages whose guest memory-failure recovery line appeared within ${AO_WAIT} s, before any access (QEMU ignores BUS_MCEERR_AO: expect 0); recovered-after-touch = pages the process then survived reading (mismatch=0); touch-all = wall time of reading all K (L1 clock, console round trip included)"
+bench_rows ao-burst-
 for side in $SIDES; do
 	bench_density "$side"
 done
 bench_rows density-
+echo "BENCH note: blk: one raw image of $BLK_MIB MiB, the same file for both, in L1's RAM ($E2E_TMP on L1's $(stat -f -c %T "$E2E_TMP" 2>/dev/null || echo ?) root, sparse before each VMM): L1's page cache on both (O_DIRECT there is not supported by L1's 6.1 kernel, so no microvm-ras ',direct' and no QEMU cache=none): microvm-ras --disk PATH, QEMU -drive if=none,format=raw,cache=writeback,aio=io_uring -device virtio-blk-device with modern virtio-mmio; guest: direct boot, 1 vCPU, 256 MiB, blk-bench with O_DIRECT at queue depth 1 (sequential in 1 MiB requests, the write ends with fsync; random 4 KiB reads for ${BLK_RAND_SECS} s); MB/s = 10^6 bytes/s"
+for side in $SIDES; do
+	bench_blk "$side"
+done
+bench_rows blk-
+echo "BENCH note: net: one virtio-net device on an L1 tap (microvm-ras --net tap=, QEMU -netdev tap,vhost off -device virtio-net-device, modern virtio-mmio), guest 10.0.3.2 -> L1 10.0.3.1: $NET_MIB MiB of zeros, busybox dd | nc to an nc listener, timed in the guest until the connection is closed, byte count checked in L1; MB/s = 10^6 bytes/s"
+for side in $SIDES; do
+	bench_net "$side"
+done
+bench_rows net-
 VMM=$OURS
 e2e_end

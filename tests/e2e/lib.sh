@@ -30,7 +30,8 @@
 # gives the L1 physical address backing a guest physical address of a VMM
 # (microvm-ras or QEMU: guest RAM at $E2E_RAM_GPA in both), l1_hard_offline
 # HPA poisons that page (the VMM gets BUS_MCEERR_AO at once, AR on the next
-# access); vmm_ram_map NAME MEM_KB gives "START RSS_KB" of the guest-RAM
+# access), l1_hard_offline_together HPA... poisons several at the same
+# moment (a burst: one writer each, released together); vmm_ram_map NAME MEM_KB gives "START RSS_KB" of the guest-RAM
 # mapping.
 # Settings passed from the host (E2E_SOAK_*, see build-l1.sh) come from
 # $E2E_ENV (default /e2e/env), read here when it exists.
@@ -360,5 +361,43 @@ l1_hard_offline() {
 		return 0
 	fi
 	echo "hard_offline_page $1 failed: ${err:-error}"
+	return 1
+}
+
+# l1_hard_offline_together HPA...: poison all the pages at the same moment:
+# one writer of E2E_HARD_OFFLINE per page, each blocked reading a fifo until
+# its only writer closes it, so that they are released together (a burst as
+# a failing DIMM rank would produce; Linux then coalesces the VMM's
+# BUS_MCEERR_AO signals). Returns 0 when every write succeeded, else prints
+# how many failed and returns 1.
+l1_hard_offline_together() {
+	local go=$E2E_TMP/offline-go ready=$E2E_TMP/offline-ready
+	local failed=$E2E_TMP/offline-failed pids='' pa n=0
+	rm -f "$go" "$ready" "$failed"
+	mkfifo "$go" || { echo "mkfifo $go failed"; return 1; }
+	: >"$ready"
+	: >"$failed"
+	for pa in "$@"; do
+		( echo >>"$ready"
+		  read -r _ <"$go"
+		  (echo "$pa" >>"$E2E_HARD_OFFLINE") 2>/dev/null || echo "$pa" >>"$failed"
+		) &
+		pids="$pids $!"
+	done
+	while [ "$(wc -l <"$ready")" -lt $# ] && [ $n -lt 150 ]; do
+		sleep 0.2
+		n=$((n + 1))
+	done
+	sleep 1
+	# Every writer sees EOF when this write end closes; one more opener
+	# releases a straggler that opened the fifo after that.
+	sleep 1 >"$go"
+	timeout 3 sh -c ': >"$1"' sh "$go" 2>/dev/null
+	# shellcheck disable=SC2086 # one pid a word
+	wait $pids
+	n=$(wc -l <"$failed")
+	rm -f "$go" "$ready" "$failed"
+	[ "$n" = 0 ] && return 0
+	echo "hard_offline_page failed for $n of $# pages"
 	return 1
 }

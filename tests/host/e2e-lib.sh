@@ -72,6 +72,10 @@ r=$(vmm_gpa_to_hpa g 262144 0x3ffff000); echo "below=$?:$r"
 r=$(vmm_gpa_to_hpa g 262144 junk); echo "junk=$?:$r"
 l1_hard_offline 0x12345000; echo "offline=$?:$(cat "$TT/hard_offline_page")"
 r=$(E2E_HARD_OFFLINE=$TT/no/such/file l1_hard_offline 0x1000); echo "offline_bad=$?:${r%%:*}"
+: >"$TT/hard_offline_page"
+l1_hard_offline_together 0x1000 0x2000 0x3000 0x4000; echo "together=$?:$(sort "$TT/hard_offline_page" | tr '\n' ' ')"
+r=$(E2E_HARD_OFFLINE=$TT/no/such/file l1_hard_offline_together 0x1000 0x2000); echo "together_bad=$?:$r"
+ls "$E2E_TMP" | grep offline; echo "together_clean=$?"
 bench_reset
 bench_fig ours direct-1cpu-boot-to-init 6.90 s >/dev/null
 bench_fig ours direct-1cpu-vmm-hwm 40000 kB >/dev/null
@@ -99,6 +103,9 @@ below=1:guest physical address 0x3ffff000 is outside guest RAM
 junk=1:bad guest physical address 'junk'
 offline=0:0x12345000
 offline_bad=1:hard_offline_page 0x1000 failed
+together=0:0x1000 0x2000 0x3000 0x4000 
+together_bad=1:hard_offline_page failed for 2 of 2 pages
+together_clean=1
 row=BENCH direct-1cpu-boot-to-init 6.90 9.20 0.75 s
 row=BENCH direct-1cpu-vmm-hwm 40000 80000 0.50 kB
 row=BENCH direct-1cpu-qemu-only - 0 - kB
@@ -129,7 +136,8 @@ if [ -x "$BB" ]; then
 		# running it under qemu-aarch64-static (no binfmt_misc needed).
 		q=$(command -v qemu-aarch64-static)
 		mkdir -p "$T/bb"
-		for a in sh awk sed dd od tr cat cut sort printf head tail grep mkdir; do
+		for a in sh awk sed dd od tr cat cut sort printf head tail grep mkdir \
+			mkfifo wc sleep timeout rm ls; do
 			printf '#!/bin/sh\nexec %s %s %s "$@"\n' "$q" "$BB" "$a" >"$T/bb/$a"
 			chmod +x "$T/bb/$a"
 		done
@@ -154,6 +162,11 @@ got=$(QEMU=$T/fakeq QEMU_ACCEL=kvm sh "$ROOT/tests/e2e/standin/qemu-vmm.sh" run 
 	--firmware /fw/QEMU_EFI.fd --api-socket /tmp/s | tr '\n' ' ')
 want_q="[-M] [virt,gic-version=3,ras=on] [-accel] [kvm] [-cpu] [host] [-smp] [1] [-m] [512M] [-display] [none] [-serial] [stdio] [-nodefaults] [-bios] [/fw/QEMU_EFI.fd] [-kernel] [$T/guest/Image] [-append] [x] "
 [ "$got" = "$want_q" ] && ok qemu-vmm-uefi-ras || ko qemu-vmm-uefi-ras "got '$got'"
+got=$(QEMU=$T/fakeq QEMU_ACCEL=kvm QEMU_MMIO_MODERN=1 QEMU_DRIVE_OPTS=cache=writeback,aio=io_uring \
+	sh "$ROOT/tests/e2e/standin/qemu-vmm.sh" run --kernel "$T/guest/Image" --cmdline x \
+	--memory 256M --cpus 1 --no-firmware --disk /tmp/d.img --net tap=benchtap | tr '\n' ' ')
+want_q="[-M] [virt,gic-version=3] [-accel] [kvm] [-cpu] [host] [-smp] [1] [-m] [256M] [-display] [none] [-serial] [stdio] [-nodefaults] [-global] [virtio-mmio.force-legacy=false] [-kernel] [$T/guest/Image] [-append] [x] [-drive] [file=/tmp/d.img,if=none,id=vd1,format=raw,cache=writeback,aio=io_uring] [-device] [virtio-blk-device,drive=vd1] [-netdev] [tap,id=net1,ifname=benchtap,script=no,downscript=no] [-device] [virtio-net-device,netdev=net1] "
+[ "$got" = "$want_q" ] && ok qemu-vmm-bench-devices || ko qemu-vmm-bench-devices "got '$got'"
 got=$(QEMU=$T/fakeq QEMU_ACCEL=xen sh "$ROOT/tests/e2e/standin/qemu-vmm.sh" run --kernel "$T/guest/Image" 2>&1)
 case $got in
 *"bad QEMU_ACCEL 'xen'"*) ok qemu-vmm-bad-accel ;;

@@ -66,31 +66,6 @@ host_pa() {
 	printf '0x%x\n' $(((0x$7$6$5$4$3$2$1 & 0x7fffffffffffff) * PAGE))
 }
 
-# Take the L1 pages $* offline at the same moment: one writer each, all
-# blocked reading a fifo until its only writer closes it.
-offline_together() {
-	local go=$E2E_TMP/burst-go ready=$E2E_TMP/burst-ready pids= pa n=0
-	rm -f "$go" "$ready"
-	mkfifo "$go"
-	: >"$ready"
-	for pa in "$@"; do
-		(echo >>"$ready"; read -r _ <"$go"; echo "$pa" >"$HOP") 2>/dev/null &
-		pids="$pids $!"
-	done
-	while [ "$(wc -l <"$ready")" -lt $# ] && [ $n -lt 150 ]; do
-		sleep 0.2
-		n=$((n + 1))
-	done
-	sleep 1
-	# Every writer sees EOF when this write end closes; one more opener
-	# releases a straggler that opened the fifo after that.
-	sleep 1 >"$go"
-	timeout 3 sh -c ': >"$1"' sh "$go" 2>/dev/null
-	# shellcheck disable=SC2086
-	wait $pids
-	rm -f "$go" "$ready"
-}
-
 # burst K: the whole test for K pages; prints two result lines,
 # ao-burstK-offlined-before-touch and ao-burstK-recovered.
 burst() {
@@ -122,7 +97,7 @@ burst() {
 	scan0=$(rstat errors_ao_scan)
 	pois0=$(rstat poisoned_pages)
 	# shellcheck disable=SC2086
-	offline_together $hpas
+	l1_hard_offline_together $hpas
 
 	# Every page offlined by the guest, nobody has touched one yet.
 	while [ $round -lt 12 ]; do
@@ -189,7 +164,7 @@ burst_reboot() {
 	p0=$(rstat poisoned_pages)
 	r0=$(rstat pages_replaced)
 	# shellcheck disable=SC2086
-	offline_together $hpas
+	l1_hard_offline_together $hpas
 	vmm_send $N 'reboot -f'
 	if ! vmm_expect $N 'replaced [0-9]+ poisoned guest pages? with fresh memory' 60 >/dev/null ||
 		! vmm_expect $N 'GUEST-READY nproc=2' 400 >/dev/null; then

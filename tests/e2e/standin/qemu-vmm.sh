@@ -12,6 +12,10 @@
 # (default: qemu-system-aarch64 from PATH) and QEMU_ACCEL=kvm, which runs the
 # guest with "-accel kvm -cpu host" instead of TCG's "-cpu max". QEMU takes
 # this script's pid (exec), so /proc/$!/ of the caller is QEMU's.
+# For the benchmarks' device figures: QEMU_DRIVE_OPTS (e.g.
+# "cache=writeback,aio=io_uring") is appended to every -drive, and
+# QEMU_MMIO_MODERN=1 gives "-global virtio-mmio.force-legacy=false" (QEMU's
+# virtio-mmio is legacy, version 1, unless told; microvm-ras's is modern).
 err() { echo "microvm-ras: error: $*" >&2; exit 1; }
 [ "$1" = run ] || err "usage: microvm-ras run --kernel Image [options]"
 shift
@@ -41,7 +45,7 @@ while [ $# -gt 0 ]; do
 			*) err "bad --disk option '$o'" ;;
 			esac
 		done
-		devs="$devs -drive file=$path,if=none,id=vd$nd,format=raw$drv"
+		devs="$devs -drive file=$path,if=none,id=vd$nd,format=raw$drv${QEMU_DRIVE_OPTS:+,$QEMU_DRIVE_OPTS}"
 		devs="$devs -device virtio-blk-device,drive=vd$nd$dev"
 		shift ;;
 	--rng) devs="$devs -device virtio-rng-device" ;;
@@ -83,5 +87,6 @@ tcg) accel='-cpu max' ;;
 esac
 exec "${QEMU:-qemu-system-aarch64}" -M virt,gic-version=3$ras $accel -smp "$cpus" -m "$mem" \
 	-display none $serial -nodefaults $noreboot \
+	${QEMU_MMIO_MODERN:+-global virtio-mmio.force-legacy=false} \
 	${fw:+-bios "$fw"} -kernel "$kernel" ${initrd:+-initrd "$initrd"} \
 	${cmdline:+-append "$cmdline"} $devs
