@@ -45,7 +45,8 @@ COMMON   := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ivmm -I$(B) \
 PURE_SRCS := vmm/log.c vmm/bus.c vmm/guard.c vmm/devices/cfi_flash.c vmm/arch/arm64/sea.c vmm/arch/arm64/boot.c
 PURE_SRCS += vmm/board.c vmm/devices/device.c vmm/devices/rom.c vmm/devices/ged.c vmm/devices/pwrbtn.c
 PURE_SRCS += vmm/devices/pl011.c vmm/devices/pl031.c vmm/devices/pvpanic.c vmm/devices/einj.c
-PURE_SRCS += vmm/size.c vmm/seccomp.c vmm/sig_thread.c vmm/trace.c vmm/options.c vmm/config_file.c
+PURE_SRCS += vmm/size.c vmm/seccomp.c vmm/seccomp_filter.c vmm/sig_thread.c vmm/trace.c vmm/options.c vmm/config_file.c
+PURE_SRCS += vmm/jail.c
 # The virtio transport, virtqueue and device models (blk on liburing).
 PURE_SRCS += $(wildcard vmm/virtio/*.c)
 PURE_SRCS += vmm/mem.c vmm/vcpu_exit.c
@@ -63,7 +64,7 @@ SRCS_OFF := $(if $(CONFIG_ACPI),,vmm/acpi/tables.c vmm/acpi/hest.c)
 SRCS_OFF += $(if $(CONFIG_FWCFG),,vmm/fwcfg/% vmm/vm_firmware.c vmm/flash_map.c vmm/varstore.c)
 SRCS_OFF += $(if $(CONFIG_RAS),,vmm/ras/%)
 SRCS_OFF += $(if $(CONFIG_CONTROL_API),,vmm/control.c vmm/control_cmds.c vmm/ctl.c vmm/control_proto.c)
-SRCS_OFF += $(if $(CONFIG_SECCOMP),,vmm/seccomp.c)
+SRCS_OFF += $(if $(CONFIG_SECCOMP),,vmm/seccomp.c vmm/seccomp_filter.c)
 SRCS_OFF += $(if $(CONFIG_VIRTIO),,vmm/virtio/%)
 PURE_SRCS := $(filter-out $(SRCS_OFF),$(PURE_SRCS))
 
@@ -78,7 +79,7 @@ TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtio_blk test_virtio_rng test_virtio_
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl test_einj)
 TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl test_einj test_flash_map test_varstore)
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtqueue test_virtio_mmio)
-TEST_OFF  += $(if $(CONFIG_SECCOMP),,test_seccomp)
+TEST_OFF  += $(if $(CONFIG_SECCOMP),,test_seccomp test_seccomp_filter)
 TEST_SRCS := $(filter-out $(TEST_OFF:%=tests/unit/%.c),$(wildcard tests/unit/test_*.c))
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(B)/test/%)
 TESTS_SAN := $(TEST_SRCS:tests/unit/%.c=$(B)/test-san/%)

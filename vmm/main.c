@@ -18,6 +18,7 @@
 #include "vm_config.h"
 #include "ctl.h"
 #include "exit_codes.h"
+#include "jail.h"
 #include "log.h"
 #include "mem.h"
 #include "options.h"
@@ -92,6 +93,10 @@ static void usage(FILE *f)
 "      --check             run: check files, sizes, sockets, firmware, disks,\n"
 "                          taps and the hugetlb pool without /dev/kvm; print\n"
 "                          every problem (exit 2) or one 'ok' line (exit 0)\n"
+"      --chroot DIR        run: once everything is open, before the guest\n"
+"                          runs, change the root directory to DIR (root only)\n"
+"      --user UID:GID      run: then drop to this user and group for good\n"
+"                          (numbers; root only; see README 'Jail')\n"
 "      --trace-boot        print timestamps of the boot and poweroff steps\n"
 "                          (ms since process start) on stderr\n"
 "  -v, --verbose           more diagnostics;  -q, --quiet: errors only\n"
@@ -111,7 +116,7 @@ static int check_config(bool need_kernel, bool all)
 {
 	uint64_t min_ram = config.firmware ? MIN_RAM_FIRMWARE : 32ULL << 20;
 	unsigned i, bad = 0;
-	char got[40];
+	char got[40], why[200];
 
 #define PROBLEM(...)                                    \
 	do {                                            \
@@ -143,6 +148,8 @@ static int check_config(bool need_kernel, bool all)
 		PROBLEM("--console virtio is not available: this build has CONFIG_VIRTIO disabled");
 	if (config.nnets && !virtio_net_dev_class())
 		PROBLEM("--net is not available: this build has CONFIG_VIRTIO disabled");
+	if (need_kernel && jail_check(&config, why, sizeof(why)))
+		PROBLEM("%s", why);
 #undef PROBLEM
 	if (all)
 		return bad ? EXIT_USAGE : 0;
@@ -182,10 +189,10 @@ static int cmd_run(void)
 	vm = vm_create(&config);
 	if (!vm)
 		return EXIT_VMM_ERROR;
-	/* Everything is opened and mapped: from here on, only the calls the
-	 * running VM needs (CPER timestamps are UTC, computed without the C
-	 * library's time-zone files). */
-	if (seccomp_install()) {
+	/* Everything is opened and mapped: --chroot/--user now, then only
+	 * the calls the running VM needs (CPER timestamps are UTC, computed
+	 * without the C library's time-zone files). */
+	if (jail_enter(&config) || seccomp_install()) {
 		vm_destroy(vm);
 		return EXIT_VMM_ERROR;
 	}

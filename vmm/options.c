@@ -11,6 +11,7 @@
 
 #include "arch/arm64/memmap.h"
 #include "config_file.h"
+#include "jail.h"
 #include "log.h"
 #include "mem.h"
 #include "options.h"
@@ -149,6 +150,29 @@ static int set_console(struct vm_config *cfg, const struct opt_src *src, const c
 		return -EINVAL;
 	}
 	cfg->virtio_console = !strcmp(arg, "virtio");
+	return 0;
+}
+
+/* --user UID:GID (jail.c's grammar). */
+static int set_user(struct vm_config *cfg, const struct opt_src *src, const char *arg)
+{
+	char why[160];
+
+	if (jail_parse_user(arg, &cfg->uid, &cfg->gid, why, sizeof(why))) {
+		opt_err(src, "%s", why);
+		return -EINVAL;
+	}
+	cfg->jail_user = true;
+	return 0;
+}
+
+static int set_chroot(struct vm_config *cfg, const struct opt_src *src, const char *arg)
+{
+	if (!*arg) {
+		opt_err(src, "--chroot needs a directory");
+		return -EINVAL;
+	}
+	cfg->chroot_dir = arg;
 	return 0;
 }
 
@@ -380,6 +404,8 @@ const struct opt_def opt_table[] = {
 	{ "console", 0, OPT_KIND_VALUE, ALL, .set = set_console },
 	{ "net", 0, OPT_KIND_LIST, ALL, .set = set_net, .add = add_net,
 	  .clear = clear_nets },
+	{ "chroot", 0, OPT_KIND_VALUE, RUN, .set = set_chroot },
+	{ "user", 0, OPT_KIND_VALUE, RUN, .set = set_user },
 	{ "trace-boot", 0, OPT_KIND_FLAG, ALL, .set = set_trace_boot },
 	{ "verbose", 'v', OPT_KIND_FLAG, ALL, .set = set_verbose },
 	{ "quiet", 'q', OPT_KIND_FLAG, ALL, .set = set_quiet },

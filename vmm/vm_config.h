@@ -56,6 +56,9 @@ struct vm_config {
 	struct net_config nets[MAX_NETS]; /* --net, in order (after the rng) */
 	unsigned nnets;
 	bool virtio_console;      /* --console virtio: stdin/stdout on hvc0 */
+	const char *chroot_dir;   /* --chroot DIR (jail.h), or NULL */
+	bool jail_user;           /* --user UID:GID given */
+	uint32_t uid, gid;        /* --user */
 	void *strings;            /* copies the fields above point into, kept
 				   * by options.c (opt_free) */
 };

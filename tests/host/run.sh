@@ -65,6 +65,21 @@ if [ -f "$IMG" ]; then
 	: >"$T/empty-vars"
 	expect_error vars-empty "variable store .* is 0 bytes" run --kernel "$IMG" --vars "$T/empty-vars"
 fi
+# --chroot / --user (jail.c): syntax, a missing or non-directory DIR, a
+# non-root caller; each before anything is opened.
+expect_error user-syntax "invalid --user 'abc' \\(expected UID:GID" run --kernel x --user abc
+expect_error user-no-gid "invalid --user '1000:'" run --kernel x --user 1000:
+expect_error user-root "--user '0:0' is root" run --kernel x --user 0:0
+expect_error chroot-missing "--chroot '$T/nonexistent': No such file" run --kernel x --chroot "$T/nonexistent"
+expect_error chroot-file "--chroot '$T/random' is not a directory" run --kernel x --chroot "$T/random"
+expect_error user-dump-dtb "--user is not used by 'dump-dtb'" dump-dtb "$T/x.dtb" --user 1:1
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	VMM_ROOT=$VMM
+	VMM="setpriv --reuid=65534 --regid=65534 --clear-groups $VMM_ROOT"
+	expect_error jail-not-root "--chroot and --user need root .*running as uid 65534" \
+		run --kernel x --chroot / --user 1000:1000
+	VMM=$VMM_ROOT
+fi
 expect_error memory-zero "--memory must be" run --kernel x --memory 0
 expect_error memory-garbage "invalid --memory" run --kernel x --memory lots
 expect_error memory-odd "--memory must be" run --kernel x --memory 3K --no-firmware
