@@ -15,9 +15,12 @@
 # --qemu DIR (the benchmarks: guest-images/fetch-qemu.sh's bundle), the peer
 # QEMU under /opt/qemu (run /opt/qemu/bin/qemu-system-aarch64) and
 # tests/e2e/standin/qemu-vmm.sh as /e2e/qemu-vmm, which takes microvm-ras's
-# "run" options; without it the image has no QEMU.
+# "run" options; without it the image has no QEMU. Each --guest-image FILE
+# (an optional initramfs such as guest-rasdaemon.cpio) goes in as
+# /guest/<its name>.
 #
-#   guest-images/build-l1.sh [--vmm PATH] [--qemu DIR] [--out FILE] SCRIPT...
+#   guest-images/build-l1.sh [--vmm PATH] [--qemu DIR] [--guest-image FILE]...
+#                            [--out FILE] SCRIPT...
 #
 # Needs guest-images/fetch.sh and build-guest.sh to have run.
 set -euo pipefail
@@ -28,6 +31,7 @@ IMG=$ROOT/build/images
 VMM=$ROOT/build/microvm-ras
 OUT=$IMG/l1.cpio
 QEMU_DIR=
+GUEST_IMAGES=()
 FW_CODE=${FW_CODE:-/usr/share/qemu-efi-aarch64/QEMU_EFI.fd}
 FW_VARS=${FW_VARS:-/usr/share/AAVMF/AAVMF_VARS.fd}
 . "$GI/lib-cpio.sh"
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--vmm) VMM=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
 	--qemu) QEMU_DIR=$2; shift 2 ;;
+	--guest-image) GUEST_IMAGES+=("$2"); shift 2 ;;
 	--) shift; break ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
@@ -50,6 +55,10 @@ for f in "$IMG/Image" "$IMG/busybox" "$IMG/guest.cpio" "$VMM" "$FW_CODE" "$FW_VA
 done
 for s in "$@"; do
 	[ -f "$s" ] || die "missing test script $s"
+done
+for g in ${GUEST_IMAGES[@]+"${GUEST_IMAGES[@]}"}; do
+	[ -f "$g" ] || die "missing guest image $g"
+	[ "$(basename "$g")" != guest.cpio ] || die "--guest-image $g: guest.cpio is the default image"
 done
 if [ -n "$QEMU_DIR" ]; then
 	[ -x "$QEMU_DIR/bin/qemu-system-aarch64" ] && [ -x "$QEMU_DIR/sbin/qemu-system-aarch64" ] ||
@@ -64,6 +73,9 @@ install -m 0755 "$GI/rootfs/l1-init" "$STAGE/init"
 install -D -m 0755 "$VMM" "$STAGE/usr/bin/microvm-ras"
 install -D -m 0644 "$IMG/Image" "$STAGE/guest/Image"
 install -m 0644 "$IMG/guest.cpio" "$STAGE/guest/guest.cpio"
+for g in ${GUEST_IMAGES[@]+"${GUEST_IMAGES[@]}"}; do
+	install -m 0644 "$g" "$STAGE/guest/$(basename "$g")"
+done
 install -D -m 0644 "$FW_CODE" "$STAGE/fw/QEMU_EFI.fd"
 install -m 0644 "$FW_VARS" "$STAGE/fw/AAVMF_VARS.fd"
 install -D -m 0644 "$ROOT/tests/e2e/lib.sh" "$STAGE/e2e/lib.sh"

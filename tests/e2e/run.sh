@@ -79,6 +79,16 @@ T_START=$(date +%s)
 "$ROOT/guest-images/fetch.sh" || die "guest-images/fetch.sh failed"
 "$ROOT/guest-images/build-guest.sh" || die "guest-images/build-guest.sh failed"
 "$ROOT/guest-images/build-disk.sh" || die "guest-images/build-disk.sh failed"
+# Optional guest images a script asks for with "# E2E-GUEST-IMAGE: NAME"
+# (built by guest-images/build-NAME-without-.cpio.sh, in L1 as /guest/NAME);
+# the default guest.cpio stays as it is.
+EXTRA_IMAGES=()
+for img in $(sed -n 's/^# E2E-GUEST-IMAGE: *\([A-Za-z0-9._-]*\.cpio\).*/\1/p' "${SCRIPTS[@]}" | sort -u); do
+	b=$ROOT/guest-images/build-${img%.cpio}.sh
+	[ -x "$b" ] || die "no builder $b for the guest image $img"
+	"$b" || die "$b failed"
+	EXTRA_IMAGES+=(--guest-image "$ROOT/build/images/$img")
+done
 if [ -z "$VMM" ]; then
 	make -C "$ROOT" -s build/microvm-ras >&2 || die "building the VMM failed"
 	VMM=$ROOT/build/microvm-ras
@@ -93,7 +103,7 @@ if [ "$MODE" = bench ]; then
 	fi
 fi
 mkdir -p "$OUTDIR"
-"$ROOT/guest-images/build-l1.sh" --vmm "$VMM" --out "$OUTDIR/l1.cpio" "${L1_QEMU[@]}" \
+"$ROOT/guest-images/build-l1.sh" --vmm "$VMM" --out "$OUTDIR/l1.cpio" "${L1_QEMU[@]}" "${EXTRA_IMAGES[@]}" \
 	"${SCRIPTS[@]}" || die "guest-images/build-l1.sh failed"
 T_BUILT=$(date +%s)
 
