@@ -2,7 +2,10 @@
 #
 #   make            build/microvm-ras (static aarch64 ELF)
 #   make test       cmocka unit tests, native and with ASan+UBSan
-#   make e2e        nested end-to-end tests (qemu-system-aarch64 -> KVM)
+#   make e2e        nested end-to-end tests (qemu-system-aarch64 -> KVM);
+#                   GUEST_KERNEL=trixie|sid|sid-16k: with that guest kernel
+#   make matrix     the RAS scenarios (MATRIX_SCENARIOS) with each guest kernel
+#                   (MATRIX_KERNELS), then a scenario x kernel table
 #   make soak       the soak scenario alone, long: SOAK_ERRORS (1000) memory
 #                   errors, SOAK_REBOOTS (20) reboots, L1 limit SOAK_TIMEOUT s
 #   make bench      native pagemap-scan cost, then nested benchmarks, figures printed
@@ -86,7 +89,7 @@ TESTS_SAN := $(TEST_SRCS:tests/unit/%.c=$(B)/test-san/%)
 TEST_LIBS := -lcmocka -ljson-c $(if $(CONFIG_VIRTIO),-luring)
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all test unit unit-san host-check e2e soak bench bench-scan demo clean menuconfig images \
+.PHONY: all test unit unit-san host-check e2e matrix soak bench bench-scan demo clean menuconfig images \
 	config-matrix compile_commands.json size
 all: $(B)/microvm-ras
 
@@ -182,8 +185,14 @@ test: unit unit-san host-check
 update-golden: $(B)/microvm-ras
 	tests/host/acpi-golden.sh --update
 
+GUEST_KERNEL ?= bookworm
 e2e: $(B)/microvm-ras
-	tests/e2e/run.sh
+	tests/e2e/run.sh $(if $(filter-out bookworm,$(GUEST_KERNEL)),--kernel $(GUEST_KERNEL))
+
+# Guest-kernel matrix (issue 9), outside CI: one L1 boot per kernel.
+MATRIX_SCENARIOS ?= ras einj ras-cper ras-burst
+matrix: $(B)/microvm-ras
+	tests/e2e/run.sh --matrix $(MATRIX_SCENARIOS)
 
 # Long soak (issue 12), outside CI: tests/e2e/scenarios/60-soak.sh alone.
 SOAK_ERRORS  ?= 1000

@@ -7,20 +7,30 @@
 # order in /lib/modules/load.list; the modules of build/images/modules-extra/
 # (einj), which scenarios insmod themselves, in /lib/modules/extra/.
 # Needs build/images/busybox (and modules/) from guest-images/fetch.sh.
+# GUEST_KERNEL=trixie|sid|sid-16k (fetch.sh): the modules of that kernel,
+# from build/images/kernel-<name>/, and the initramfs there too
+# (build/images/kernel-<name>/guest.cpio); bookworm (default) as above.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 GI=$ROOT/guest-images
-OUT=$ROOT/build/images
+IMG=$ROOT/build/images
+GUEST_KERNEL=${GUEST_KERNEL:-bookworm}
+case $GUEST_KERNEL in
+bookworm) OUT=$IMG ;;
+trixie|sid|sid-16k) OUT=$IMG/kernel-$GUEST_KERNEL ;;
+*) echo "build-guest: error: GUEST_KERNEL=$GUEST_KERNEL: want bookworm, trixie, sid or sid-16k" >&2
+   exit 1 ;;
+esac
 CROSS_CC=${CROSS_CC:-aarch64-linux-gnu-gcc}
 . "$GI/lib-cpio.sh"
 
-[ -x "$OUT/busybox" ] || "$GI/fetch.sh"
+[ -x "$IMG/busybox" ] && [ -f "$OUT/Image" ] || GUEST_KERNEL=$GUEST_KERNEL "$GI/fetch.sh"
 
-STAGE=$ROOT/build/images/guest-root
+STAGE=$OUT/guest-root
 rm -rf "$STAGE"
 mkdir -p "$STAGE"
-bb_root "$STAGE" "$OUT/busybox"
+bb_root "$STAGE" "$IMG/busybox"
 install -m 0755 "$GI/rootfs/guest-init" "$STAGE/init"
 install -m 0755 "$GI/rootfs/e2e-step" "$STAGE/usr/bin/e2e-step"
 if [ -s "$OUT/modules/load.list" ]; then

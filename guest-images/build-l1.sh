@@ -19,8 +19,14 @@
 # (an optional initramfs such as guest-rasdaemon.cpio) goes in as
 # /guest/<its name>.
 #
-#   guest-images/build-l1.sh [--vmm PATH] [--qemu DIR] [--guest-image FILE]...
-#                            [--out FILE] SCRIPT...
+# --guest DIR takes the guest's Image and guest.cpio from DIR instead of
+# build/images (another guest kernel: build/images/kernel-<name>/, fetch.sh
+# and build-guest.sh with GUEST_KERNEL); its guest-kernel.env (kernel name,
+# version, page size) goes into /e2e/env as well. L1 itself always runs
+# build/images/Image (bookworm) with its l1-modules.
+#
+#   guest-images/build-l1.sh [--vmm PATH] [--qemu DIR] [--guest DIR]
+#                            [--guest-image FILE]... [--out FILE] SCRIPT...
 #
 # Needs guest-images/fetch.sh and build-guest.sh to have run.
 set -euo pipefail
@@ -32,6 +38,7 @@ VMM=$ROOT/build/microvm-ras
 OUT=$IMG/l1.cpio
 QEMU_DIR=
 GUEST_IMAGES=()
+GUEST_DIR=$IMG
 FW_CODE=${FW_CODE:-/usr/share/qemu-efi-aarch64/QEMU_EFI.fd}
 FW_VARS=${FW_VARS:-/usr/share/AAVMF/AAVMF_VARS.fd}
 . "$GI/lib-cpio.sh"
@@ -44,13 +51,14 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift 2 ;;
 	--qemu) QEMU_DIR=$2; shift 2 ;;
 	--guest-image) GUEST_IMAGES+=("$2"); shift 2 ;;
+	--guest) GUEST_DIR=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
 	esac
 done
 
-for f in "$IMG/Image" "$IMG/busybox" "$IMG/guest.cpio" "$VMM" "$FW_CODE" "$FW_VARS"; do
+for f in "$IMG/Image" "$IMG/busybox" "$GUEST_DIR/Image" "$GUEST_DIR/guest.cpio" "$VMM" "$FW_CODE" "$FW_VARS"; do
 	[ -f "$f" ] || die "missing $f"
 done
 for s in "$@"; do
@@ -71,8 +79,8 @@ mkdir -p "$STAGE"
 bb_root "$STAGE" "$IMG/busybox"
 install -m 0755 "$GI/rootfs/l1-init" "$STAGE/init"
 install -D -m 0755 "$VMM" "$STAGE/usr/bin/microvm-ras"
-install -D -m 0644 "$IMG/Image" "$STAGE/guest/Image"
-install -m 0644 "$IMG/guest.cpio" "$STAGE/guest/guest.cpio"
+install -D -m 0644 "$GUEST_DIR/Image" "$STAGE/guest/Image"
+install -m 0644 "$GUEST_DIR/guest.cpio" "$STAGE/guest/guest.cpio"
 for g in ${GUEST_IMAGES[@]+"${GUEST_IMAGES[@]}"}; do
 	install -m 0644 "$g" "$STAGE/guest/$(basename "$g")"
 done
@@ -110,6 +118,16 @@ while IFS='=' read -r name value; do
 	esac
 	echo "$name=$value" >>"$STAGE/e2e/env"
 done < <(env | grep -E '^E2E_SOAK_[A-Z0-9_]*=' | sort)
+# The guest kernel's facts (fetch.sh): E2E_GUEST_KERNEL, _KVER, _PAGE.
+if [ -f "$GUEST_DIR/guest-kernel.env" ]; then
+	while IFS='=' read -r name value; do
+		case $name=$value in
+		E2E_GUEST_[A-Z]*=*[!A-Za-z0-9._+-]*|E2E_GUEST_[A-Z]*=) die "bad line in $GUEST_DIR/guest-kernel.env: '$name=$value'" ;;
+		E2E_GUEST_[A-Z]*=*) echo "$name=$value" >>"$STAGE/e2e/env" ;;
+		*) die "bad line in $GUEST_DIR/guest-kernel.env: '$name=$value'" ;;
+		esac
+	done <"$GUEST_DIR/guest-kernel.env"
+fi
 
 # Scripts keep their order and base names (prefixed with their position, so
 # that two scripts with one name cannot collide).

@@ -26,7 +26,8 @@ deb_candidates() {
 }
 
 # deb_download PKG: the .deb for PKG:arm64 at its candidate version (from
-# DEB_CANDIDATES), from the cache when present. Prints the path of the .deb.
+# DEB_CANDIDATES), from the cache (DEB_DIR, default CACHE) when present.
+# Prints the path of the .deb.
 deb_download() {
 	local pkg=$1 ver arch spec deb
 	ver=$(echo "$DEB_CANDIDATES" | awk -v p="$pkg" '$1 == p { print $2 }')
@@ -37,12 +38,12 @@ deb_download() {
 	# Debian file names encode an epoch "1:" as "1%3a". With arm64 as the
 	# native architecture (deb_suite), PKG:arm64 also finds an
 	# architecture-independent PKG: its file ends in _all.
-	deb="$CACHE/${pkg}_${ver//:/%3a}_${arch:-arm64}.deb"
+	deb="${DEB_DIR:-$CACHE}/${pkg}_${ver//:/%3a}_${arch:-arm64}.deb"
 	[ -s "$deb" ] || [ ! -s "${deb%_arm64.deb}_all.deb" ] || deb=${deb%_arm64.deb}_all.deb
 	if [ ! -s "$deb" ]; then
 		echo "fetch: downloading $spec $ver" >&2
 		# shellcheck disable=SC2086 # SANDBOX and DEB_APT_OPTS: option words
-		(cd "$CACHE" && apt-get download -qq $SANDBOX ${DEB_APT_OPTS:-} "$spec=$ver") ||
+		(cd "${DEB_DIR:-$CACHE}" && apt-get download -qq $SANDBOX ${DEB_APT_OPTS:-} "$spec=$ver") ||
 			die "apt-get download $spec failed"
 	fi
 	[ -s "$deb" ] || [ ! -s "${deb%_arm64.deb}_all.deb" ] || deb=${deb%_arm64.deb}_all.deb

@@ -6,25 +6,29 @@
  * sigaction(2)) the guest kernel sends after a GHES memory error.
  *
  * --huge: the pages are one whole 2 MiB block of guest-physical memory
- * (512 pages, physically contiguous and 2 MiB aligned), so that the guest
+ * (2 MiB / page size: 512 pages with 4 KiB pages, 128 with 16 KiB;
+ * physically contiguous and 2 MiB aligned), so that the guest
  * kernel owns none of it while a host huge page under it is lost. First
  * try: a 2 MiB aligned area with madvise(MADV_HUGEPAGE), one transparent
  * huge page (needs /sys/kernel/mm/transparent_hugepage/enabled "always" or
  * "madvise"); then MADV_NOHUGEPAGE so that khugepaged leaves it alone
  * once an error has split it. Fallback: --pool-mb MiB of small pages,
- * keeping the 512 of a block they fill wholly (page i is the block's
+ * keeping the pages of a block they fill wholly (page i is the block's
  * i-th page, at whatever virtual address) and unmapping the rest.
  *
  * Build: aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -o mca-recover mca-recover.c
  *
  * Output lines (one per event, stdout, line-buffered):
  *   MCA-PAGE i va=0x... pa=0x...
- *   MCA-BLOCK pa=0x... pages=P of 512 via=thp|small   (--huge; P=512: whole)
+ *   MCA-BLOCK pa=0x... pages=P of B via=thp|small   (--huge; P=B: whole;
+ *                                      B = 2 MiB / page size)
  *   MCA-HUGE-NONE ...                  (--huge: no whole block found, exit 1)
- *   MCA-READY
+ *   MCA-READY page_size=S              S: the guest's page size in bytes
  *   MCA-OK page=i                      page read back intact
- *   MCA-RECOVERED page=i addr=0x... si_code=BUS_MCEERR_AR lsb=12
- *   MCA-AO page=i addr=0x... si_code=BUS_MCEERR_AO lsb=12
+ *   MCA-RECOVERED page=i addr=0x... si_code=BUS_MCEERR_AR lsb=L
+ *   MCA-AO page=i addr=0x... si_code=BUS_MCEERR_AO lsb=L
+ *   (L: the kernel's si_addr_lsb, log2 of the guest page size: 12 with
+ *   4 KiB pages, 14 with 16 KiB pages)
  *   MCA-DONE recovered=K of N          K = pages with a survived error
  *   MCA-CPU c                          after "cpu c": now running on vCPU c
  *   MCA-SWEEP ok=A recovered=B mismatch=C of N   after "sweep"
@@ -58,7 +62,10 @@
 #define PM_PFN_MASK  ((1ull << 55) - 1)   /* bits 0-54 */
 #define PM_PRESENT   (1ull << 63)
 
-#define BLOCK_PAGES  512ul                /* 2 MiB / 4 KiB */
+#define BLOCK_SIZE   (2ul << 20)         /* a host huge page: 2 MiB */
+/* Guest pages in one BLOCK_SIZE block: 512 with 4 KiB pages, 128 with
+ * 16 KiB pages (page_size is the guest kernel's, from sysconf). */
+#define BLOCK_PAGES  (BLOCK_SIZE / page_size)
 #define THP_ENABLED  "/sys/kernel/mm/transparent_hugepage/enabled"
 
 struct opts {
@@ -227,7 +234,7 @@ static void fake_sigbus(unsigned long i, int code)
 	si.si_signo = SIGBUS;
 	si.si_code = code;
 	si.si_addr = page_addr(i);
-	si.si_addr_lsb = 12;
+	si.si_addr_lsb = (short)__builtin_ctzl(page_size);
 	if (syscall(SYS_rt_sigqueueinfo, getpid(), SIGBUS, &si) < 0)
 		printf("MCA-WARN rt_sigqueueinfo: %s\n", strerror(errno));
 }
@@ -602,7 +609,7 @@ static int setup_pages(const struct opts *o)
 		return -1;
 	}
 	close(fd);
-	printf("MCA-READY\n");
+	printf("MCA-READY page_size=%zu\n", page_size);
 	fflush(stdout);
 	return 0;
 }
@@ -650,7 +657,7 @@ static void usage(void)
 		"usage: mca-recover [--pages N | --huge [--pool-mb M]] [--wait|--no-wait]\n"
 		"                   [--survive] [--early]\n"
 		"  --pages N   pages to pin and watch (default 1)\n"
-		"  --huge      512 pages that are one whole 2 MiB block of guest-physical\n"
+		"  --huge      the pages of one whole 2 MiB block of guest-physical\n"
 		"              memory: a transparent huge page, else a block found among\n"
 		"              --pool-mb M MiB of small pages (default 64); MCA-BLOCK line\n"
 		"  --wait      read commands on stdin: touch | touch I | cpu C | sweep |\n"
@@ -716,6 +723,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	int bad;
 
+	page_size = (size_t)sysconf(_SC_PAGESIZE);
 	bad = parse_args(argc, argv, &o) < 0 || (o.huge && o.pages_set);
 	if (o.huge)
 		o.pages = BLOCK_PAGES;
@@ -725,7 +733,6 @@ int main(int argc, char **argv)
 	}
 	fake_ar_page = o.fake_ar;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	page_size = (size_t)sysconf(_SC_PAGESIZE);
 	npages = o.pages;
 	page_hit = calloc(npages, 1);
 	if (!page_hit)

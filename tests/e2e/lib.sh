@@ -35,6 +35,13 @@
 # mapping.
 # Settings passed from the host (E2E_SOAK_*, see build-l1.sh) come from
 # $E2E_ENV (default /e2e/env), read here when it exists.
+# The guest kernel (build-l1.sh puts fetch.sh's guest-kernel.env into
+# $E2E_ENV): $E2E_GUEST_KERNEL (bookworm, trixie, sid, sid-16k),
+# $E2E_GUEST_KVER (uname -r), $E2E_GUEST_PAGE (its page size: 16384 for
+# sid-16k); guest_pfn PA prints the page frame number as Linux prints it
+# ("Memory failure: %#lx"); e2e_skip CHECK WHY marks a check that cannot
+# run with this kernel ("E2E-SKIP <check>: <why>"; counted as delivered,
+# neither passed nor failed).
 # Paths in L1: $VMM, $GUEST_KERNEL, $GUEST_INITRD, $GUEST_CMDLINE, $FW_CODE,
 # $FW_VARS (copy it before passing it as --vars), scratch dir $E2E_TMP.
 #
@@ -55,6 +62,9 @@ GUEST_CMDLINE=${GUEST_CMDLINE:-console=ttyAMA0 quiet rdinit=/init}
 FW_CODE=${FW_CODE:-/fw/QEMU_EFI.fd}
 FW_VARS=${FW_VARS:-/fw/AAVMF_VARS.fd}
 E2E_TAIL_LINES=${E2E_TAIL_LINES:-15}
+E2E_GUEST_KERNEL=${E2E_GUEST_KERNEL:-bookworm}
+E2E_GUEST_KVER=${E2E_GUEST_KVER:-}
+E2E_GUEST_PAGE=${E2E_GUEST_PAGE:-4096}
 mkdir -p "$E2E_TMP"
 
 # e2e_now: monotonic-enough time in centiseconds (from /proc/uptime).
@@ -82,6 +92,19 @@ e2e_end() {
 
 e2e_pass() {
 	echo "E2E-PASS $1"
+}
+
+# e2e_skip CHECK WHY: the check cannot run with this guest kernel; says why.
+e2e_skip() {
+	local name=$1
+	shift
+	echo "E2E-SKIP $name: $* (guest kernel $E2E_GUEST_KERNEL${E2E_GUEST_KVER:+ $E2E_GUEST_KVER})"
+}
+
+# guest_pfn PA: the guest page frame number of physical address PA (0x...),
+# as Linux prints it: "%#lx" of PA / $E2E_GUEST_PAGE.
+guest_pfn() {
+	printf '%#x\n' $(($1 / E2E_GUEST_PAGE))
 }
 
 # e2e_fail CHECK REASON: the first line of REASON goes on the result line;

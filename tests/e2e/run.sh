@@ -12,9 +12,19 @@
 #     --timeout SECS  hard limit for the L1 run (default 1500, 3600 with --bench)
 #     --verbose       show the whole L1 console, not only result lines
 #     --list          list the scenarios and exit
+#     --kernel K      guest kernel K (also GUEST_KERNEL=K): bookworm (6.1,
+#                     default), trixie (6.12), sid (7.x), sid-16k (7.x, 16 KiB
+#                     pages); guest-images/fetch.sh fetches it. L1 stays on
+#                     bookworm. Logs in build/e2e/kernel-K/ (not bookworm).
+#     --matrix        run NAMEs (default: ras einj ras-cper ras-burst) with
+#                     each kernel of MATRIX_KERNELS (default: all four), one
+#                     L1 boot each, then print a scenario x kernel table
 #
-# Last line: "e2e: N passed, M failed"; exit status 0 only if M = 0 and every
-# script delivered the number of results it declares ("# E2E-CHECKS: N").
+# Last line: "e2e: N passed, M failed" (", S skipped" when a check said
+# E2E-SKIP: it cannot run with this guest kernel); exit status 0 only if
+# M = 0 and every script delivered the number of results it declares
+# ("# E2E-CHECKS: N"). A scenario with a line "# E2E-KERNELS: K..." runs
+# only with those kernels; with another it is skipped and says so.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,6 +35,9 @@ MODE='test'
 TMO=${E2E_TIMEOUT:-}
 VERBOSE=
 NAMES=()
+KERNEL=${GUEST_KERNEL:-bookworm}
+MATRIX=
+PASS_ARGS=()
 
 die() { echo "e2e: error: $*" >&2; exit 2; }
 
@@ -32,18 +45,53 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--demo) MODE=demo ;;
 	--bench) MODE=bench ;;
-	--vmm) VMM=$(realpath "$2") || die "no such VMM $2"; shift ;;
-	--timeout) TMO=$2; shift ;;
-	--verbose|-v) VERBOSE=1 ;;
+	--vmm) VMM=$(realpath "$2") || die "no such VMM $2"; PASS_ARGS+=(--vmm "$VMM"); shift ;;
+	--timeout) TMO=$2; PASS_ARGS+=(--timeout "$2"); shift ;;
+	--verbose|-v) VERBOSE=1; PASS_ARGS+=(--verbose) ;;
+	--kernel) KERNEL=$2; shift ;;
+	--matrix) MATRIX=1 ;;
 	--list)
 		for s in "$E2E"/scenarios/*.sh; do basename "$s" .sh; done
 		exit 0 ;;
-	-h|--help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,31s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) NAMES+=("$1") ;;
 	esac
 	shift
 done
+
+case $KERNEL in
+bookworm) GUEST_DIR=$ROOT/build/images ;;
+trixie|sid|sid-16k)
+	GUEST_DIR=$ROOT/build/images/kernel-$KERNEL
+	OUTDIR=$ROOT/build/e2e/kernel-$KERNEL ;;
+*) die "unknown guest kernel '$KERNEL' (bookworm, trixie, sid, sid-16k)" ;;
+esac
+
+# --- the kernel matrix: this script once per kernel, then the table --------
+if [ -n "$MATRIX" ]; then
+	[ "$MODE" = test ] || die "--matrix runs test scenarios only"
+	[ ${#NAMES[@]} -gt 0 ] || NAMES=(ras einj ras-cper ras-burst)
+	KERNELS=${MATRIX_KERNELS:-bookworm trixie sid sid-16k}
+	MDIR=$ROOT/build/e2e/matrix
+	rm -rf "$MDIR"
+	mkdir -p "$MDIR"
+	rc=0
+	for k in $KERNELS; do
+		echo "e2e: === guest kernel $k ===" >&2
+		"$0" --kernel "$k" "${PASS_ARGS[@]}" "${NAMES[@]}" 2>&1 | tee "$MDIR/$k.out"
+		[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+		case $k in
+		bookworm) cp "$ROOT/build/e2e/summary.tsv" "$MDIR/$k.tsv" 2>/dev/null ;;
+		*) cp "$ROOT/build/e2e/kernel-$k/summary.tsv" "$MDIR/$k.tsv" 2>/dev/null ;;
+		esac
+	done
+	echo
+	echo "=== e2e kernel matrix (passed/failed/skipped of declared checks) ==="
+	# shellcheck disable=SC2086 # kernel list
+	"$E2E/matrix-table.sh" "$MDIR" $KERNELS
+	exit $rc
+fi
 
 # --- select the scripts --------------------------------------------------
 SCRIPTS=()
@@ -68,6 +116,34 @@ test)
 	fi ;;
 esac
 [ ${#SCRIPTS[@]} -gt 0 ] && [ -f "${SCRIPTS[0]}" ] || die "no scripts to run"
+# Scenarios that declare the kernels they run with ("# E2E-KERNELS: ...").
+NOT_HERE=()
+if [ "$MODE" = test ]; then
+	keep=()
+	for s in "${SCRIPTS[@]}"; do
+		ks=$(sed -n 's/^# E2E-KERNELS: *//p' "$s" | head -n 1)
+		if [ -n "$ks" ] && ! echo " $ks " | grep -q " $KERNEL "; then
+			NOT_HERE+=("$s")
+		else
+			keep+=("$s")
+		fi
+	done
+	SCRIPTS=("${keep[@]}")
+fi
+mkdir -p "$OUTDIR"
+SUMMARY=$OUTDIR/summary.tsv
+# summary.tsv: one line per scenario, tab-separated: name, passed, failed,
+# skipped, declared checks, "ok" or why it is incomplete (run.sh --matrix).
+printf 'scenario\tpassed\tfailed\tskipped\tchecks\tstatus\n' >"$SUMMARY"
+for s in "${NOT_HERE[@]}"; do
+	ks=$(sed -n 's/^# E2E-KERNELS: *//p' "$s" | head -n 1)
+	echo "E2E-SKIP $(basename "$s" .sh): not with guest kernel $KERNEL (the scenario declares E2E-KERNELS: $ks)"
+	printf '%s\t0\t0\tall\t-\tnot for %s (E2E-KERNELS: %s)\n' "$(basename "$s" .sh)" "$KERNEL" "$ks" >>"$SUMMARY"
+done
+if [ ${#SCRIPTS[@]} -eq 0 ]; then
+	echo "e2e: 0 passed, 0 failed, ${#NOT_HERE[@]} scenario(s) skipped"
+	exit 0
+fi
 if [ -z "$TMO" ]; then
 	TMO=1500
 	[ "$MODE" = bench ] && TMO=3600
@@ -76,8 +152,8 @@ fi
 # --- prepare images and the VMM -------------------------------------------
 T_START=$(date +%s)
 "$ROOT/scripts/setup.sh" || die "scripts/setup.sh failed"
-"$ROOT/guest-images/fetch.sh" || die "guest-images/fetch.sh failed"
-"$ROOT/guest-images/build-guest.sh" || die "guest-images/build-guest.sh failed"
+GUEST_KERNEL=$KERNEL "$ROOT/guest-images/fetch.sh" || die "guest-images/fetch.sh failed"
+GUEST_KERNEL=$KERNEL "$ROOT/guest-images/build-guest.sh" || die "guest-images/build-guest.sh failed"
 "$ROOT/guest-images/build-disk.sh" || die "guest-images/build-disk.sh failed"
 # Optional guest images a script asks for with "# E2E-GUEST-IMAGE: NAME"
 # (built by guest-images/build-NAME-without-.cpio.sh, in L1 as /guest/NAME);
@@ -103,7 +179,8 @@ if [ "$MODE" = bench ]; then
 	fi
 fi
 mkdir -p "$OUTDIR"
-"$ROOT/guest-images/build-l1.sh" --vmm "$VMM" --out "$OUTDIR/l1.cpio" "${L1_QEMU[@]}" "${EXTRA_IMAGES[@]}" \
+"$ROOT/guest-images/build-l1.sh" --vmm "$VMM" --guest "$GUEST_DIR" --out "$OUTDIR/l1.cpio" "${L1_QEMU[@]}" \
+	${EXTRA_IMAGES[@]+"${EXTRA_IMAGES[@]}"} \
 	"${SCRIPTS[@]}" || die "guest-images/build-l1.sh failed"
 T_BUILT=$(date +%s)
 
@@ -124,15 +201,16 @@ T_END=$(date +%s)
 CLEAN=$OUTDIR/l1.clean.log
 # Marker lines may be glued to console output that lacked a newline (a
 # guest prompt, a kernel message): cut anything before the marker.
-tr -d '\r' <"$LOG" | sed -E 's/^.*(E2E-(PASS|FAIL|BEGIN|END) |L1-(INFO|KVM|ERROR|SCRIPT-BEGIN|SCRIPT-END|DONE)|BENCH )/\1/' >"$CLEAN"
+tr -d '\r' <"$LOG" | sed -E 's/^.*(E2E-(PASS|FAIL|SKIP|BEGIN|END) |L1-(INFO|KVM|ERROR|SCRIPT-BEGIN|SCRIPT-END|DONE)|BENCH )/\1/' >"$CLEAN"
 
 echo
 echo "=== e2e results ==="
-grep -aE '^E2E-(PASS|FAIL) ' "$CLEAN"
+grep -aE '^E2E-(PASS|FAIL|SKIP) ' "$CLEAN"
 [ "$MODE" = bench ] && grep -aE '^BENCH ' "$CLEAN"
 
 passed=$(grep -ac '^E2E-PASS ' "$CLEAN")
 failed=$(grep -ac '^E2E-FAIL ' "$CLEAN")
+skipped=$(grep -ac '^E2E-SKIP ' "$CLEAN")
 
 # Per script: declared results vs delivered (between the L1-SCRIPT markers).
 i=0
@@ -140,22 +218,35 @@ for s in "${SCRIPTS[@]}"; do
 	i=$((i + 1))
 	name=$(printf '%02d_%s' "$i" "$(basename "$s")")
 	want=$(sed -n 's/^# E2E-CHECKS: *\([0-9]*\).*/\1/p' "$s" | head -n 1)
-	got=$(awk -v n="$name" '
+	# shellcheck disable=SC2046 # three numbers
+	set -- $(awk -v n="$name" '
 		$1 == "L1-SCRIPT-BEGIN" && $2 == n { on = 1; next }
 		$1 == "L1-SCRIPT-END" && $2 == n { on = 0 }
-		on && /^E2E-(PASS|FAIL) / { c++ }
-		END { print c + 0 }' "$CLEAN")
+		on && /^E2E-PASS / { p++ }
+		on && /^E2E-FAIL / { f++ }
+		on && /^E2E-SKIP / { k++ }
+		END { print p + 0, f + 0, k + 0 }' "$CLEAN")
+	sp=$1 sf=$2 sk=$3
+	got=$((sp + sf + sk))
 	end=$(grep -aE "^L1-SCRIPT-END $name " "$CLEAN" | sed -n 's/.*secs=//p')
+	status=ok
 	if [ -n "$want" ] && [ "$got" -lt "$want" ]; then
 		echo "E2E-FAIL $(basename "$s" .sh): $((want - got)) of $want results missing${end:+}${end:- (script did not finish)}"
 		failed=$((failed + want - got))
+		sf=$((sf + want - got))
+		status="$((want - got)) missing"
 	elif [ -z "$end" ]; then
 		echo "E2E-FAIL $(basename "$s" .sh): script did not finish (L1 status $L1_RC)"
 		failed=$((failed + 1))
+		sf=$((sf + 1))
+		status="did not finish"
 	elif [ -z "$want" ] && [ "$got" = 0 ] && [ "$MODE" = test ]; then
 		echo "E2E-FAIL $(basename "$s" .sh): no results (and no E2E-CHECKS line)"
 		failed=$((failed + 1))
+		sf=$((sf + 1))
+		status="no results"
 	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(basename "$s" .sh)" "$sp" "$sf" "$sk" "${want:--}" "$status" >>"$SUMMARY"
 	printf 'e2e: time %-28s %8ss (%s results)\n' "$(basename "$s")" "${end:-?}" "$got"
 done
 l1_boot=$(sed -n 's/^L1-INFO .*uptime=\([0-9.]*\).*/\1/p' "$CLEAN" | head -n 1)
@@ -168,5 +259,5 @@ if [ "$L1_RC" != 0 ]; then
 	failed=$((failed + 1))
 fi
 
-echo "e2e: $passed passed, $failed failed"
+echo "e2e: $passed passed, $failed failed$([ "$skipped" != 0 ] && echo ", $skipped skipped")"
 [ "$failed" = 0 ]

@@ -4,8 +4,9 @@
 # with dtc and iasl and match the golden tables (acpi-golden.sh), and bad
 # command lines fail with one clear error line. Also the nested tests' shell
 # helpers (e2e-lib.sh) and the benchmarks' peer QEMU bundle when it is built
-# (qemu-bundle.sh) and the optional rasdaemon guest image when it is built
-# (rasdaemon-image.sh).
+# (qemu-bundle.sh), the optional rasdaemon guest image when it is built
+# (rasdaemon-image.sh), and the guest-kernel module helper and matrix table
+# (kmod-order.sh).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 VMM="qemu-aarch64-static $ROOT/build/microvm-ras"
@@ -613,7 +614,7 @@ fi
 
 # --- the nested tests' shell helpers (e2e-lib.sh) and the benchmarks' peer
 # QEMU (qemu-bundle.sh, when guest-images/fetch-qemu.sh has built it) ---
-for c in e2e-lib qemu-bundle rasdaemon-image; do
+for c in e2e-lib qemu-bundle rasdaemon-image kmod-order; do
 	"$ROOT/tests/host/$c.sh" >"$T/$c" 2>&1
 	crc=$?
 	cat "$T/$c"

@@ -96,7 +96,7 @@ if vmm_expect $N "MCA-RECOVERED page=0 .*si_code=BUS_MCEERR_AR" 60 >/dev/null &&
 	[ "$(count_since "$mark" 'Hardware Error\]: +section_type: memory error')" -ge 1 ] &&
 	[ "$(count_since "$mark" "Hardware Error\]: +physical_address: $(pa16 "$PA0")")" -ge 1 ] &&
 	[ "$(count_since "$mark" 'Hardware Error\]: +error_type: 0, unknown')" -ge 1 ] &&
-	[ "$(count_since "$mark" "Memory failure: $(printf '%#x' $((PA0 >> 12))): recovery action for dirty LRU page: Recovered")" -ge 1 ]; then
+	[ "$(count_since "$mark" "Memory failure: $(guest_pfn "$PA0"): recovery action for dirty LRU page: Recovered")" -ge 1 ]; then
 	e2e_pass ar-recovered-like-seed
 else
 	e2e_fail ar-recovered-like-seed "missing guest lines for $PA0"
@@ -106,7 +106,7 @@ fi
 # --- one AO error: the guest offlines the page, nobody touches it ---
 mark=$(log_size)
 ctl inject-memory-error gpa="$PA1" mode=hwpoison kind=ao >/dev/null
-if vmm_expect $N "Memory failure: $(printf '%#x' $((PA1 >> 12))): recovery action for .*: Recovered" 60 >/dev/null &&
+if vmm_expect $N "Memory failure: $(guest_pfn "$PA1"): recovery action for .*: Recovered" 60 >/dev/null &&
 	[ "$(count_since "$mark" 'Hardware Error\]: Hardware error from APEI Generic Hardware Error Source: 2$')" -ge 1 ] &&
 	[ "$(count_since "$mark" "physical_address: $(pa16 "$PA1")")" -ge 1 ] &&
 	[ "$(count_since "$mark" 'MCA-RECOVERED page=1')" -eq 0 ]; then
@@ -172,7 +172,7 @@ i=0
 pfns=
 while [ $i -lt 5 ]; do
 	pa=$(page_pa $i B-)
-	pfns="$pfns $(printf '%#x' $((pa >> 12)))"
+	pfns="$pfns $(guest_pfn "$pa")"
 	# All five at once: the guest acks one record at a time, so the
 	# others usually wait in the source's queue (depth is reported below).
 	ctl inject-memory-error gpa="$pa" mode=cper kind=ao >/dev/null &

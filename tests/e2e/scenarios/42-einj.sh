@@ -64,7 +64,7 @@ guest 'echo touch 0 >/tmp/f0; sleep 3; sed "s/^/R-/" /tmp/m0'
 if grep -aq '^INJ-uc-OK' "$LOG" &&
 	grep -aqE '^R-MCA-RECOVERED page=0 .*si_code=BUS_MCEERR_AR' "$LOG" &&
 	grep -aq "physical_address: $(pa16 "$PA0")" "$LOG" &&
-	grep -aq "Memory failure: $(printf '%#x' $((PA0 >> 12))): recovery action for dirty LRU page: Recovered" "$LOG"; then
+	grep -aq "Memory failure: $(guest_pfn "$PA0"): recovery action for dirty LRU page: Recovered" "$LOG"; then
 	e2e_pass einj-uc-recovered
 else
 	e2e_fail einj-uc-recovered "PA0=$PA0: $(grep -a '^INJ-uc-' "$LOG" | tail -n 1) $(grep -a '^R-MCA' "$LOG" | tr '\n' ' ')"

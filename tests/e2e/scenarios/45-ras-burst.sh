@@ -18,7 +18,7 @@ S=$E2E_TMP/burst.sock
 LOG=$E2E_TMP/$N.log
 VARS=$E2E_TMP/burst-vars.fd
 HOP=/sys/devices/system/memory/hard_offline_page
-PAGE=4096   # L1's page size (arm64 Debian kernel)
+PAGE=4096   # L1's page size (arm64 Debian kernel; the guest's is $E2E_GUEST_PAGE)
 
 e2e_begin ras-burst
 
@@ -103,9 +103,9 @@ burst() {
 	while [ $round -lt 12 ]; do
 		round=$((round + 1))
 		sleep 5
-		# The page frame numbers (PA without its last 3 hex digits)
-		# as the guest prints them.
-		guest "for p in \$(sed -n 's/^MCA-PAGE .*pa=\\(0x[0-9a-f]*\\)[0-9a-f][0-9a-f][0-9a-f]\$/\\1/p' /tmp/m$k); do dmesg | grep -q \"Memory failure: \$p: recovery action for .*: Recovered\" && echo $tag-R$round-OK-\$p; done"
+		# The page frame numbers (PA / the guest's page size) as the
+		# guest prints them.
+		guest "for a in \$(sed -n 's/^MCA-PAGE .*pa=\\(0x[0-9a-f]*\\)\$/\\1/p' /tmp/m$k); do p=\$(printf '%#x' \$((a / $E2E_GUEST_PAGE))); dmesg | grep -q \"Memory failure: \$p: recovery action for .*: Recovered\" && echo $tag-R$round-OK-\$p; done"
 		ok=$(count_x "$tag-R$round-OK-0x[0-9a-f]+")
 		[ "$ok" = "$k" ] && break
 	done

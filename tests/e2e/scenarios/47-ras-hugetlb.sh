@@ -25,6 +25,9 @@ MEM_MB=256
 NEED=$((MEM_MB / 2))   # 2 MiB pages for the guest's RAM
 SPARE=4                # one per huge page a reset replaces, and some slack
 THP=/sys/kernel/mm/transparent_hugepage
+# Guest pages in the 2 MiB block (512; 128 with 16 KiB guest pages); the
+# VMM counts host pages: 512 poisoned for the block either way.
+BP=$((2097152 / E2E_GUEST_PAGE))
 
 e2e_begin ras-hugetlb
 
@@ -102,15 +105,15 @@ I0=$1 PA0=$2
 set -- $(awk -v b="$bestb" '$1 == b { print $2, $3 }' "$E2E_TMP/huge.blocks" | tail -n 1)
 I1=$1 PA1=$2
 blockline=$(tr -d '\r' <"$LOG" | grep -a -E '^H-MCA-(BLOCK|HUGE)' | tail -n 2 | tr '\n' ' ')
-echo "hugetlb: block $(printf '%#x' $((${bestb:-0} << 21))) block pages ${bestn:-0} of 512 ($(wc -l <"$E2E_TMP/huge.pages") process pages); page $I0 at $PA0, neighbour $I1 at $PA1; $blockline"
+echo "hugetlb: block $(printf '%#x' $((${bestb:-0} << 21))) block pages ${bestn:-0} of $BP ($(wc -l <"$E2E_TMP/huge.pages") process pages); page $I0 at $PA0, neighbour $I1 at $PA1; $blockline"
 
 # All 512 pages of the block must be the process's before the error: any
 # other page there may be the guest kernel's, and its loss an oops.
-if [ "${bestn:-0}" = 512 ] && [ "$(wc -l <"$E2E_TMP/huge.pages")" = 512 ] &&
-	echo "$blockline" | grep -q "MCA-BLOCK pa=$(printf '%#x' $((bestb << 21))) pages=512 of 512 "; then
+if [ "${bestn:-0}" = "$BP" ] && [ "$(wc -l <"$E2E_TMP/huge.pages")" = "$BP" ] &&
+	echo "$blockline" | grep -q "MCA-BLOCK pa=$(printf '%#x' $((bestb << 21))) pages=$BP of $BP "; then
 	e2e_pass hugetlb-block-owned
 else
-	e2e_fail hugetlb-block-owned "block pages ${bestn:-0} of 512, not poisoning a block the guest kernel may use: ${blockline:-no MCA-BLOCK line} $(tr -d '\r' <"$LOG" | grep -a '^THP-MODE' | tail -n 1)"
+	e2e_fail hugetlb-block-owned "block pages ${bestn:-0} of $BP, not poisoning a block the guest kernel may use: ${blockline:-no MCA-BLOCK line} $(tr -d '\r' <"$LOG" | grep -a '^THP-MODE' | tail -n 1)"
 	e2e_tail "$LOG"
 	vmm_kill $N
 	restore_pool
@@ -129,7 +132,7 @@ if [ -n "$PA0" ] && [ "$PA0" != "$PA1" ] && [ "${bestn:-0}" -ge 2 ] &&
 	[ "$(rstat poisoned_pages)" = 512 ]; then
 	e2e_pass hugetlb-first-page-recovered
 else
-	e2e_fail hugetlb-first-page-recovered "PA0=$PA0 PA1=$PA1 block pages $bestn of 512, poisoned_pages $(rstat poisoned_pages)"
+	e2e_fail hugetlb-first-page-recovered "PA0=$PA0 PA1=$PA1 block pages $bestn of $BP, poisoned_pages $(rstat poisoned_pages)"
 	e2e_tail "$LOG"
 fi
 
@@ -150,8 +153,8 @@ else
 fi
 # Neither record was a duplicate: the guest saw both addresses.
 guest 'dmesg | grep "Memory failure:" | sed "s/^/MF-/"'
-if [ "$(count_since 0 "^MF-.*Memory failure: $(printf '%#x' $((PA0 >> 12))): recovery action for .*: Recovered")" -ge 1 ] &&
-	[ "$(count_since 0 "^MF-.*Memory failure: $(printf '%#x' $((PA1 >> 12))): recovery action for .*: Recovered")" -ge 1 ]; then
+if [ "$(count_since 0 "^MF-.*Memory failure: $(guest_pfn "$PA0"): recovery action for .*: Recovered")" -ge 1 ] &&
+	[ "$(count_since 0 "^MF-.*Memory failure: $(guest_pfn "$PA1"): recovery action for .*: Recovered")" -ge 1 ]; then
 	e2e_pass hugetlb-guest-isolated-both
 else
 	e2e_fail hugetlb-guest-isolated-both "$(grep -a '^MF-' "$LOG" | tail -n 3 | tr '\r\n' '  ')"

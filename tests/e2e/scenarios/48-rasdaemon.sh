@@ -20,6 +20,7 @@
 # Corrected records print at most 2 per 5 s: 6 s between records.
 # E2E-CHECKS: 6
 # E2E-GUEST-IMAGE: guest-rasdaemon.cpio
+# E2E-KERNELS: bookworm (its image adds to the bookworm guest.cpio)
 . "${E2E_LIB:-/e2e/lib.sh}"
 
 N=rasd

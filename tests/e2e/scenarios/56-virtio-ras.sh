@@ -81,7 +81,7 @@ if ! grep -aq "^VDA-SIZE=$DATA_SECTORS" "$LOG" ||
 	exit 0
 fi
 PA=$(buf_pa 0)
-PFN=$(printf '%#x' $((PA >> 12)))
+PFN=$(guest_pfn "$PA")
 case $PA in
 0x0|'') e2e_fail vras-boot "no physical address for buffer 0: '$PA'"
 	vmm_kill $N
