@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "seccomp.h"
+#include "term.h"
 
 /* The filter's architecture: the VMM is arm64; the native unit tests
  * install the same list (x86-64 numbers of the same calls) on their host. */
@@ -96,6 +97,7 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc)
 		line[len++] = (char)('0' + (nr / div) % 10);
 	memcpy(line + len, " (seccomp); exiting\n", 20);
 	len += 20;
+	term_restore();
 	if (write(STDERR_FILENO, line, len) < 0)
 		_exit(1);
 	_exit(1);
