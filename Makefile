@@ -15,6 +15,8 @@
 #   make config-matrix  cross-build (and unit-test) default, all-off and
 #                   each-symbol-off configurations, each in build/cfg-NAME
 #   make compile_commands.json  compilation database for clangd & co.
+#   make install    the binary, the man page (doc/microvm-ras.1) and the bash
+#                   completion under DESTDIR/PREFIX (default /usr/local)
 #
 # B=DIR builds elsewhere (default build/); KCONFIG_CONFIG=FILE picks the
 # configuration. Every object has a dependency file (-MMD -MP) and depends on
@@ -50,6 +52,7 @@ PURE_SRCS += vmm/board.c vmm/devices/device.c vmm/devices/rom.c vmm/devices/ged.
 PURE_SRCS += vmm/devices/pl011.c vmm/devices/pl031.c vmm/devices/pvpanic.c vmm/devices/einj.c
 PURE_SRCS += vmm/size.c vmm/seccomp.c vmm/seccomp_filter.c vmm/sig_thread.c vmm/trace.c vmm/options.c vmm/config_file.c
 PURE_SRCS += vmm/jail.c
+PURE_SRCS += vmm/chardev.c vmm/escape.c vmm/term.c
 # The virtio transport, virtqueue and device models (blk on liburing).
 PURE_SRCS += $(wildcard vmm/virtio/*.c)
 PURE_SRCS += vmm/mem.c vmm/vcpu_exit.c
@@ -90,7 +93,7 @@ TEST_LIBS := -lcmocka -ljson-c $(if $(CONFIG_VIRTIO),-luring)
 SANFLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all test unit unit-san host-check e2e matrix soak bench bench-scan demo clean menuconfig images \
-	config-matrix compile_commands.json size
+	config-matrix compile_commands.json size install uninstall
 all: $(B)/microvm-ras
 
 # genconfig.py rewrites config.h and config.mk only when their contents
@@ -230,6 +233,22 @@ compile_commands.json: $(B)/config.h
 	$(MAKE) --no-print-directory -nB $(B)/microvm-ras $(TESTS) | \
 		$(PYTHON) scripts/compdb.py >$@.tmp
 	mv $@.tmp $@
+
+# Installation: PREFIX (default /usr/local) inside DESTDIR (staging).
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+install: $(B)/microvm-ras
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(BASHCOMPDIR)'
+	install -m 0755 $(B)/microvm-ras '$(DESTDIR)$(BINDIR)/microvm-ras'
+	install -m 0644 doc/microvm-ras.1 '$(DESTDIR)$(MANDIR)/man1/microvm-ras.1'
+	install -m 0644 contrib/bash-completion/microvm-ras '$(DESTDIR)$(BASHCOMPDIR)/microvm-ras'
+
+uninstall:
+	rm -f '$(DESTDIR)$(BINDIR)/microvm-ras' '$(DESTDIR)$(MANDIR)/man1/microvm-ras.1' \
+		'$(DESTDIR)$(BASHCOMPDIR)/microvm-ras'
 
 clean:
 	rm -rf $(B)

@@ -176,6 +176,42 @@ static int set_chroot(struct vm_config *cfg, const struct opt_src *src, const ch
 	return 0;
 }
 
+/* --serial stdio|file=PATH|pty|socket=PATH|off (the PL011's host side,
+ * chardev.c). A socket path must fit sockaddr_un's sun_path. */
+static int set_serial(struct vm_config *cfg, const struct opt_src *src, const char *arg)
+{
+	static const char expected[] = "expected stdio, file=PATH, pty, socket=PATH or off";
+	struct serial_config sc = { SERIAL_STDIO, NULL };
+
+	if (!strcmp(arg, "stdio")) {
+		sc.kind = SERIAL_STDIO;
+	} else if (!strcmp(arg, "pty")) {
+		sc.kind = SERIAL_PTY;
+	} else if (!strcmp(arg, "off")) {
+		sc.kind = SERIAL_OFF;
+	} else if (!strncmp(arg, "file=", 5)) {
+		sc.kind = SERIAL_FILE;
+		sc.path = arg + 5;
+	} else if (!strncmp(arg, "socket=", 7)) {
+		sc.kind = SERIAL_SOCKET;
+		sc.path = arg + 7;
+	} else {
+		opt_err(src, "invalid --serial '%s' (%s)", arg, expected);
+		return -EINVAL;
+	}
+	if (sc.path && !*sc.path) {
+		opt_err(src, "--serial '%s' has no path (%s)", arg, expected);
+		return -EINVAL;
+	}
+	if (sc.kind == SERIAL_SOCKET && strlen(sc.path) > SERIAL_SOCKET_PATH_MAX) {
+		opt_err(src, "--serial socket path '%s' is longer than %d bytes", sc.path,
+			SERIAL_SOCKET_PATH_MAX);
+		return -EINVAL;
+	}
+	cfg->serial = sc;
+	return 0;
+}
+
 /* Plain strings and flags: the table's one-liners. */
 #define SET_STR(fn, field)                                                              \
 	static int fn(struct vm_config *cfg, const struct opt_src *src, const char *arg) \
@@ -402,6 +438,7 @@ const struct opt_def opt_table[] = {
 	  .clear = clear_disks },
 	{ "rng", 0, OPT_KIND_FLAG, ALL, .set = set_rng },
 	{ "console", 0, OPT_KIND_VALUE, ALL, .set = set_console },
+	{ "serial", 0, OPT_KIND_VALUE, RUN, .set = set_serial },
 	{ "net", 0, OPT_KIND_LIST, ALL, .set = set_net, .add = add_net,
 	  .clear = clear_nets },
 	{ "chroot", 0, OPT_KIND_VALUE, RUN, .set = set_chroot },

@@ -109,6 +109,35 @@ static unsigned check_vars(const char *path)
 	return err != 0;
 }
 
+/* --serial file=PATH / socket=PATH: what a start opens must be
+ * creatable (an existing file: writable; an existing socket path: a
+ * socket, stale or not, chardev.c tells at start). */
+static unsigned check_serial(const struct serial_config *sc)
+{
+	char dir[4096];
+	struct stat st;
+	int err;
+
+	if (sc->kind != SERIAL_FILE && sc->kind != SERIAL_SOCKET)
+		return 0;
+	if (lstat(sc->path, &st) == 0) {
+		if (sc->kind == SERIAL_SOCKET && !S_ISSOCK(st.st_mode)) {
+			pr_err("--serial socket='%s' exists and is not a socket", sc->path);
+			return 1;
+		}
+		if (sc->kind == SERIAL_FILE && access(sc->path, W_OK) < 0) {
+			pr_err("--serial file='%s' is not writable: %m", sc->path);
+			return 1;
+		}
+		return 0;
+	}
+	err = path_dir_writable(sc->path, dir, sizeof(dir));
+	if (err)
+		pr_err("--serial '%s' cannot be created: directory '%s': %s", sc->path, dir,
+		       strerror(err));
+	return err != 0;
+}
+
 /* --memory-backend hugetlb maps every page at start: is the pool big
  * enough now? */
 static unsigned check_hugetlb(const struct vm_config *cfg, const char *dir)
@@ -150,6 +179,7 @@ unsigned preflight_check(const struct vm_config *cfg, const char *hugetlb_dir)
 		bad += virtio_blk_check(&cfg->disks[i]) != 0;
 	for (i = 0; i < cfg->nnets; i++)
 		bad += virtio_net_check(&cfg->nets[i]) != 0;
+	bad += check_serial(&cfg->serial);
 	bad += check_hugetlb(cfg, hugetlb_dir);
 	return bad;
 }

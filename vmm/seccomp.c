@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "seccomp.h"
+#include "term.h"
 
 #define SC_NR(name) __NR_##name
 #include "seccomp_rules.h"
@@ -97,6 +98,7 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uc)
 
 	(void)sig;
 	(void)uc;
+	term_restore();
 	if (write(STDERR_FILENO, line, len) < 0)
 		_exit(1);
 	_exit(1);

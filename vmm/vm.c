@@ -9,7 +9,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
-#include <termios.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -19,6 +18,7 @@
 #include "arch/arm64/regs.h"
 #include "board.h"
 #include "bus.h"
+#include "chardev.h"
 #include "log.h"
 #include "loop.h"
 #include "control.h"
@@ -26,6 +26,7 @@
 #include "exit_codes.h"
 #include "fileio.h"
 #include "mem.h"
+#include "term.h"
 #include "trace.h"
 #include "ras/ras.h"
 #include "util.h"
@@ -201,6 +202,11 @@ static void vm_unwatch_fd(void *opaque, int fd)
 	loop_remove_fd(opaque, fd);
 }
 
+static int vm_console_cb(void *opaque, int fd);
+static size_t vm_serial_room(void *opaque);
+static size_t vm_serial_push(void *opaque, const uint8_t *buf, size_t len);
+static bool vm_stdin_is_console(const struct vm_config *cfg);
+
 /* State for every device that creates its own (devices/device.h); the
  * firmware devices get theirs from vm_firmware.c. */
 static int vm_create_devices(struct vm *vm)
@@ -209,6 +215,7 @@ static int vm_create_devices(struct vm *vm)
 		.cfg = vm->cfg,
 		.gm = &vm->mem->gm,
 		.console_fd = STDOUT_FILENO,
+		.serial = vm->serial,
 		.watch_fd = vm_watch_fd,
 		.unwatch_fd = vm_unwatch_fd,
 		.loop_opaque = vm->loop,
@@ -223,18 +230,32 @@ static int vm_create_devices(struct vm *vm)
 		.einj_ops = vm->cfg->ras ? &vm_einj_ops : NULL,
 		.einj_opaque = vm,
 	};
-	const struct device *in;
+	const struct device *in, *uart;
 	int ret;
 
 	ret = devlist_create(&vm->devs, &env);
 	if (ret)
 		return ret;
-	/* The console UART, or the virtio console with --console virtio. */
+	/* --serial pty/socket: that input goes to the console UART. */
+	uart = devlist_console(&vm->devs);
+	if (uart && uart->opaque && uart->cls->input_room && uart->cls->input) {
+		const struct chardev_sink sink = { vm_serial_room, vm_serial_push, (void *)uart };
+
+		chardev_set_sink(vm->serial, &sink);
+	}
+	if (!vm_stdin_is_console(vm->cfg))
+		return 0;
+	/* stdin: to the console UART, or the virtio console with --console
+	 * virtio. A terminal goes raw, with the Ctrl-A keys. */
 	in = devlist_input(&vm->devs);
 	if (!in || !in->opaque || !in->cls->input_room || !in->cls->input)
 		return -ENODEV;
 	vm->console_in = in;
-	return 0;
+	ret = term_raw_enter(STDIN_FILENO);
+	if (ret < 0)
+		pr_warn("cannot put the terminal in raw mode: %s", strerror(-ret));
+	vm->console_escape = ret > 0;
+	return loop_add_fd(vm->loop, STDIN_FILENO, vm_console_cb, vm);
 }
 
 int vm_build_fdt(const struct vm_config *cfg, const struct devlist *devs,
@@ -392,18 +413,43 @@ static int vm_signal_cb(void *opaque, int fd)
 	return 0;
 }
 
+/* A console key (escape.h, stdin on a terminal): its action. */
+static void vm_console_cmd(struct vm *vm, enum escape_cmd cmd)
+{
+	static const char monitor[] =
+		"\r\nmicrovm-ras: no monitor on the console; use --api-socket PATH and 'microvm-ras ctl --api-socket PATH COMMAND'\r\n";
+
+	switch (cmd) {
+	case ESCAPE_QUIT:
+		pr_info("Ctrl-A x: quitting");
+		vm_request_stop(vm, VM_STOP_QUIT);
+		break;
+	case ESCAPE_HELP:
+		if (write(STDERR_FILENO, escape_help, strlen(escape_help)) < 0)
+			break;
+		break;
+	case ESCAPE_MONITOR:
+		if (write(STDERR_FILENO, monitor, sizeof(monitor) - 1) < 0)
+			break;
+		break;
+	default:
+		break;
+	}
+}
+
 /* stdin to the input device's class hooks (dev_class.input_room/input):
  * only as many bytes as it takes now, the rest stays in stdin. stdin stays
  * blocking (O_NONBLOCK on a terminal would be the user's shell's too, and
  * stdout's when they share it): a read only follows a poll that found
- * input, and then returns what is there. */
+ * input, and then returns what is there. On a terminal, Ctrl-A keys are
+ * the VMM's (escape.h); they never reach the guest. */
 static int vm_console_cb(void *opaque, int fd)
 {
 	struct vm *vm = opaque;
 	const struct device *in = vm->console_in;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint8_t buf[256];
-	size_t room = in->cls->input_room(in);
+	uint8_t buf[256], out[256];
+	size_t room = in->cls->input_room(in), off = 0;
 	ssize_t n;
 
 	if (!room)
@@ -415,38 +461,55 @@ static int vm_console_cb(void *opaque, int fd)
 		return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
 	if (n == 0)
 		return -1; /* EOF: the guest keeps running without input */
-	in->cls->input(in, buf, (size_t)n);
+	if (!vm->console_escape) {
+		in->cls->input(in, buf, (size_t)n);
+		return 0;
+	}
+	while (off < (size_t)n) {
+		enum escape_cmd cmd;
+		size_t nout = 0;
+
+		off += escape_feed(&vm->esc, buf + off, (size_t)n - off, out, &nout, &cmd);
+		if (nout)
+			in->cls->input(in, out, nout);
+		vm_console_cmd(vm, cmd);
+	}
 	return 0;
 }
 
-/* The controlling terminal is the process's, not a VM's: its saved mode is
- * process state, restored by atexit(). */
-static struct termios saved_tio;
-static int tio_saved;
-
-static void console_restore(void)
+/* The PL011's backend input (pty, socket) to the console UART. */
+static size_t vm_serial_room(void *opaque)
 {
-	if (tio_saved)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+	const struct device *d = opaque;
+
+	return d->cls->input_room(d);
 }
 
-/* A terminal on stdin goes to raw mode so keys reach the guest one by one;
- * Ctrl-C still stops the VMM (ISIG kept). */
-static void console_setup(void)
+static size_t vm_serial_push(void *opaque, const uint8_t *buf, size_t len)
 {
-	struct termios tio;
+	const struct device *d = opaque;
 
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tio) < 0)
-		return;
-	tio = saved_tio;
-	tio.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHONL | IEXTEN);
-	tio.c_iflag &= ~(tcflag_t)(ICRNL | IXON);
-	tio.c_cc[VMIN] = 1;
-	tio.c_cc[VTIME] = 0;
-	if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0) {
-		tio_saved = 1;
-		atexit(console_restore);
-	}
+	return d->cls->input(d, buf, len);
+}
+
+/* Whether the VMM's stdin is a guest console: always with --console
+ * virtio, else when the PL011 is on stdio. */
+static bool vm_stdin_is_console(const struct vm_config *cfg)
+{
+	return cfg->virtio_console || cfg->serial.kind == SERIAL_STDIO;
+}
+
+/* The PL011's backend (--serial), before the devices that write to it. */
+static int vm_open_serial(struct vm *vm)
+{
+	const struct chardev_env env = {
+		.watch_fd = vm_watch_fd,
+		.unwatch_fd = vm_unwatch_fd,
+		.loop_opaque = vm->loop,
+	};
+
+	vm->serial = chardev_open(&vm->cfg->serial, &env);
+	return vm->serial ? 0 : -EINVAL;
 }
 
 static int vm_create_loop(struct vm *vm)
@@ -470,10 +533,6 @@ static int vm_create_loop(struct vm *vm)
 	ret = loop_add_fd(vm->loop, vm->stop_efd, vm_stop_cb, vm);
 	if (!ret)
 		ret = loop_add_fd(vm->loop, sfd, vm_signal_cb, vm);
-	if (!ret) {
-		console_setup();
-		ret = loop_add_fd(vm->loop, STDIN_FILENO, vm_console_cb, vm);
-	}
 	return ret;
 }
 
@@ -527,6 +586,9 @@ struct vm *vm_create(const struct vm_config *cfg)
 		if (ret)
 			pr_err("cannot set up the event loop: %s", strerror(-ret));
 	}
+	/* 5b. The console's host side (--serial), which devices write to. */
+	if (!ret)
+		ret = vm_open_serial(vm);
 	/* 6. The board's devices: one list (board.c) that the MMIO bus, the
 	 *    device tree and the DSDT walk; then each device's state. */
 	if (!ret) {
@@ -583,6 +645,7 @@ void vm_destroy(struct vm *vm)
 	ras_destroy(vm->ras);
 	vm_firmware_destroy(vm);
 	devlist_destroy(&vm->devs);	/* devices may unwatch their fds */
+	chardev_close(vm->serial);	/* after the UART that wrote to it */
 	loop_destroy(vm->loop);
 	bus_destroy(vm->bus);
 	gic_destroy(vm->gic);

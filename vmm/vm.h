@@ -14,6 +14,7 @@
 #include "arch/arm64/boot.h"
 #include "devices/device.h"
 #include "devices/rom.h"
+#include "escape.h"
 
 enum vm_stop_reason {
 	VM_RUNNING = 0,
@@ -50,7 +51,12 @@ struct vm {
 	struct bus *bus;
 	struct devlist devs;           /* the board's devices (board.c) */
 	struct gic *gic;
-	const struct device *console_in; /* takes stdin (devlist_input) */
+	const struct device *console_in; /* takes stdin (devlist_input), or NULL
+					  * when stdin is no console (--serial
+					  * other than stdio, PL011 console) */
+	struct chardev *serial;        /* the PL011's host side (--serial) */
+	struct escape esc;             /* Ctrl-A keys, stdin on a terminal */
+	bool console_escape;           /* stdin is a terminal in raw mode */
 	struct fwcfg *fwcfg;
 	struct cfi_flash *flash;
 	uint8_t *flash0, *flash1;      /* host mappings of the two banks */

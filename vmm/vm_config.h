@@ -21,6 +21,23 @@ enum mem_backend {
 	MEM_BACKEND_THP,      /* anonymous, madvise(MADV_HUGEPAGE) */
 };
 
+/* --serial: the host side of the PL011 console (vmm/chardev.c). */
+enum serial_kind {
+	SERIAL_STDIO,             /* stdout; input from stdin (default) */
+	SERIAL_FILE,              /* file=PATH: output appended, no input */
+	SERIAL_PTY,               /* pty: a new pseudo-terminal */
+	SERIAL_SOCKET,            /* socket=PATH: a listening UNIX socket */
+	SERIAL_OFF,               /* off: output dropped, no input */
+};
+
+/* sockaddr_un's sun_path holds 108 bytes with the NUL. */
+#define SERIAL_SOCKET_PATH_MAX 107
+
+struct serial_config {
+	enum serial_kind kind;
+	const char *path;         /* file= and socket= */
+};
+
 /* One --disk PATH[,ro][,serial=ID][,direct]. */
 struct disk_config {
 	const char *path;
@@ -59,6 +76,7 @@ struct vm_config {
 	const char *chroot_dir;   /* --chroot DIR (jail.h), or NULL */
 	bool jail_user;           /* --user UID:GID given */
 	uint32_t uid, gid;        /* --user */
+	struct serial_config serial; /* --serial (default stdio) */
 	void *strings;            /* copies the fields above point into, kept
 				   * by options.c (opt_free) */
 };

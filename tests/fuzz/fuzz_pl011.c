@@ -11,6 +11,7 @@
 
 #include "arch/arm64/memmap.h"
 #include "bus.h"
+#include "chardev.h"
 #include "devices/pl011.h"
 
 #define UART_MIS 0x040
@@ -30,13 +31,13 @@ static void line_set(void *opaque, unsigned spi, int level)
 	l->changes++;
 }
 
-static int null_fd = -1;
+static struct chardev *null_out; /* over /dev/null */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fz_quiet();
-	null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	FZ_CHECK(null_fd >= 0);
+	null_out = chardev_from_fd(open("/dev/null", O_WRONLY | O_CLOEXEC));
+	FZ_CHECK(null_out);
 	return 0;
 }
 
@@ -50,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned steps = 0;
 	uint8_t buf[8], in[64];
 
-	u = pl011_create(null_fd, irq);
+	u = pl011_create(null_out, irq);
 	b = bus_create();
 	FZ_CHECK(u && b);
 	FZ_CHECK(bus_register(b, MEMMAP_UART_BASE, MEMMAP_UART_SIZE, &pl011_bus_ops, u) == 0);

@@ -275,6 +275,27 @@ echo '{ "kernel": "x", ' >"$T/bad-json.json"
 expect_error config-bad-json "not valid JSON" run --config "$T/bad-json.json"
 expect_error config-missing "cannot read config" run --config "$T/nonexistent.json"
 
+# --- --serial (vmm/options.c, vmm/chardev.c): bad values are one line ---
+expect_error serial-bad "invalid --serial 'tcp:1234' \(expected stdio, file=PATH, pty, socket=PATH or off\)" \
+	run --kernel x --no-firmware --serial tcp:1234
+expect_error serial-no-path "--serial 'file=' has no path" run --kernel x --no-firmware --serial file=
+expect_error serial-long-socket "longer than 107 bytes" run --kernel x --no-firmware \
+	--serial "socket=/$(printf 'p%.0s' $(seq 1 120))"
+expect_error serial-scope "--serial is not used by 'dump-dtb'" dump-dtb "$T/x.dtb" --serial pty
+if [ -f "$IMG" ]; then
+	$VMM run --kernel "$IMG" --no-firmware --check --serial "file=$T/nodir/console.log" \
+		>"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q "serial '$T/nodir/console.log' cannot be created" "$T/err"; then
+		ok serial-check
+	else
+		ko serial-check "status $rc: $(head -2 "$T/err" | tr '\n' '|')"
+	fi
+fi
+printf '{"serial": "fifo"}' >"$T/serial.json"
+expect_error serial-config "config '.*serial.json': key 'serial': invalid --serial 'fifo'" \
+	run --kernel x --no-firmware --config "$T/serial.json"
+
 # --- help, version and each subcommand's scope ---
 expect_status help-cmd 0 help
 expect_status dump-dtb-help 0 dump-dtb --help
@@ -612,9 +633,10 @@ if [ "$grc" -ne 0 ] && [ "$gfail" -eq 0 ]; then
 	ko acpi-golden "acpi-golden.sh exited with status $grc"
 fi
 
-# --- the nested tests' shell helpers (e2e-lib.sh) and the benchmarks' peer
-# QEMU (qemu-bundle.sh, when guest-images/fetch-qemu.sh has built it) ---
-for c in e2e-lib qemu-bundle rasdaemon-image kmod-order; do
+# --- the nested tests' shell helpers (e2e-lib.sh), the benchmarks' peer
+# QEMU (qemu-bundle.sh, when guest-images/fetch-qemu.sh has built it), and
+# the man page and bash completion against --help (docs.sh) ---
+for c in e2e-lib qemu-bundle rasdaemon-image kmod-order docs; do
 	"$ROOT/tests/host/$c.sh" >"$T/$c" 2>&1
 	crc=$?
 	cat "$T/$c"

@@ -16,6 +16,7 @@
 #include "acpi/table.h"
 #include "arch/arm64/memmap.h"
 #include "board.h"
+#include "chardev.h"
 #include "bus.h"
 #include "devices/cfi_flash.h"
 #include "devices/device.h"
@@ -285,16 +286,19 @@ static void test_board_devices_create(void **state)
 
 	assert_int_equal(pipe(fds), 0);
 	env.console_fd = fds[1];
+	env.serial = chardev_from_fd(fds[1]);
+	assert_non_null(env.serial);
 	assert_int_equal(board_describe(&cfg, &l), 0);
 	assert_int_equal(devlist_create(&l, &env), 0);
 	assert_non_null(l.dev[0].opaque);
 	assert_non_null(l.dev[1].opaque);
-	/* UARTDR write reaches the console fd. */
+	/* UARTDR write reaches the serial backend's fd. */
 	assert_int_equal(pl011_bus_ops.write(l.dev[0].opaque, 0, 4, ch), 0);
 	assert_int_equal(read(fds[0], &got, 1), 1);
 	assert_int_equal(got, 'x');
 	devlist_reset(&l);
 	devlist_destroy(&l);
+	chardev_close(env.serial);
 	close(fds[0]);
 	close(fds[1]);
 }

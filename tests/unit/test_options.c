@@ -269,6 +269,96 @@ static void test_scope_and_conflicts(void **state)
 	opt_free(&cfg);
 }
 
+/* --serial: each backend from argv and from the file; bad values are one
+ * error line naming what is expected. */
+static void test_serial(void **state)
+{
+	static const struct {
+		const char *arg;
+		enum serial_kind kind;
+		const char *path;
+	} good[] = {
+		{ "stdio", SERIAL_STDIO, NULL },
+		{ "file=/tmp/console.log", SERIAL_FILE, "/tmp/console.log" },
+		{ "file=a=b,c", SERIAL_FILE, "a=b,c" },
+		{ "pty", SERIAL_PTY, NULL },
+		{ "socket=/run/vm.serial", SERIAL_SOCKET, "/run/vm.serial" },
+		{ "off", SERIAL_OFF, NULL },
+	};
+	static const struct {
+		const char *arg, *want;
+	} bad[] = {
+		{ "tty", "invalid --serial 'tty' (expected stdio, file=PATH, pty, socket=PATH or off)" },
+		{ "", "invalid --serial ''" },
+		{ "file=", "--serial 'file=' has no path" },
+		{ "socket=", "--serial 'socket=' has no path" },
+		{ "file", "invalid --serial 'file'" },
+		{ "Stdio", "invalid --serial 'Stdio'" },
+		{ "pty=x", "invalid --serial 'pty=x'" },
+	};
+	char longpath[200], arg[220];
+	struct vm_config cfg;
+	struct opt_cli cli;
+	unsigned i;
+
+	opt_defaults(&cfg);
+	assert_int_equal(cfg.serial.kind, SERIAL_STDIO);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *argv[] = { "run", "--serial", (char *)good[i].arg, NULL };
+		char json[128];
+
+		opt_defaults(&cfg);
+		assert_int_equal(parse(&cfg, &cli, OPT_CMD_RUN, argv), 0);
+		assert_int_equal(cfg.serial.kind, good[i].kind);
+		if (good[i].path)
+			assert_string_equal(cfg.serial.path, good[i].path);
+		else
+			assert_null(cfg.serial.path);
+		opt_free(&cfg);
+		opt_defaults(&cfg);
+		snprintf(json, sizeof(json), "{\"serial\": \"%s\"}", good[i].arg);
+		apply(&cfg, json, NULL);
+		assert_int_equal(cfg.serial.kind, good[i].kind);
+		opt_free(&cfg);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "run", "--serial", (char *)bad[i].arg, NULL };
+
+		expect_argv_error(OPT_CMD_RUN, argv, bad[i].want);
+	}
+	/* A socket path that does not fit sun_path (107 bytes + NUL). */
+	memset(longpath, 'p', 108);
+	longpath[108] = '\0';
+	snprintf(arg, sizeof(arg), "socket=%s", longpath);
+	{
+		char *argv[] = { "run", "--serial", arg, NULL };
+
+		expect_argv_error(OPT_CMD_RUN, argv, "is longer than 107 bytes");
+	}
+	longpath[107] = '\0';
+	snprintf(arg, sizeof(arg), "socket=%s", longpath);
+	{
+		char *argv[] = { "run", "--serial", arg, NULL };
+
+		opt_defaults(&cfg);
+		assert_int_equal(parse(&cfg, &cli, OPT_CMD_RUN, argv), 0);
+		opt_free(&cfg);
+	}
+	/* From the file: the error names the file and the key; the command
+	 * line overrides the file. */
+	opt_defaults(&cfg);
+	apply(&cfg, "{\"serial\": \"telnet\"}", "key 'serial': invalid --serial 'telnet'");
+	opt_free(&cfg);
+	opt_defaults(&cfg);
+	apply(&cfg, "{\"serial\": 3}", "expected a string");
+	opt_free(&cfg);
+	{
+		char *a1[] = { "dump-dtb", "--serial", "pty", NULL };
+
+		expect_argv_error(OPT_CMD_DUMP_DTB, a1, "--serial is not used by 'dump-dtb'");
+	}
+}
+
 /* Every option of the table has a command-line spelling and a file key
  * that reach the same parser: each name is found, and a flag given in the
  * file sets what the command line's flag sets. */
@@ -298,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_scope_and_conflicts),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_serial),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "bus.h"
+#include "chardev.h"
 #include "devices/pl011.h"
 #include "irq_recorder.h"
 #include "mmio_access.h"
@@ -55,6 +56,7 @@ struct ctx {
 	struct pl011 *u;
 	struct irq_recorder rec;
 	int pipe[2]; /* the UART writes to pipe[1] */
+	struct chardev *out; /* over pipe[1] */
 };
 
 static int setup(void **state)
@@ -63,7 +65,10 @@ static int setup(void **state)
 
 	if (!c || pipe2(c->pipe, O_NONBLOCK) < 0)
 		return -1;
-	c->u = pl011_create(c->pipe[1], irq_recorder_line(&c->rec, TEST_SPI));
+	c->out = chardev_from_fd(c->pipe[1]);
+	if (!c->out)
+		return -1;
+	c->u = pl011_create(c->out, irq_recorder_line(&c->rec, TEST_SPI));
 	if (!c->u)
 		return -1;
 	*state = c;
@@ -75,6 +80,7 @@ static int teardown(void **state)
 	struct ctx *c = *state;
 
 	pl011_destroy(c->u);
+	chardev_close(c->out);
 	close(c->pipe[0]);
 	close(c->pipe[1]);
 	free(c);
@@ -160,7 +166,8 @@ static void test_tx(void **state)
 static void test_tx_bad_fd(void **state)
 {
 	struct irq_recorder rec;
-	struct pl011 *u = pl011_create(-1, irq_recorder_line(&rec, TEST_SPI));
+	struct chardev *bad = chardev_from_fd(-1);
+	struct pl011 *u = pl011_create(bad, irq_recorder_line(&rec, TEST_SPI));
 	uint64_t v;
 
 	assert_non_null(u);
@@ -169,6 +176,7 @@ static void test_tx_bad_fd(void **state)
 	assert_int_equal(v, FR_TXFE | FR_RXFE);
 	pl011_destroy(u);
 	pl011_destroy(NULL);
+	chardev_close(bad);
 }
 
 /* With FIFOs off (LCR_H.FEN = 0, the reset state) the receiver is a one

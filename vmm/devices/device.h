@@ -18,6 +18,7 @@
 #include "loop.h"
 
 struct acpi_buf;
+struct chardev;
 struct bus;
 struct vm_config;
 struct fdt_writer;
@@ -29,7 +30,8 @@ struct einj_ops;
 struct dev_env {
 	const struct vm_config *cfg;	/* the parsed configuration */
 	const struct guest_mem *gm;	/* checked, poison-safe guest RAM access */
-	int console_fd;			/* where the console UART writes */
+	int console_fd;			/* where the virtio console writes (stdout) */
+	struct chardev *serial;		/* where the console UART writes (--serial) */
 	/* Watch an fd from the main event loop (loop.h semantics). */
 	int (*watch_fd)(void *opaque, int fd, loop_cb_t cb, void *cb_opaque);
 	void (*unwatch_fd)(void *opaque, int fd);

@@ -1,7 +1,8 @@
 /* PL011 UART model (ARM DDI0183 "PrimeCell UART (PL011) Technical Reference
  * Manual"): data, flag, control and interrupt registers and the PrimeCell ID
  * registers Linux's AMBA bus probes. Transmit is immediate (the TX FIFO is
- * always empty); receive has a 32-byte FIFO fed from the host console. */
+ * always empty): each byte goes to the console backend (chardev.c), which
+ * never blocks; receive has a 32-byte FIFO fed from the host console. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "acpi/aml.h"
 #include "arch/arm64/memmap.h"
+#include "chardev.h"
 #include "devices/pl011.h"
 #include "fdt_writer.h"
 #include "log.h"
@@ -47,7 +49,7 @@ static const uint8_t pl011_id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0
 
 struct pl011 {
 	pthread_mutex_t lock;
-	int out_fd;
+	struct chardev *out;      /* the backend; NULL: output dropped */
 	struct irq_line irq;
 	int irq_level;
 	uint8_t rx[RX_FIFO];
@@ -84,14 +86,14 @@ void pl011_reset(struct pl011 *u)
 	pthread_mutex_unlock(&u->lock);
 }
 
-struct pl011 *pl011_create(int out_fd, struct irq_line irq)
+struct pl011 *pl011_create(struct chardev *out, struct irq_line irq)
 {
 	struct pl011 *u = calloc(1, sizeof(*u));
 
 	if (!u)
 		return NULL;
 	pthread_mutex_init(&u->lock, NULL);
-	u->out_fd = out_fd;
+	u->out = out;
 	u->irq = irq;
 	pl011_reset(u);
 	return u;
@@ -136,11 +138,7 @@ size_t pl011_push_input(struct pl011 *u, const uint8_t *buf, size_t len)
 
 static void pl011_tx(struct pl011 *u, uint8_t c)
 {
-	ssize_t r;
-
-	do {
-		r = write(u->out_fd, &c, 1);
-	} while (r < 0 && errno == EINTR);
+	chardev_write(u->out, &c, 1);
 	/* The transmit FIFO is always drained at once. */
 	u->ris |= INT_TX;
 }
@@ -283,7 +281,7 @@ static void pl011_dsdt(const struct device *d, struct acpi_buf *b)
 
 static int pl011_dev_create(struct device *d, const struct dev_env *env)
 {
-	d->opaque = pl011_create(env->console_fd, dev_irq_line(d, env));
+	d->opaque = pl011_create(env->serial, dev_irq_line(d, env));
 	return d->opaque ? 0 : -ENOMEM;
 }
 

@@ -1,5 +1,6 @@
-/* ARM PrimeCell UART PL011 (DDI0183): the guest console. Output goes to an
- * fd (stdout), input is pushed by the event loop with pl011_push_input(). */
+/* ARM PrimeCell UART PL011 (DDI0183): the guest console. Output goes to a
+ * console backend (chardev.h: stdout, a file, a pty, a socket), input is
+ * pushed by the event loop with pl011_push_input(). */
 #ifndef MVR_PL011_H
 #define MVR_PL011_H
 
@@ -11,13 +12,15 @@
 #include "irq.h"
 
 struct pl011;
+struct chardev;
 
 extern const struct bus_dev_ops pl011_bus_ops;
 /* Describes itself: FDT node "pl011@BASE" (arm,pl011 binding) and the
  * DSDT's COM0 (ARMH0011). */
 extern const struct dev_class pl011_class;
 
-struct pl011 *pl011_create(int out_fd, struct irq_line irq);
+/* 'out' (NULL: output dropped) must outlive the UART. */
+struct pl011 *pl011_create(struct chardev *out, struct irq_line irq);
 void pl011_destroy(struct pl011 *u);
 
 /* Queue received bytes; returns how many fit in the receive FIFO (the rest
