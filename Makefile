@@ -80,7 +80,7 @@ ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64/%.o)
 
 # Tests of modules a configuration leaves out are left out with them.
 TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus test_ras test_pagemap)
-TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server)
+TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server test_control_storm)
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtio_blk test_virtio_rng test_virtio_devices test_virtio_console test_virtio_net)
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl test_einj)
 TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl test_einj test_flash_map test_varstore)
@@ -272,13 +272,15 @@ FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := $(COMMON) -Itests/fuzz -O1 -g $(FUZZ_SAN)
 FUZZ_OFF     := $(if $(CONFIG_FWCFG),,fwcfg) $(if $(CONFIG_RAS),,ghes)
-FUZZ_OFF     += $(if $(CONFIG_CONTROL_API),,control) $(if $(CONFIG_VIRTIO),,virtio_mmio virtqueue)
+FUZZ_OFF     += $(if $(CONFIG_CONTROL_API),,control) $(if $(CONFIG_VIRTIO),,virtio_mmio virtqueue virtio_net virtio_console)
 FUZZ_NAMES   := $(filter-out $(FUZZ_OFF),$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZERS      := $(FUZZ_NAMES:%=$(B)/fuzz/%)
 FUZZ_OBJS    := $(PURE_SRCS:%.c=$(B)/fuzz-obj/%.o)
 FUZZ_LIBS    := -lpthread -ljson-c $(if $(CONFIG_VIRTIO),-luring)
 # The RTC harness supplies the wall clock (deterministic runs).
 FUZZ_LDFLAGS_pl031 := -Wl,--wrap=clock_gettime
+# The virtio-net harness checks every buffer the device gives the "tap".
+FUZZ_LDFLAGS_virtio_net := -Wl,--wrap=readv -Wl,--wrap=writev
 
 $(B)/fuzz-obj/%.o: %.c $(B)/config.h | $(B)/version.h
 	@mkdir -p $(dir $@)

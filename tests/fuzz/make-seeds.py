@@ -215,3 +215,56 @@ put("virtio_mmio", "rng-probe-request",
 put("virtio_mmio", "blk-config-reads",
     mmio_seed(False, b"".join(u8(2) + u8(s) + u16(0x100 + o) + u64(0) for s, o in
                               ((3, 0), (2, 8), (1, 20), (0, 25), (2, 56), (2, 60)))))
+
+
+# ---- virtio_net / virtio_console (fuzz_vdev.h): two queues, RX rings at
+# FZ_VQ_*, TX rings at FZ_VQ1_*; ring ops carry the queue in bit 7 ---------
+def vdev_probe(op, mask=None, log2=3):
+    if mask is None:
+        return u8(op) + u8(0) + u8(log2) + u8(log2)
+    return u8(op) + u8(0x80) + u64(mask) + u8(log2) + u8(log2)
+
+
+VERSION_1 = 1 << 32
+NET_MRG, NET_MAC, NET_STATUS, NET_CSUM, NET_GCSUM = 1 << 15, 1 << 5, 1 << 16, 1, 2
+NET_GTSO4 = 1 << 7
+net_mrg = VERSION_1 | NET_MRG | NET_MAC | NET_STATUS | NET_CSUM | NET_GCSUM
+net_plain = VERSION_1 | NET_MAC | NET_STATUS
+vnet_hdr = bytes(12)
+
+
+def net_send(length, hdr=vnet_hdr):
+    # sel 5: u16 length; the first 16 bytes from the input
+    return u8(6) + u8(5) + u16(length) + (hdr + bytes(4))[:min(length, 16)]
+
+
+put("virtio_net", "tx-one-frame",
+    u8(0) + vdev_probe(0x8a, net_plain) +
+    vq_poke(0x4a, 0x4100, vnet_hdr + b"\xff" * 6 + b"\x02" * 6 + b"\x08\x00" + b"x" * 46) +
+    vq_desc(0x80, 0, 0x100, 12, NEXT, 1) + vq_desc(0x80, 1, 0x10c, 60, 0, 0) +
+    u8(0x82) + publish(0) + u8(0x84) + u8(5) + u8(7))
+put("virtio_net", "rx-mergeable",
+    u8(1) + b"\x02\x00\x00\x00\x00\x01" + vdev_probe(0x8a, net_mrg) +
+    b"".join(vq_desc(0, i, 0x1000 + 0x400 * i, 0x400, WR, 0) for i in range(4)) +
+    b"".join(u8(2) + publish(i) for i in range(4)) + u8(4) +
+    net_send(1514) + net_send(60) + u8(0xc5) + u8(9 | 0x80))
+put("virtio_net", "rx-gso-single",
+    u8(0) + vdev_probe(0x8a, net_plain | NET_GCSUM | NET_GTSO4) +
+    vq_desc(0, 0, 0x1000, 0x1fff, WR | NEXT, 1) + vq_desc(0, 1, 0x3000, 0x1fff, WR, 0) +
+    u8(2) + publish(0) + u8(4) + net_send(9000) + u8(0xc5))
+put("virtio_net", "tx-tap-full-then-reset",
+    u8(0) + vdev_probe(0x8a, net_mrg) + u8(0x88) + u8(1) +
+    vq_desc(0x80, 0, 0x100, 72, 0, 0) + u8(0x82) + publish(0) + u8(0x84) + u8(0x45) +
+    u8(0x88) + u8(0) + u8(0x85) + u8(11) + u8(7))
+
+put("virtio_console", "tx-hello",
+    vdev_probe(9) + vq_poke(0x8a, 0x4100, b"hello world\n") +
+    vq_desc(0x80, 0, 0x100, 12, 0, 0) + u8(0x82) + publish(0) + u8(0x84) + u8(5) + u8(7))
+put("virtio_console", "rx-input",
+    vdev_probe(9) + vq_desc(0, 0, 0x200, 64, WR, 0) + u8(2) + publish(0) + u8(4) +
+    u8(6) + u8(5) + b"ls -l" + u8(5) + u8(6) + u8(3) + b"pwd")
+put("virtio_console", "tx-pipe-full-closed",
+    vdev_probe(9, log2=4) +
+    b"".join(vq_desc(0x80, i, 0x100, 0x1fff, 0, 0) for i in range(1)) +
+    b"".join(u8(0x82) + publish(0) for _ in range(6)) + u8(0x84) + u8(0xc5) + u8(7) +
+    u8(0xc5) + u8(0x87) + u8(0xc5))
