@@ -17,7 +17,8 @@
 # tests/e2e/standin/qemu-vmm.sh as /e2e/qemu-vmm, which takes microvm-ras's
 # "run" options; without it the image has no QEMU. Each --guest-image FILE
 # (an optional initramfs such as guest-rasdaemon.cpio) goes in as
-# /guest/<its name>.
+# /guest/<its name>; each --disk-image FILE (a disk a scenario boots, such
+# as build-esp-disk.sh's esp-disk.img) as /disk/<its name>.
 #
 # --guest DIR takes the guest's Image and guest.cpio from DIR instead of
 # build/images (another guest kernel: build/images/kernel-<name>/, fetch.sh
@@ -26,7 +27,8 @@
 # build/images/Image (bookworm) with its l1-modules.
 #
 #   guest-images/build-l1.sh [--vmm PATH] [--qemu DIR] [--guest DIR]
-#                            [--guest-image FILE]... [--out FILE] SCRIPT...
+#                            [--guest-image FILE]... [--disk-image FILE]...
+#                            [--out FILE] SCRIPT...
 #
 # Needs guest-images/fetch.sh and build-guest.sh to have run.
 set -euo pipefail
@@ -38,6 +40,7 @@ VMM=$ROOT/build/microvm-ras
 OUT=$IMG/l1.cpio
 QEMU_DIR=
 GUEST_IMAGES=()
+DISK_IMAGES=()
 GUEST_DIR=$IMG
 FW_CODE=${FW_CODE:-/usr/share/qemu-efi-aarch64/QEMU_EFI.fd}
 FW_VARS=${FW_VARS:-/usr/share/AAVMF/AAVMF_VARS.fd}
@@ -51,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--out) OUT=$2; shift 2 ;;
 	--qemu) QEMU_DIR=$2; shift 2 ;;
 	--guest-image) GUEST_IMAGES+=("$2"); shift 2 ;;
+	--disk-image) DISK_IMAGES+=("$2"); shift 2 ;;
 	--guest) GUEST_DIR=$2; shift 2 ;;
 	--) shift; break ;;
 	-*) die "unknown option $1" ;;
@@ -67,6 +71,10 @@ done
 for g in ${GUEST_IMAGES[@]+"${GUEST_IMAGES[@]}"}; do
 	[ -f "$g" ] || die "missing guest image $g"
 	[ "$(basename "$g")" != guest.cpio ] || die "--guest-image $g: guest.cpio is the default image"
+done
+for d in ${DISK_IMAGES[@]+"${DISK_IMAGES[@]}"}; do
+	[ -f "$d" ] || die "missing disk image $d"
+	[ "$(basename "$d")" != rootfs.img ] || die "--disk-image $d: rootfs.img is build-disk.sh's"
 done
 if [ -n "$QEMU_DIR" ]; then
 	[ -x "$QEMU_DIR/bin/qemu-system-aarch64" ] && [ -x "$QEMU_DIR/sbin/qemu-system-aarch64" ] ||
@@ -91,6 +99,9 @@ install -m 0644 "$ROOT/tests/e2e/bench-lib.sh" "$STAGE/e2e/bench-lib.sh"
 if [ -f "$IMG/rootfs.img" ]; then
 	install -D -m 0644 "$IMG/rootfs.img" "$STAGE/disk/rootfs.img"
 fi
+for d in ${DISK_IMAGES[@]+"${DISK_IMAGES[@]}"}; do
+	install -D -m 0644 "$d" "$STAGE/disk/$(basename "$d")"
+done
 if [ -s "$IMG/l1-modules/load.list" ]; then
 	mkdir -p "$STAGE/lib/modules"
 	while read -r m; do

@@ -10,7 +10,7 @@ HOST_PKGS=(
 	libcmocka-dev libjson-c-dev liburing-dev
 	qemu-system-arm qemu-efi-aarch64 qemu-user-static
 	acpica-tools device-tree-compiler cpio xz-utils zstd
-	e2fsprogs kmod
+	e2fsprogs kmod mtools fdisk
 	clang libclang-rt-14-dev
 )
 ARM64_PKGS=(

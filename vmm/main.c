@@ -42,15 +42,19 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: microvm-ras run --kernel IMAGE [options]\n"
+"       microvm-ras run --disk ESP.img [options]  the firmware boots the disk\n"
 "       microvm-ras dump-dtb FILE [options]     write the guest device tree\n"
 "       microvm-ras dump-acpi DIR [options]     write each ACPI table as DIR/SIG.dat\n"
 "       microvm-ras ctl --api-socket PATH COMMAND [ARGS]   talk to a running VMM\n"
 "       microvm-ras help | version              this text; version and features\n"
 "\n"
 "options:\n"
-"  -k, --kernel IMAGE      arm64 Linux Image to boot\n"
-"  -i, --initrd FILE       initial ramdisk\n"
-"  -c, --cmdline STRING    kernel command line\n"
+"  -k, --kernel IMAGE      arm64 Linux Image to boot; without it the\n"
+"                          firmware boots what a --disk holds (an EFI\n"
+"                          system partition: \\EFI\\BOOT\\BOOTAA64.EFI, or\n"
+"                          the UEFI shell's startup.nsh)\n"
+"  -i, --initrd FILE       initial ramdisk (with --kernel)\n"
+"  -c, --cmdline STRING    kernel command line (with --kernel)\n"
 "  -m, --memory SIZE       guest RAM, e.g. 512M, 2GiB or 0x200M (default 512M;\n"
 "                          K/M/G/T[i][B] are powers of 1024, a bare number\n"
 "                          is MiB; decimal or 0x hex, never octal)\n"
@@ -121,11 +125,11 @@ static void usage(FILE *f)
  * ends them, or with 'all' (run --check) every one is reported. Returns 0,
  * EXIT_USAGE, or EXIT_VMM_ERROR for a disk or tap that cannot be used
  * (checked here only without 'all': preflight_check() does it then). */
-static int check_config(bool need_kernel, bool all)
+static int check_config(bool run, bool all)
 {
 	uint64_t min_ram = config.firmware ? MIN_RAM_FIRMWARE : 32ULL << 20;
 	unsigned i, bad = 0;
-	char got[40], why[200];
+	char got[40], why[240];
 
 #define PROBLEM(...)                                    \
 	do {                                            \
@@ -135,8 +139,8 @@ static int check_config(bool need_kernel, bool all)
 		bad++;                                  \
 	} while (0)
 
-	if (need_kernel && !config.kernel)
-		PROBLEM("no kernel given (use --kernel IMAGE)");
+	if (run && opt_boot_mode(&config, why, sizeof(why)) < 0)
+		PROBLEM("%s", why);
 	if (config.ncpus == 0 || config.ncpus > MAX_VCPUS)
 		PROBLEM("--cpus must be between 1 and %llu, got %u",
 			(unsigned long long)MAX_VCPUS, config.ncpus);
@@ -157,7 +161,7 @@ static int check_config(bool need_kernel, bool all)
 		PROBLEM("--console virtio is not available: this build has CONFIG_VIRTIO disabled");
 	if (config.nnets && !virtio_net_dev_class())
 		PROBLEM("--net is not available: this build has CONFIG_VIRTIO disabled");
-	if (need_kernel && jail_check(&config, why, sizeof(why)))
+	if (run && jail_check(&config, why, sizeof(why)))
 		PROBLEM("%s", why);
 #undef PROBLEM
 	if (all)
@@ -169,7 +173,7 @@ static int check_config(bool need_kernel, bool all)
 			return EXIT_VMM_ERROR;
 	/* Taps (run only: dumping tables needs no network): no tun device,
 	 * no right to create one, or a tap in use, in one line now. */
-	for (i = 0; need_kernel && i < config.nnets; i++)
+	for (i = 0; run && i < config.nnets; i++)
 		if (virtio_net_check(&config.nets[i]))
 			return EXIT_VMM_ERROR;
 	return 0;

@@ -416,6 +416,30 @@ static int set_net(struct vm_config *cfg, const struct opt_src *src, const char 
 	return add_net(cfg, src, NULL, parts, (unsigned)n);
 }
 
+int opt_boot_mode(const struct vm_config *cfg, char *why, size_t len)
+{
+	if (cfg->kernel)
+		return cfg->firmware ? OPT_BOOT_FW_KERNEL : OPT_BOOT_DIRECT;
+	/* The firmware takes the command line and initrd from the disk's
+	 * boot entry (e.g. startup.nsh); ours would go nowhere. */
+	if (cfg->initrd || cfg->cmdline) {
+		snprintf(why, len, "%s need%s --kernel (booting from a disk, the firmware takes the kernel's command line and initrd from the disk's boot entry)",
+			 cfg->initrd && cfg->cmdline ? "--initrd and --cmdline" :
+			 cfg->initrd ? "--initrd" : "--cmdline",
+			 cfg->initrd && cfg->cmdline ? "" : "s");
+		return -EINVAL;
+	}
+	if (!cfg->firmware) {
+		snprintf(why, len, "no kernel given (use --kernel IMAGE; without one, only the firmware can boot, from a --disk)");
+		return -EINVAL;
+	}
+	if (!cfg->ndisks) {
+		snprintf(why, len, "nothing to boot: no --kernel, and no --disk for the firmware to boot from (give --kernel IMAGE, or --disk with an EFI system partition)");
+		return -EINVAL;
+	}
+	return OPT_BOOT_FW_DISK;
+}
+
 #define ALL (OPT_CMD_RUN | OPT_CMD_DUMP_DTB | OPT_CMD_DUMP_ACPI)
 #define RUN OPT_CMD_RUN
 #define RUN_DTB (OPT_CMD_RUN | OPT_CMD_DUMP_DTB)

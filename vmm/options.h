@@ -6,6 +6,7 @@
 #define MVR_OPTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "vm_config.h"
 
@@ -76,6 +77,20 @@ struct opt_cli {
 	bool check;               /* run --check */
 	bool help, version;       /* printed: the caller exits 0 */
 };
+
+/* How a 'run' configuration boots. */
+enum opt_boot {
+	OPT_BOOT_DIRECT,          /* --kernel with --no-firmware: the VMM loads it */
+	OPT_BOOT_FW_KERNEL,       /* --kernel through the firmware (fw_cfg items) */
+	OPT_BOOT_FW_DISK,         /* no --kernel: the firmware boots what a --disk
+				   * holds (EFI system partition), as QEMU -M virt */
+};
+
+/* The boot mode of cfg (kernel, initrd, cmdline, firmware, disks), or
+ * -EINVAL with the reason, one line, in why[len]: --initrd or --cmdline
+ * without --kernel, no kernel with --no-firmware, or neither a kernel nor
+ * a disk for the firmware. Pure: prints nothing. */
+int opt_boot_mode(const struct vm_config *cfg, char *why, size_t len);
 
 /* Parse argv[0..argc) (argv[0] is the subcommand) for subcommand 'cmd'
  * into cfg: first --config FILE (config_file_load), then every other option

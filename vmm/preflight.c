@@ -55,7 +55,9 @@ static unsigned check_payload(const struct vm_config *cfg)
 		if (fd >= 0)
 			close(fd);
 	}
-	if (cfg->initrd) {
+	/* Without a kernel an initrd is already one problem
+	 * (opt_boot_mode), whatever the file. */
+	if (cfg->initrd && cfg->kernel) {
 		fd = -1;
 		ret = boot_open_file(cfg->initrd, &fd, &isize);
 		if (fd >= 0)

@@ -286,6 +286,10 @@ int vm_load_payload(struct vm *vm)
 
 	vm->kernel_fd = vm->initrd_fd = -1;
 	vm->kernel_size = vm->initrd_size = 0;
+	/* No kernel: the firmware boots from a disk (opt_boot_mode() has
+	 * refused every other case before). */
+	if (!cfg->kernel)
+		return cfg->firmware ? vm_firmware_check(cfg) : -EINVAL;
 	ret = boot_open_file(cfg->kernel, &vm->kernel_fd, &vm->kernel_size);
 	if (ret) {
 		pr_err("cannot read kernel '%s': %s", cfg->kernel, strerror(-ret));
@@ -725,8 +729,9 @@ static int vm_power_on(struct vm *vm)
 	}
 	ret = vm->cfg->firmware ? vm_firmware_boot_prepare(vm) : vm_direct_boot_prepare(vm);
 	if (!ret)
-		trace_boot(vm->cfg->firmware ? "firmware boot prepared (fw_cfg serves the kernel)" :
-			   "kernel loaded");
+		trace_boot(!vm->cfg->firmware ? "kernel loaded" :
+			   vm->cfg->kernel ? "firmware boot prepared (fw_cfg serves the kernel)" :
+			   "firmware boot prepared (from the disk)");
 	return ret;
 }
 

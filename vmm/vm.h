@@ -122,8 +122,9 @@ void vm_post_event(struct vm *vm, const struct control_event *ev);
 int vm_press_power_button(struct vm *vm);
 
 /* Open and check kernel/initrd (the Image's header only) and compute their
- * placement without KVM (for run and for dump-dtb). Logs one error line on
- * failure. vm_close_payload closes what it opened (also after a failure). */
+ * placement without KVM (for run and for dump-dtb); without --kernel
+ * (firmware boot from a disk) only the firmware is checked. Logs one error
+ * line on failure. vm_close_payload closes what it opened (also after a failure). */
 int vm_load_payload(struct vm *vm);
 void vm_close_payload(struct vm *vm);
 

@@ -1,8 +1,8 @@
 /* Firmware boot wiring (DESIGN.md sections 1, 2, 4, 5): edk2 runs in place
  * from flash bank 0 (read-only memslot), keeps its variables in CFI flash
- * bank 1, and reads the kernel, initrd, command line and our ACPI tables
- * from fw_cfg; the firmware's WRITE_POINTER tells us where it put
- * etc/hardware_errors. */
+ * bank 1, and reads our ACPI tables and, with --kernel, the kernel, initrd
+ * and command line from fw_cfg (without one it boots from a disk); the
+ * firmware's WRITE_POINTER tells us where it put etc/hardware_errors. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -252,6 +252,11 @@ static int vm_fwcfg_create(struct vm *vm)
 	ret = devlist_attach(&vm->devs, &fwcfg_class, vm->fwcfg);
 	if (ret)
 		return ret;
+	/* Boot from a disk: no kernel, initrd or command line items, so
+	 * the firmware's kernel loader finds none (size 0) and its boot
+	 * manager goes through the boot options, as QEMU without -kernel. */
+	if (!vm->cfg->kernel)
+		return 0;
 	if (vm->kernel_size > UINT32_MAX || vm->initrd_size > UINT32_MAX || cmdlen > UINT32_MAX) {
 		pr_err("kernel and initrd must each be smaller than 4 GiB for fw_cfg");
 		return -EFBIG;

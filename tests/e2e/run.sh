@@ -165,6 +165,15 @@ for img in $(sed -n 's/^# E2E-GUEST-IMAGE: *\([A-Za-z0-9._-]*\.cpio\).*/\1/p' "$
 	"$b" || die "$b failed"
 	EXTRA_IMAGES+=(--guest-image "$ROOT/build/images/$img")
 done
+# Optional disk images a script asks for with "# E2E-DISK-IMAGE: NAME.img"
+# (built by guest-images/build-NAME-without-.img.sh for the guest kernel
+# under test, into its directory; in L1 as /disk/NAME).
+for img in $(sed -n 's/^# E2E-DISK-IMAGE: *\([A-Za-z0-9._-]*\.img\).*/\1/p' "${SCRIPTS[@]}" | sort -u); do
+	b=$ROOT/guest-images/build-${img%.img}.sh
+	[ -x "$b" ] || die "no builder $b for the disk image $img"
+	GUEST_KERNEL=$KERNEL "$b" || die "$b failed"
+	EXTRA_IMAGES+=(--disk-image "$GUEST_DIR/$img")
+done
 if [ -z "$VMM" ]; then
 	make -C "$ROOT" -s build/microvm-ras >&2 || die "building the VMM failed"
 	VMM=$ROOT/build/microvm-ras

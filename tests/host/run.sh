@@ -5,7 +5,8 @@
 # command lines fail with one clear error line. Also the nested tests' shell
 # helpers (e2e-lib.sh) and the benchmarks' peer QEMU bundle when it is built
 # (qemu-bundle.sh), the optional rasdaemon guest image when it is built
-# (rasdaemon-image.sh), and the guest-kernel module helper and matrix table
+# (rasdaemon-image.sh), the firmware-boot disk when it is built
+# (esp-disk.sh), and the guest-kernel module helper and matrix table
 # (kmod-order.sh).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -160,6 +161,41 @@ expect_status exit-usage-option 2 run --kernel x --bogus
 expect_status exit-usage-memory 2 run --kernel x --memory 2T
 expect_status exit-vmm-error 1 run --kernel "$T/nonexistent" --no-firmware
 expect_status exit-help 0 run --help
+
+# --- boot without --kernel (issue 8): the firmware boots a --disk; every
+# setup that cannot boot is one line, before any file is opened ---
+expect_error initrd-without-kernel "--initrd needs --kernel \\(booting from a disk" \
+	run --disk "$T/nonexistent.img" --initrd "$T/nonexistent"
+expect_error cmdline-without-kernel "--cmdline needs --kernel" run --disk "$T/nonexistent.img" --cmdline quiet
+expect_error initrd-cmdline-without-kernel "--initrd and --cmdline need --kernel" \
+	run --firmware "$T/nonexistent" --disk "$T/nonexistent.img" --initrd x --cmdline y
+expect_error firmware-nothing-to-boot "nothing to boot: no --kernel, and no --disk" \
+	run --firmware "$T/nonexistent"
+expect_error no-kernel-no-firmware-disk "no kernel given \\(use --kernel IMAGE; without one" \
+	run --no-firmware --disk "$T/nonexistent.img"
+expect_error fw-disk-missing-disk "nonexistent.img': cannot open" run --disk "$T/nonexistent.img"
+FW_DEFAULT=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+truncate -s 1M "$T/esp-check.img"
+if [ -f "$FW_DEFAULT" ]; then
+	$VMM run --firmware "$FW_DEFAULT" --disk "$T/esp-check.img,ro" --check >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	if [ "$rc" -eq 0 ] && [ ! -s "$T/err" ] && grep -q '^ok: ' "$T/out"; then
+		ok check-fw-disk-no-kernel
+	else
+		ko check-fw-disk-no-kernel "exit $rc: $(tr '\n' '|' <"$T/err")"
+	fi
+else
+	echo "SKIP check-fw-disk-no-kernel: no $FW_DEFAULT (qemu-efi-aarch64)"
+fi
+$VMM run --disk "$T/esp-check.img" --initrd "$T/nonexistent" --cpus 0 --check \
+	>"$T/out" 2>"$T/err" </dev/null
+rc=$?
+if [ "$rc" -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 2 ] && grep -q -- "--initrd needs --kernel" "$T/err" &&
+	grep -q "cpus must be between" "$T/err"; then
+	ok check-initrd-without-kernel
+else
+	ko check-initrd-without-kernel "exit $rc, $(wc -l <"$T/err") lines: $(tr '\n' '|' <"$T/err")"
+fi
 
 # --- run --check (vmm/preflight.c): every problem on its own line, exit 2;
 # one "ok" line on stdout and exit 0 when there is none; /dev/kvm never
@@ -636,7 +672,7 @@ fi
 # --- the nested tests' shell helpers (e2e-lib.sh), the benchmarks' peer
 # QEMU (qemu-bundle.sh, when guest-images/fetch-qemu.sh has built it), and
 # the man page and bash completion against --help (docs.sh) ---
-for c in e2e-lib qemu-bundle rasdaemon-image kmod-order docs; do
+for c in e2e-lib qemu-bundle rasdaemon-image kmod-order esp-disk docs; do
 	"$ROOT/tests/host/$c.sh" >"$T/$c" 2>&1
 	crc=$?
 	cat "$T/$c"

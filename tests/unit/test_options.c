@@ -379,6 +379,58 @@ static void test_table(void **state)
 	assert_null(opt_find("check"));
 }
 
+/* The boot mode of a parsed command line, or -EINVAL with 'want' in why. */
+static int boot_mode_of(char **argv, const char *want)
+{
+	struct vm_config cfg;
+	struct opt_cli cli;
+	char why[240] = "";
+	int mode;
+
+	opt_defaults(&cfg);
+	assert_int_equal(parse(&cfg, &cli, OPT_CMD_RUN, argv), 0);
+	mode = opt_boot_mode(&cfg, why, sizeof(why));
+	if (want) {
+		assert_int_equal(mode, -EINVAL);
+		if (!strstr(why, want))
+			fail_msg("reason '%s' lacks '%s'", why, want);
+		assert_null(strchr(why, '\n'));
+	} else {
+		assert_true(mode >= 0);
+		assert_string_equal(why, "");
+	}
+	opt_free(&cfg);
+	return mode;
+}
+
+/* Issue 8: --kernel boots directly or through fw_cfg; without it the
+ * (default) firmware boots a disk, and every setup that cannot boot is
+ * one reason. */
+static void test_boot_mode(void **state)
+{
+	char *direct[] = { "run", "-k", "Image", "--no-firmware", NULL };
+	char *fw_kernel[] = { "run", "-k", "Image", "-i", "i.cpio", "-c", "x", NULL };
+	char *fw_disk[] = { "run", "--firmware", "fw.fd", "--vars", "v.fd", "--disk", "esp.img", NULL };
+	char *default_fw_disk[] = { "run", "--disk", "esp.img", NULL };
+	char *fw_disk_initrd[] = { "run", "--disk", "esp.img", "--initrd", "i.cpio", NULL };
+	char *fw_disk_cmdline[] = { "run", "--disk", "esp.img", "--cmdline", "quiet", NULL };
+	char *fw_disk_both[] = { "run", "--disk", "esp.img", "-c", "quiet", "-i", "i", NULL };
+	char *nofw_disk[] = { "run", "--no-firmware", "--disk", "esp.img", NULL };
+	char *fw_nothing[] = { "run", "--firmware", "fw.fd", NULL };
+	char *nothing[] = { "run", NULL };
+
+	assert_int_equal(boot_mode_of(direct, NULL), OPT_BOOT_DIRECT);
+	assert_int_equal(boot_mode_of(fw_kernel, NULL), OPT_BOOT_FW_KERNEL);
+	assert_int_equal(boot_mode_of(fw_disk, NULL), OPT_BOOT_FW_DISK);
+	assert_int_equal(boot_mode_of(default_fw_disk, NULL), OPT_BOOT_FW_DISK);
+	boot_mode_of(fw_disk_initrd, "--initrd needs --kernel (");
+	boot_mode_of(fw_disk_cmdline, "--cmdline needs --kernel (");
+	boot_mode_of(fw_disk_both, "--initrd and --cmdline need --kernel (");
+	boot_mode_of(nofw_disk, "no kernel given (use --kernel IMAGE;");
+	boot_mode_of(fw_nothing, "nothing to boot: no --kernel, and no --disk");
+	boot_mode_of(nothing, "nothing to boot");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_scope_and_conflicts),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_serial),
+		cmocka_unit_test(test_boot_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
