@@ -22,6 +22,11 @@
 # 13's 0.8.3 records arm_event, memory_failure_event and non_standard_event
 # as well. Its userland (glibc 2.41, perl 5.40) runs on the 6.1 guest kernel.
 #
+# LD_PRELOAD /usr/lib/microvm-ras/rasd-nowait.so, our own object
+# (guest-images/preload/rasd-nowait.c), lets the scenario's rasdaemon skip
+# the 30 s wait for each tracepoint the kernel lacks; rasdaemon itself is
+# Debian's binary, unchanged.
+#
 # Perl modules: ras-mc-ctl is run under qemu-aarch64-static against an
 # empty database with the staged perl's @INC confined to the stage; each
 # "Can't locate X.pm" adds X.pm from perl-modules-<ver>, until it runs.
@@ -34,6 +39,7 @@ GI=$ROOT/guest-images
 OUT=$ROOT/build/images
 CACHE=${MVR_CACHE:-/var/cache/microvm-ras}
 SUITE=${RASDAEMON_SUITE:-trixie}
+CROSS_CC=${CROSS_CC:-aarch64-linux-gnu-gcc}
 ROOTS="rasdaemon libdbd-sqlite3-perl perl-base"
 PRUNE="perl sqlite3 init-system-helpers dpkg install-info debconf usr-is-merged usrmerge tar"
 STAGE=$OUT/guest-rasdaemon-root
@@ -98,6 +104,13 @@ for f in usr/sbin/rasdaemon usr/sbin/ras-mc-ctl usr/bin/perl; do
 	[ -x "$STAGE/$f" ] || die "no /$f in the staged packages"
 done
 mkdir -p "$STAGE/var/lib/rasdaemon"
+# rasd-nowait.so (guest-images/preload/rasd-nowait.c): LD_PRELOAD for the
+# scenario's rasdaemon, which otherwise waits 30 s for each tracepoint the
+# guest kernel lacks before it reports it unsupported.
+mkdir -p "$STAGE/usr/lib/microvm-ras"
+"$CROSS_CC" -shared -fPIC -O2 -Wall -Wextra -o "$STAGE/usr/lib/microvm-ras/rasd-nowait.so" \
+	"$GI/preload/rasd-nowait.c"
+aarch64-linux-gnu-strip --strip-unneeded "$STAGE/usr/lib/microvm-ras/rasd-nowait.so" 2>/dev/null || true
 
 # --- perl modules ras-mc-ctl loads, from perl-modules-<ver> -------------------
 run=()

@@ -20,6 +20,10 @@ if [ ! -s "$DISK" ]; then
 	echo "SKIP esp-disk: not built (guest-images/build-esp-disk.sh; e2e run.sh fw-disk-boot builds it)"
 	exit 0
 fi
+# Built before: bring it up to date with this tree's guest.cpio and Image
+# (the builder rebuilds only what changed).
+[ -n "${ESP_IMAGES:-}" ] || "$ROOT/guest-images/build-esp-disk.sh" >/dev/null 2>&1 ||
+	ko esp-disk-build "guest-images/build-esp-disk.sh failed"
 SFDISK=$(PATH=$PATH:/usr/sbin:/sbin command -v sfdisk) || { ko esp-disk-tools "no sfdisk"; exit 1; }
 command -v mdir >/dev/null || { ko esp-disk-tools "no mtools"; exit 1; }
 T=$(mktemp -d)

@@ -6,7 +6,10 @@
 # objects is in the root, ras-mc-ctl was built with ARM and memory-failure
 # support, the default guest.cpio has none of it, and ras-mc-ctl itself,
 # run under qemu-aarch64-static on a database with one arm_event and one
-# memory_failure_event row, prints them as the scenario expects. One
+# memory_failure_event row, prints them as the scenario expects, and the
+# scenario's LD_PRELOAD object rasd-nowait.so, loaded by the staged glibc,
+# answers access(F_OK) at once for an absent event format file only (and
+# rasdaemon takes access from libc, so the preload reaches it). One
 # PASS/FAIL line per check; SKIP when the image is not built.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,6 +24,10 @@ if [ ! -s "$CPIO" ] || [ ! -x "$R/usr/sbin/rasdaemon" ]; then
 	echo "SKIP rasdaemon-image: not built (guest-images/build-guest-rasdaemon.sh; e2e run.sh rasdaemon builds it)"
 	exit 0
 fi
+# Built before: bring it up to date with this tree (the builder is cached),
+# so that a stale image from an older tree is not what is checked.
+"$ROOT/guest-images/build-guest-rasdaemon.sh" >/dev/null 2>&1 ||
+	ko rasdaemon-image-build "guest-images/build-guest-rasdaemon.sh failed"
 T=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 
@@ -28,7 +35,8 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cpio -it --quiet <"$CPIO" >"$T/list" 2>/dev/null
 missing=
 for f in init bin/busybox usr/bin/mca-recover usr/sbin/rasdaemon usr/sbin/ras-mc-ctl \
-	usr/bin/perl lib/ld-linux-aarch64.so.1 var/lib/rasdaemon; do
+	usr/bin/perl lib/ld-linux-aarch64.so.1 var/lib/rasdaemon usr/lib/microvm-ras/rasd-nowait.so \
+	etc/default/rasdaemon; do
 	grep -qx "\\./$f\\|$f" "$T/list" || missing="$missing $f"
 done
 for re in '/DBI\.pm$' '/DBD/SQLite\.pm$' '/auto/DBD/SQLite/SQLite\.so$' '/auto/DBI/DBI\.so$' \
@@ -107,5 +115,39 @@ if grep -qE '^1 .* error: error_count=1, affinity_level=0, mpidr=0x80000001, run
 	ok rasd-mc-ctl-output
 else
 	ko rasd-mc-ctl-output "$(head -c 600 "$T/errors" | tr '\n' '|') // $(head -c 300 "$T/summary" | tr '\n' '|')"
+fi
+
+# --- rasd-nowait.so under the staged loader: POSIX::access, i.e. libc's
+# access(), with and without the preload ---
+if ! readelf --dyn-syms -W "$R/usr/sbin/rasdaemon" 2>/dev/null | grep -qE ' UND access(@|$)'; then
+	ko rasd-nowait "rasdaemon does not import access() from libc: an LD_PRELOAD cannot shorten its waits"
+else
+	probe() {
+		"${run[@]}" ${run:+-L "$T/root"} ${run:+-E "LD_PRELOAD=$1"} "$T/root/usr/bin/perl" -e '
+			@INC = map { "$ENV{MVR_R}$_" } @INC; require POSIX;
+			for my $p (@ARGV) { print((POSIX::access($p, 0) ? "yes" : "no"), " $p\n"); }' \
+			"$T/tr/events/cxl/cxl_poison/format" "$T/tr/events/ras/arm_event/format" \
+			"$T/tr/events/cxl/cxl_poison/enable" "$T/tr/per_cpu/cpu0/trace_pipe_raw" 2>&1
+	}
+	mkdir -p "$T/tr/events/ras/arm_event"
+	: >"$T/tr/events/ras/arm_event/format"
+	if [ ${#run[@]} -gt 0 ]; then
+		with=$(probe /usr/lib/microvm-ras/rasd-nowait.so)
+		without=$(probe "")
+	else
+		with=$(LD_PRELOAD=$T/root/usr/lib/microvm-ras/rasd-nowait.so probe "")
+		without=$(probe "")
+	fi
+	want_with="yes $T/tr/events/cxl/cxl_poison/format
+yes $T/tr/events/ras/arm_event/format
+no $T/tr/events/cxl/cxl_poison/enable
+no $T/tr/per_cpu/cpu0/trace_pipe_raw"
+	if [ "$(echo "$with" | grep -v '^rasd-nowait: ')" = "$want_with" ] &&
+		echo "$with" | grep -qx "rasd-nowait: absent: $T/tr/events/cxl/cxl_poison/format" &&
+		[ "$(echo "$without" | head -n 1)" = "no $T/tr/events/cxl/cxl_poison/format" ]; then
+		ok rasd-nowait
+	else
+		ko rasd-nowait "with: $(echo "$with" | tr '\n' '|') without: $(echo "$without" | tr '\n' '|')"
+	fi
 fi
 exit $fail
