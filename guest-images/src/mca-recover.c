@@ -25,10 +25,12 @@
  *   MCA-HUGE-NONE ...                  (--huge: no whole block found, exit 1)
  *   MCA-READY page_size=S              S: the guest's page size in bytes
  *   MCA-OK page=i                      page read back intact
- *   MCA-RECOVERED page=i addr=0x... si_code=BUS_MCEERR_AR lsb=L
+ *   MCA-RECOVERED page=i addr=0x... si_code=BUS_MCEERR_AR lsb=L us=T
  *   MCA-AO page=i addr=0x... si_code=BUS_MCEERR_AO lsb=L
  *   (L: the kernel's si_addr_lsb, log2 of the guest page size: 12 with
- *   4 KiB pages, 14 with 16 KiB pages)
+ *   4 KiB pages, 14 with 16 KiB pages; T: microseconds from the start of
+ *   the page's read to the SIGBUS handler, CLOCK_MONOTONIC: the whole
+ *   synchronous path, the VMM's SEA and the guest kernel's GHES handling)
  *   MCA-DONE recovered=K of N          K = pages with a survived error
  *   MCA-CPU c                          after "cpu c": now running on vCPU c
  *   MCA-SWEEP ok=A recovered=B mismatch=C of N   after "sweep"
@@ -50,6 +52,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef BUS_MCEERR_AR
@@ -87,6 +90,7 @@ static volatile sig_atomic_t in_touch;
 static volatile int ar_code;
 static volatile uintptr_t ar_addr;
 static volatile int ar_lsb;
+static struct timespec touch_t0, ar_t1;   /* read start, SIGBUS handler */
 
 static uint8_t *area;
 static uint8_t **page_tab;        /* --huge fallback: page i's address */
@@ -198,6 +202,7 @@ static void sigbus_handler(int sig, siginfo_t *si, void *uctx)
 			_exit(2);
 		_exit(2);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &ar_t1);   /* async-signal-safe */
 	ar_code = si->si_code;
 	ar_addr = (uintptr_t)si->si_addr;
 	ar_lsb = si->si_addr_lsb;
@@ -262,11 +267,14 @@ static int touch_page(unsigned long i)
 		in_touch = 0;
 		page_hit[i] = 1;
 		if (!touch_quiet)
-			printf("MCA-RECOVERED page=%ld addr=0x%lx si_code=%s lsb=%d\n",
+			printf("MCA-RECOVERED page=%ld addr=0x%lx si_code=%s lsb=%d us=%lld\n",
 			       page_of(ar_addr), (unsigned long)ar_addr,
-			       ar_code == BUS_MCEERR_AR ? "BUS_MCEERR_AR" : "?", ar_lsb);
+			       ar_code == BUS_MCEERR_AR ? "BUS_MCEERR_AR" : "?", ar_lsb,
+			       (long long)(ar_t1.tv_sec - touch_t0.tv_sec) * 1000000 +
+				       (ar_t1.tv_nsec - touch_t0.tv_nsec) / 1000);
 		return 1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &touch_t0);
 	in_touch = 1;
 	if (fake_ar_page >= 0 && (unsigned long)fake_ar_page == i)
 		fake_sigbus(i, BUS_MCEERR_AR);

@@ -592,7 +592,7 @@ MR=$T/mca-recover
 if ${CC:-cc} -O2 -Wall -Werror -o "$MR" "$ROOT/guest-images/src/mca-recover.c" 2>"$T/mr.err"; then
 	out=$(printf 'touch 1\nstatus\nquit\n' | "$MR" --pages 3 --survive --fake-ar 1 2>&1)
 	if [ "$(echo "$out" | grep -c '^MCA-PAGE [0-2] va=0x[0-9a-f]* pa=0x[0-9a-f]*$')" = 3 ] &&
-		echo "$out" | grep -q '^MCA-RECOVERED page=1 addr=0x[0-9a-f]* si_code=BUS_MCEERR_AR lsb=12$' &&
+		echo "$out" | grep -q '^MCA-RECOVERED page=1 addr=0x[0-9a-f]* si_code=BUS_MCEERR_AR lsb=12 us=[0-9][0-9]*$' &&
 		echo "$out" | grep -q '^MCA-STATUS recovered=1 of 3$' &&
 		! echo "$out" | grep -q 'MCA-BLOCK'; then
 		ok mca-recover-pages

@@ -152,6 +152,10 @@ while [ $i -lt 20 ]; do
 done
 vmm_send $N 'quit'
 vmm_expect $N '^MCA-DONE recovered=20 of 20' 30 >/dev/null
+# The guest's view of the synchronous path (mca-recover's us=: from the
+# read to its SIGBUS handler), per guest kernel in the matrix runs.
+tr -d '\r' <"$LOG" | sed -n 's/^MCA-RECOVERED page=[0-9]* .* us=\([0-9]*\)$/\1/p' |
+	tail -n 20 | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "BENCH ras guest-read-to-sigbus-us min=%d median=%d max=%d samples=%d kernel=%s\n", v[1], v[int((NR + 1) / 2)], v[NR], NR, k }' k="$E2E_GUEST_KERNEL${E2E_GUEST_KVER:+/$E2E_GUEST_KVER}"
 guest 'echo SEQ-RECOVERED=$(dmesg | grep -c "recovery action for dirty LRU page: Recovered") SEQ-HWERR=$(dmesg | grep -c "Hardware error from APEI")'
 ar1=$(rstat errors_ar)
 sea1=$(rstat sea_injected)
