@@ -16,12 +16,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 GI=$ROOT/guest-images
 IMG=$ROOT/build/images
 GUEST_KERNEL=${GUEST_KERNEL:-bookworm}
-case $GUEST_KERNEL in
-bookworm) OUT=$IMG ;;
-trixie|sid|sid-16k) OUT=$IMG/kernel-$GUEST_KERNEL ;;
-*) echo "build-guest: error: GUEST_KERNEL=$GUEST_KERNEL: want bookworm, trixie, sid or sid-16k" >&2
-   exit 1 ;;
-esac
+. "$GI/lib-kernel.sh"
+OUT=$(guest_kernel_dir "$IMG" "$GUEST_KERNEL") || {
+	echo "build-guest: error: GUEST_KERNEL=$GUEST_KERNEL: want one of $GUEST_KERNELS" >&2
+	exit 1
+}
 CROSS_CC=${CROSS_CC:-aarch64-linux-gnu-gcc}
 . "$GI/lib-cpio.sh"
 

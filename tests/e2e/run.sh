@@ -60,19 +60,16 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-case $KERNEL in
-bookworm) GUEST_DIR=$ROOT/build/images ;;
-trixie|sid|sid-16k)
-	GUEST_DIR=$ROOT/build/images/kernel-$KERNEL
-	OUTDIR=$ROOT/build/e2e/kernel-$KERNEL ;;
-*) die "unknown guest kernel '$KERNEL' (bookworm, trixie, sid, sid-16k)" ;;
-esac
+. "$ROOT/guest-images/lib-kernel.sh"
+GUEST_DIR=$(guest_kernel_dir "$ROOT/build/images" "$KERNEL") ||
+	die "unknown guest kernel '$KERNEL' (one of: $GUEST_KERNELS)"
+[ "$KERNEL" = bookworm ] || OUTDIR=$ROOT/build/e2e/kernel-$KERNEL
 
 # --- the kernel matrix: this script once per kernel, then the table --------
 if [ -n "$MATRIX" ]; then
 	[ "$MODE" = test ] || die "--matrix runs test scenarios only"
 	[ ${#NAMES[@]} -gt 0 ] || NAMES=(ras einj ras-cper ras-burst)
-	KERNELS=${MATRIX_KERNELS:-bookworm trixie sid sid-16k}
+	KERNELS=${MATRIX_KERNELS:-$GUEST_KERNELS}
 	MDIR=$ROOT/build/e2e/matrix
 	rm -rf "$MDIR"
 	mkdir -p "$MDIR"
