@@ -582,6 +582,46 @@ if grep -qx 'CONFIG_CONTROL_API=y' "$ROOT/build/config.mk" 2>/dev/null; then
 	else
 		ko ctl-qmp-raw "status $rc, output '$out'"
 	fi
+	# Options after the command; --pretty indents the reply (not the
+	# request: the server sees one line).
+	fake normal
+	out=$($VMM ctl query-vm --api-socket "$T/q.sock" --pretty 2>&1)
+	rc=$?
+	wait $fpid
+	if [ $rc -eq 0 ] && [ "$out" = '{
+  "return": {
+    "ok": 1
+  }
+}' ] && [ "$(sed -n 2p "$T/q.log")" = '{"execute":"query-vm"}' ]; then
+		ok ctl-options-after-command-pretty
+	else
+		ko ctl-options-after-command-pretty "status $rc, output '$out'"
+	fi
+	# The socket from $MICROVM_RAS_SOCKET; events are pretty-printed too.
+	fake events
+	out=$(MICROVM_RAS_SOCKET="$T/q.sock" $VMM ctl events --pretty 2>&1)
+	rc=$?
+	wait $fpid
+	if [ $rc -eq 0 ] && [ "$(echo "$out" | grep -c '^  "event": ')" -eq 2 ] &&
+		[ "$(echo "$out" | grep -c '^}$')" -eq 2 ]; then
+		ok ctl-socket-from-env
+	else
+		ko ctl-socket-from-env "status $rc, output '$out'"
+	fi
+	# What is wrong with the path, each in its own line.
+	unset MICROVM_RAS_SOCKET
+	expect_error ctl-no-socket "ctl: no socket given \\(use --api-socket PATH or set MICROVM_RAS_SOCKET\\)" \
+		ctl query-vm
+	expect_error ctl-missing-socket "ctl: no such file '$T/nowhere.sock'" \
+		ctl query-vm --api-socket "$T/nowhere.sock"
+	: >"$T/plain"
+	expect_error ctl-not-a-socket "ctl: '$T/plain' is not a socket\$" ctl --api-socket "$T/plain" query-vm
+	rm -f "$T/stale.sock"
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/stale.sock"
+	expect_error ctl-stale-socket "ctl: nobody is listening on '$T/stale.sock' \\(stale socket\\?\\)" \
+		ctl query-vm --api-socket "$T/stale.sock"
+	expect_error ctl-pretty-qmp "ctl: --pretty and --qmp cannot be combined" \
+		ctl --api-socket "$T/plain" --qmp --pretty
 fi
 
 # --- guest program mca-recover, built natively: the handler with queued
