@@ -51,7 +51,7 @@ PURE_SRCS := vmm/log.c vmm/bus.c vmm/guard.c vmm/devices/cfi_flash.c vmm/arch/ar
 PURE_SRCS += vmm/board.c vmm/devices/device.c vmm/devices/rom.c vmm/devices/ged.c vmm/devices/pwrbtn.c
 PURE_SRCS += vmm/devices/pl011.c vmm/devices/pl031.c vmm/devices/pvpanic.c vmm/devices/einj.c
 PURE_SRCS += vmm/size.c vmm/seccomp.c vmm/seccomp_filter.c vmm/sig_thread.c vmm/trace.c vmm/options.c vmm/config_file.c
-PURE_SRCS += vmm/jail.c
+PURE_SRCS += vmm/jail.c vmm/dump.c
 PURE_SRCS += vmm/chardev.c vmm/escape.c vmm/term.c
 # The virtio transport, virtqueue and device models (blk on liburing).
 PURE_SRCS += $(wildcard vmm/virtio/*.c)
