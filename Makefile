@@ -51,7 +51,7 @@ PURE_SRCS := vmm/log.c vmm/bus.c vmm/guard.c vmm/devices/cfi_flash.c vmm/arch/ar
 PURE_SRCS += vmm/board.c vmm/devices/device.c vmm/devices/rom.c vmm/devices/ged.c vmm/devices/pwrbtn.c
 PURE_SRCS += vmm/devices/pl011.c vmm/devices/pl031.c vmm/devices/pvpanic.c vmm/devices/einj.c
 PURE_SRCS += vmm/size.c vmm/seccomp.c vmm/seccomp_filter.c vmm/sig_thread.c vmm/trace.c vmm/options.c vmm/config_file.c
-PURE_SRCS += vmm/jail.c
+PURE_SRCS += vmm/jail.c vmm/dump.c
 PURE_SRCS += vmm/chardev.c vmm/escape.c vmm/term.c
 # The virtio transport, virtqueue and device models (blk on liburing).
 PURE_SRCS += $(wildcard vmm/virtio/*.c)
@@ -60,7 +60,7 @@ PURE_SRCS += $(wildcard vmm/acpi/*.c)
 PURE_SRCS += $(wildcard vmm/fwcfg/*.c) vmm/flash_map.c vmm/varstore.c
 PURE_SRCS += vmm/ras/cper.c vmm/ras/ghes.c vmm/ras/poison.c vmm/ras/sigbus.c vmm/ras/ras.c
 PURE_SRCS += vmm/ras/pagemap.c
-PURE_SRCS += vmm/control_proto.c vmm/control_cmds.c vmm/control.c
+PURE_SRCS += vmm/control_proto.c vmm/control_cmds.c vmm/control.c vmm/ctl_args.c
 PURE_SRCS := $(wildcard $(PURE_SRCS))
 
 # Sources a configuration leaves out (a pattern per symbol); their headers
@@ -69,7 +69,7 @@ PURE_SRCS := $(wildcard $(PURE_SRCS))
 SRCS_OFF := $(if $(CONFIG_ACPI),,vmm/acpi/tables.c vmm/acpi/hest.c)
 SRCS_OFF += $(if $(CONFIG_FWCFG),,vmm/fwcfg/% vmm/vm_firmware.c vmm/flash_map.c vmm/varstore.c)
 SRCS_OFF += $(if $(CONFIG_RAS),,vmm/ras/%)
-SRCS_OFF += $(if $(CONFIG_CONTROL_API),,vmm/control.c vmm/control_cmds.c vmm/ctl.c vmm/control_proto.c)
+SRCS_OFF += $(if $(CONFIG_CONTROL_API),,vmm/control.c vmm/control_cmds.c vmm/ctl.c vmm/ctl_args.c vmm/control_proto.c)
 SRCS_OFF += $(if $(CONFIG_SECCOMP),,vmm/seccomp.c vmm/seccomp_filter.c)
 SRCS_OFF += $(if $(CONFIG_VIRTIO),,vmm/virtio/%)
 PURE_SRCS := $(filter-out $(SRCS_OFF),$(PURE_SRCS))
@@ -80,7 +80,7 @@ ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64/%.o)
 
 # Tests of modules a configuration leaves out are left out with them.
 TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus test_ras test_pagemap)
-TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server test_control_storm)
+TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds test_control_server test_control_storm test_ctl_args)
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtio_blk test_virtio_rng test_virtio_devices test_virtio_console test_virtio_net)
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl test_einj)
 TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl test_einj test_flash_map test_varstore)

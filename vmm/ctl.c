@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,33 +25,30 @@
 
 #include "control_proto.h"
 #include "ctl.h"
+#include "ctl_args.h"
 #include "log.h"
 
 #define CTL_EXIT_OK    0
 #define CTL_EXIT_ERR   1
 #define CTL_EXIT_USAGE 2
 
-#define CTL_DEFAULT_TIMEOUT_S 10
 #define CTL_REPLY_MAX (4u << 20)   /* longest reply line accepted */
 #define CTL_KEY_MAX 64
-
-struct ctl_opts {
-	const char *socket;
-	const char *raw;
-	bool qmp;                  /* --qmp: raw stream, no handshake */
-	const char *command;
-	char **kv;                 /* key=value arguments */
-	int nkv;
-	unsigned timeout_s;
-};
 
 static void ctl_usage(FILE *f)
 {
 	fprintf(f,
-"usage: microvm-ras ctl --api-socket PATH [--timeout SECS] COMMAND [key=value ...]\n"
-"       microvm-ras ctl --api-socket PATH [--timeout SECS] --raw JSON\n"
-"       microvm-ras ctl --api-socket PATH events\n"
-"       microvm-ras ctl --api-socket PATH [--timeout SECS] --qmp\n"
+"usage: microvm-ras ctl [options] COMMAND [key=value ...]\n"
+"       microvm-ras ctl [options] --raw JSON\n"
+"       microvm-ras ctl [options] events\n"
+"       microvm-ras ctl [options] --qmp\n"
+"\n"
+"options (before or after the command; -- ends them):\n"
+"  --api-socket PATH  the VMM's control socket (default: $" CTL_SOCKET_ENV ")\n"
+"  --timeout SECS     bound on connecting and the reply (1..3600, default %d)\n"
+"  --pretty           print replies and events as indented JSON\n"
+"  --raw JSON         send JSON as the request instead of COMMAND\n"
+"  --qmp              a raw QMP session between stdin/stdout and the socket\n"
 "\n"
 "commands:\n"
 "  inject-memory-error gpa=ADDR [mode=cper|hwpoison] [kind=ar|ao] [vcpu=N]\n"
@@ -71,91 +69,8 @@ static void ctl_usage(FILE *f)
 "not: it copies stdin to the socket and the socket to stdout (the greeting\n"
 "first), and ends when the VMM closes it or SECS after stdin ends.\n"
 "Integer values (decimal or 0x hex) are sent as numbers, others as strings.\n"
-"Exit status: 0 success, 1 error reply or no connection, 2 usage error.\n");
-}
-
-/* "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i past it.
- * Returns 1 when matched (*val set, NULL if the value is missing), else 0. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n))
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		(*i)++;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	*val = *i + 1 < argc ? argv[*i + 1] : NULL;
-	*i += 2;
-	return 1;
-}
-
-/* Returns 0, -1 after --help was printed, or CTL_EXIT_USAGE after pr_err. */
-static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
-{
-	const char *val, *timeout = NULL;
-	uint64_t t;
-	int i = 1;
-
-	while (i < argc && argv[i][0] == '-') {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			ctl_usage(stdout);
-			return -1;
-		}
-		if (opt_value(argc, argv, &i, "--api-socket", &val)) {
-			o->socket = val;
-		} else if (!strcmp(argv[i], "--qmp")) {
-			o->qmp = true;
-			val = argv[i++];
-		} else if (opt_value(argc, argv, &i, "--raw", &val)) {
-			o->raw = val;
-		} else if (opt_value(argc, argv, &i, "--timeout", &val)) {
-			timeout = val;
-		} else {
-			pr_err("ctl: unknown option '%s' (see ctl --help)", argv[i]);
-			return CTL_EXIT_USAGE;
-		}
-		if (!val) {
-			pr_err("ctl: option '%s' needs a value", argv[i - 2]);
-			return CTL_EXIT_USAGE;
-		}
-	}
-	if (!o->socket) {
-		pr_err("ctl: no socket given (use --api-socket PATH)");
-		return CTL_EXIT_USAGE;
-	}
-	o->timeout_s = CTL_DEFAULT_TIMEOUT_S;
-	if (timeout) {
-		if (ctlp_parse_u64(timeout, &t) || t == 0 || t > 3600) {
-			pr_err("ctl: invalid --timeout '%s' (seconds, 1..3600)", timeout);
-			return CTL_EXIT_USAGE;
-		}
-		o->timeout_s = (unsigned)t;
-	}
-	if (o->raw && o->qmp) {
-		pr_err("ctl: --raw and --qmp cannot be combined");
-		return CTL_EXIT_USAGE;
-	}
-	if (o->raw || o->qmp) {
-		if (i < argc) {
-			pr_err("ctl: unexpected argument '%s' after %s", argv[i],
-			       o->raw ? "--raw" : "--qmp");
-			return CTL_EXIT_USAGE;
-		}
-		return 0;
-	}
-	if (i >= argc) {
-		pr_err("ctl: no command given (see ctl --help)");
-		return CTL_EXIT_USAGE;
-	}
-	o->command = argv[i++];
-	o->kv = argv + i;
-	o->nkv = argc - i;
-	return 0;
+"Exit status: 0 success, 1 error reply or no connection, 2 usage error.\n",
+		CTL_DEFAULT_TIMEOUT_S);
 }
 
 /* Build the request line (no '\n') into *out (malloc'd). Returns 0 or
@@ -451,6 +366,22 @@ static int ctl_handshake(const struct ctl_opts *o, struct ctl_reader *rd, long l
 	return r;
 }
 
+/* Print one line from the server: as it came, or with --pretty indented
+ * (a line that is not JSON is printed as it came). */
+static void ctl_print(const struct ctl_opts *o, const char *line)
+{
+	struct json_object *j = o->pretty ? json_tokener_parse(line) : NULL;
+
+	if (j)
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_SPACED |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		printf("%s\n", line);
+	fflush(stdout);
+	json_object_put(j);
+}
+
 /* 'ctl events': print event lines as they come, until the VMM goes. */
 static int ctl_events(const struct ctl_opts *o, struct ctl_reader *rd)
 {
@@ -465,8 +396,7 @@ static int ctl_events(const struct ctl_opts *o, struct ctl_reader *rd)
 			pr_err("ctl: reading events from '%s': %s", o->socket, strerror(-r));
 			return CTL_EXIT_ERR;
 		}
-		printf("%s\n", line);
-		fflush(stdout);
+		ctl_print(o, line);
 		free(line);
 	}
 }
@@ -522,29 +452,57 @@ int ctl_main(int argc, char **argv)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ctl_opts o = { 0 };
 	struct ctl_reader rd = { .fd = -1 };
-	char *req = NULL, *reply = NULL;
+	char *req = NULL, *reply = NULL, why[256];
+	const char **kv;
+	struct stat st;
 	long long deadline;
 	bool events;
 	int fd = -1, r, sret, ret;
 
-	ret = ctl_parse(argc, argv, &o);
-	if (ret)
-		return ret < 0 ? CTL_EXIT_OK : ret;
-	if (strlen(o.socket) >= sizeof(sa.sun_path) || !*o.socket) {
-		pr_err("ctl: socket path '%s' is empty or longer than %zu bytes", o.socket,
+	kv = calloc((size_t)argc + 1, sizeof(*kv));
+	if (!kv) {
+		pr_err("ctl: out of memory");
+		return CTL_EXIT_ERR;
+	}
+	ret = ctl_parse_args(argc, argv, getenv(CTL_SOCKET_ENV), kv, &o, why, sizeof(why));
+	if (ret == CTL_PARSE_HELP) {
+		ctl_usage(stdout);
+		ret = CTL_EXIT_OK;
+		goto out;
+	}
+	if (ret) {
+		pr_err("%s", why);
+		ret = CTL_EXIT_USAGE;
+		goto out;
+	}
+	if (strlen(o.socket) >= sizeof(sa.sun_path)) {
+		pr_err("ctl: socket path '%s' is longer than %zu bytes", o.socket,
 		       sizeof(sa.sun_path) - 1);
-		return CTL_EXIT_USAGE;
+		ret = CTL_EXIT_USAGE;
+		goto out;
 	}
 	memcpy(sa.sun_path, o.socket, strlen(o.socket) + 1);
 	events = o.command && !strcmp(o.command, "events");
-	if (events && o.nkv) {
-		pr_err("ctl: 'events' takes no arguments");
-		return CTL_EXIT_USAGE;
-	}
 	if (!events && !o.qmp) {
 		ret = ctl_build(&o, &req);
 		if (ret)
-			return ret;
+			goto out;
+	}
+	/* Say plainly what is wrong with the path before connect() turns it
+	 * into "Connection refused". */
+	if (stat(o.socket, &st) < 0) {
+		if (errno == ENOENT)
+			pr_err("ctl: no such file '%s' (is the VMM running with --api-socket?)",
+			       o.socket);
+		else
+			pr_err("ctl: cannot reach '%s': %s", o.socket, strerror(errno));
+		ret = CTL_EXIT_ERR;
+		goto out;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		pr_err("ctl: '%s' is not a socket", o.socket);
+		ret = CTL_EXIT_ERR;
+		goto out;
 	}
 
 	ret = CTL_EXIT_ERR;
@@ -560,6 +518,9 @@ int ctl_main(int argc, char **argv)
 		pr_err("ctl: cannot connect to '%s' within %u s (server busy?)", o.socket,
 		       o.timeout_s);
 		goto out;
+	} else if (r == -ECONNREFUSED) {
+		pr_err("ctl: nobody is listening on '%s' (stale socket?)", o.socket);
+		goto out;
 	} else if (r) {
 		pr_err("ctl: cannot connect to '%s': %s", o.socket, strerror(-r));
 		goto out;
@@ -574,8 +535,7 @@ int ctl_main(int argc, char **argv)
 		goto out;
 	if (reply) {
 		/* Refused in place of the greeting (too many clients). */
-		printf("%s\n", reply);
-		fflush(stdout);
+		ctl_print(&o, reply);
 		ret = ctl_judge(reply);
 		goto out;
 	}
@@ -588,8 +548,7 @@ int ctl_main(int argc, char **argv)
 	sret = send_line(fd, req, deadline);
 	r = recv_reply(&rd, &reply, deadline);
 	if (r == 0) {
-		printf("%s\n", reply);
-		fflush(stdout);
+		ctl_print(&o, reply);
 		ret = ctl_judge(reply);
 	} else {
 		report_failure(&o, sret, r);
@@ -600,6 +559,7 @@ out:
 	free(rd.buf);
 	free(req);
 	free(reply);
+	free(kv);
 	return ret;
 }
 

@@ -17,6 +17,7 @@
 #include "board.h"
 #include "vm_config.h"
 #include "ctl.h"
+#include "dump.h"
 #include "exit_codes.h"
 #include "jail.h"
 #include "log.h"
@@ -43,9 +44,11 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: microvm-ras run --kernel IMAGE [options]\n"
 "       microvm-ras run --disk ESP.img [options]  the firmware boots the disk\n"
-"       microvm-ras dump-dtb FILE [options]     write the guest device tree\n"
+"       microvm-ras dump-dtb FILE|- [options]   write the guest device tree (-: stdout)\n"
 "       microvm-ras dump-acpi DIR [options]     write each ACPI table as DIR/SIG.dat\n"
-"       microvm-ras ctl --api-socket PATH COMMAND [ARGS]   talk to a running VMM\n"
+"       microvm-ras ctl [--api-socket PATH] [--pretty] COMMAND [ARGS]\n"
+"                                               talk to a running VMM (socket\n"
+"                                               default: $MICROVM_RAS_SOCKET)\n"
 "       microvm-ras help | version              this text; version and features\n"
 "\n"
 "options:\n"
@@ -100,6 +103,8 @@ static void usage(FILE *f)
 "                          (\"disk\": [\"a.img,ro\"] or [{\"path\": \"a.img\", \"ro\": true}]);\n"
 "                          the command line overrides it and its --disk/--net\n"
 "                          replace the file's lists\n"
+"      --force             dump-acpi: write into a DIR that is not empty,\n"
+"                          deleting its *.dat files first\n"
 "      --check             run: check files, sizes, sockets, firmware, disks,\n"
 "                          taps and the hugetlb pool without /dev/kvm; print\n"
 "                          every problem (exit 2) or one 'ok' line (exit 0)\n"
@@ -215,15 +220,24 @@ static int cmd_run(void)
 	return status;
 }
 
+/* dump-dtb FILE, or '-' for stdout (not a terminal): the tree 'run' would
+ * give the guest, and the notes on what it leaves to the boot. */
 static int cmd_dump_dtb(const char *path)
 {
 	struct vm vm_probe = { .cfg = &config, .kernel_fd = -1, .initrd_fd = -1 };
 	struct boot_layout *lay = NULL;
 	static uint8_t buf[DTB_MAX_SIZE];
+	char notes[DUMP_DTB_NOTES][DUMP_NOTE_MAX];
+	bool to_stdout = !strcmp(path, "-");
 	struct devlist devs;
+	unsigned i, nnotes;
 	FILE *f;
 	int n;
 
+	if (to_stdout && isatty(STDOUT_FILENO)) {
+		pr_err("dump-dtb: refusing to write a binary device tree to a terminal (redirect stdout, or give a FILE)");
+		return EXIT_USAGE;
+	}
 	if (config.kernel) {
 		if (vm_load_payload(&vm_probe)) {
 			vm_close_payload(&vm_probe);
@@ -239,18 +253,28 @@ static int cmd_dump_dtb(const char *path)
 		pr_err("cannot build the device tree: %s", strerror(-n));
 		return EXIT_VMM_ERROR;
 	}
-	f = fopen(path, "wb");
-	if (!f || fwrite(buf, 1, (size_t)n, f) != (size_t)n || fclose(f) != 0) {
-		pr_err("cannot write '%s': %m", path);
-		return EXIT_VMM_ERROR;
+	if (to_stdout) {
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n || fflush(stdout) != 0) {
+			pr_err("cannot write the device tree to stdout: %m");
+			return EXIT_VMM_ERROR;
+		}
+	} else {
+		f = fopen(path, "wb");
+		if (!f || fwrite(buf, 1, (size_t)n, f) != (size_t)n || fclose(f) != 0) {
+			pr_err("cannot write '%s': %m", path);
+			return EXIT_VMM_ERROR;
+		}
 	}
+	nnotes = dump_dtb_notes(&config, notes);
+	for (i = 0; i < nnotes; i++)
+		pr_info("%s", notes[i]);
 	return 0;
 }
 
 /* Build the tables as for 'run', apply the loader script at made-up
  * addresses (what the firmware would do) and write DIR/SIG.dat each, ready
- * for 'iasl -d'. */
-static int cmd_dump_acpi(const char *dir)
+ * for 'iasl -d'. A non-empty DIR only with 'force'. */
+static int cmd_dump_acpi(const char *dir, bool force)
 {
 	/* ACPI exists only for firmware boot: describe that board. */
 	struct vm_config fw = config;
@@ -266,7 +290,7 @@ static int cmd_dump_acpi(const char *dir)
 		.rsdp_addr = 0x5c480000, .tables_addr = 0x5c481000, .hw_errors_addr = 0x5c450000,
 	};
 	struct acpi_build b;
-	char path[4096];
+	char path[4096], note[DUMP_NOTE_MAX];
 	const char *sig;
 	unsigned i;
 	size_t len;
@@ -287,10 +311,10 @@ static int cmd_dump_acpi(const char *dir)
 		pr_err("cannot build ACPI tables: %s", strerror(-ret));
 		return EXIT_VMM_ERROR;
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		pr_err("cannot create '%s': %m", dir);
+	ret = dump_acpi_dir(dir, force);
+	if (ret) {
 		acpi_build_free(&b);
-		return EXIT_VMM_ERROR;
+		return ret == -ENOTEMPTY ? EXIT_USAGE : EXIT_VMM_ERROR;
 	}
 	for (i = 0; i < b.ntables + 1 && !ret; i++) {
 		const uint8_t *data;
@@ -309,6 +333,11 @@ static int cmd_dump_acpi(const char *dir)
 			pr_err("cannot write '%s': %m", path);
 			ret = -EIO;
 		}
+	}
+	if (!ret) {
+		dump_acpi_note(config.ras, b.einj_param_off != 0, lk.tables_addr,
+			       lk.hw_errors_addr, note, sizeof(note));
+		pr_info("%s", note);
 	}
 	acpi_build_free(&b);
 	return ret ? EXIT_VMM_ERROR : 0;
@@ -410,8 +439,12 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
-		if (argc < 3 || argv[2][0] == '-') {
+		if (argc < 3 || (argv[2][0] == '-' && strcmp(argv[2], "-"))) {
 			pr_err("%s needs an output path first (%s PATH [options])", cmd, cmd);
+			return EXIT_USAGE;
+		}
+		if (cmds[i].cmd == OPT_CMD_DUMP_ACPI && !strcmp(argv[2], "-")) {
+			pr_err("dump-acpi writes one file per table into a directory: '-' (stdout) is for dump-dtb only");
 			return EXIT_USAGE;
 		}
 		arg = argv[2];
@@ -441,5 +474,5 @@ int main(int argc, char **argv)
 		return cmd_run();
 	if (which == OPT_CMD_DUMP_DTB)
 		return cmd_dump_dtb(arg);
-	return cmd_dump_acpi(arg);
+	return cmd_dump_acpi(arg, cli.force);
 }

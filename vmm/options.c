@@ -487,7 +487,7 @@ const struct opt_def *opt_find(const char *name)
  * line's own switches. */
 enum {
 	OPT_VAL_BASE = 0x100,
-	OPT_VAL_CONFIG = 0x200, OPT_VAL_CHECK, OPT_VAL_HELP, OPT_VAL_VERSION,
+	OPT_VAL_CONFIG = 0x200, OPT_VAL_CHECK, OPT_VAL_FORCE, OPT_VAL_HELP, OPT_VAL_VERSION,
 };
 
 static const char *cmd_name(enum opt_cmd cmd)
@@ -498,7 +498,7 @@ static const char *cmd_name(enum opt_cmd cmd)
 int opt_parse_argv(struct vm_config *cfg, struct opt_cli *cli, enum opt_cmd cmd,
 		   int argc, char **argv)
 {
-	struct option lo[sizeof(opt_table) / sizeof(opt_table[0]) + 5];
+	struct option lo[sizeof(opt_table) / sizeof(opt_table[0]) + 6];
 	char shorts[2 * sizeof(opt_table) / sizeof(opt_table[0]) + 8];
 	bool seen[sizeof(opt_table) / sizeof(opt_table[0])] = { false };
 	const struct opt_def *fw, *nofw;
@@ -522,6 +522,7 @@ int opt_parse_argv(struct vm_config *cfg, struct opt_cli *cli, enum opt_cmd cmd,
 	shorts[ns] = '\0';
 	lo[i++] = (struct option){ "config", required_argument, NULL, OPT_VAL_CONFIG };
 	lo[i++] = (struct option){ "check", no_argument, NULL, OPT_VAL_CHECK };
+	lo[i++] = (struct option){ "force", no_argument, NULL, OPT_VAL_FORCE };
 	lo[i++] = (struct option){ "help", no_argument, NULL, OPT_VAL_HELP };
 	lo[i++] = (struct option){ "version", no_argument, NULL, OPT_VAL_VERSION };
 	lo[i] = (struct option){ NULL, 0, NULL, 0 };
@@ -560,6 +561,13 @@ int opt_parse_argv(struct vm_config *cfg, struct opt_cli *cli, enum opt_cmd cmd,
 					return -EINVAL;
 				}
 				cli->check = true;
+				continue;
+			case OPT_VAL_FORCE:
+				if (cmd != OPT_CMD_DUMP_ACPI) {
+					pr_err("--force is for 'dump-acpi' only");
+					return -EINVAL;
+				}
+				cli->force = true;
 				continue;
 			case OPT_VAL_HELP:
 				cli->help = true;

@@ -75,6 +75,7 @@ void opt_err(const struct opt_src *src, const char *fmt, ...)
 struct opt_cli {
 	const char *config_file;  /* --config FILE, or NULL */
 	bool check;               /* run --check */
+	bool force;               /* dump-acpi --force: into a non-empty DIR */
 	bool help, version;       /* printed: the caller exits 0 */
 };
 

@@ -29,7 +29,7 @@ else
 	# { "name", 'x', ... } lines of opt_table, plus the CLI's own switches.
 	sed -n '/^const struct opt_def opt_table/,/^};/p' "$ROOT/vmm/options.c" |
 		grep -oE '^\s*\{ "[a-z-]+"' | grep -oE '[a-z-]+' | sed 's/^/--/' >"$T/long"
-	printf -- '--%s\n' config check help version >>"$T/long"
+	printf -- '--%s\n' config check force help version >>"$T/long"
 	sort -u -o "$T/long" "$T/long"
 	sed -n '/^const struct opt_def opt_table/,/^};/p' "$ROOT/vmm/options.c" |
 		grep -oE "^\s*\{ \"[a-z-]+\", '[a-z]'" | grep -oE "'[a-z]'" | tr -d "'" |

@@ -469,6 +469,73 @@ else
 	ko acpi-pvpanic "$(cat "$T/err" "$T/iasl" 2>/dev/null | head -3)"
 fi
 
+# --- the dumps: dump-dtb to stdout (never a terminal), dump-acpi into a
+# used directory only with --force (which deletes only *.dat), and the note
+# lines on addresses that are assigned at boot ---
+if $VMM dump-dtb - --no-firmware --cpus 2 >"$T/so.dtb" 2>"$T/err" </dev/null &&
+	$VMM dump-dtb "$T/sf.dtb" --no-firmware --cpus 2 2>>"$T/err" </dev/null &&
+	[ -s "$T/so.dtb" ] && cmp -s "$T/so.dtb" "$T/sf.dtb" && [ ! -s "$T/err" ]; then
+	ok dump-dtb-stdout
+else
+	ko dump-dtb-stdout "$(head -3 "$T/err" | tr '\n' '|')"
+fi
+if command -v script >/dev/null; then
+	script -qec "$VMM dump-dtb - --no-firmware" /dev/null </dev/null >"$T/tty" 2>&1
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(tr -d '\r' <"$T/tty" | grep -c .)" -eq 1 ] &&
+		grep -q '^microvm-ras: error: dump-dtb: refusing to write a binary device tree to a terminal' "$T/tty"; then
+		ok dump-dtb-stdout-terminal
+	else
+		ko dump-dtb-stdout-terminal "status $rc: $(head -c 300 "$T/tty" | tr '\n' '|')"
+	fi
+else
+	echo "SKIP dump-dtb-stdout-terminal: no script(1)"
+fi
+expect_error dump-acpi-stdout "dump-acpi writes one file per table into a directory: '-' \(stdout\) is for dump-dtb only" \
+	dump-acpi -
+expect_error force-scope "--force is for 'dump-acpi' only" dump-dtb "$T/x.dtb" --force
+rm -rf "$T/da"
+if $VMM dump-acpi "$T/da" --ras 2>"$T/err" </dev/null && [ -f "$T/da/HEST.dat" ] &&
+	[ "$(wc -l <"$T/err")" -eq 1 ] &&
+	grep -qE "^microvm-ras: note: addresses the firmware assigns at boot \(linker/loader\) are placeholders in this dump: .*etc/acpi/tables at 0x5c481000; HEST's error-status and read-ack addresses and EINJ's parameter address assume etc/hardware_errors at 0x5c450000$" "$T/err"; then
+	ok dump-acpi-note
+else
+	ko dump-acpi-note "$(head -3 "$T/err" | tr '\n' '|')"
+fi
+expect_error dump-acpi-not-empty "dump-acpi: directory '$T/da' is not empty \(an earlier dump's tables would stay beside the new ones\); --force replaces the files in it$" \
+	dump-acpi "$T/da"
+[ -f "$T/da/HEST.dat" ] || ko dump-acpi-not-empty-kept "the refused dump deleted HEST.dat"
+echo mine >"$T/da/notes.txt"
+if $VMM dump-acpi "$T/da" --force --quiet 2>"$T/err" </dev/null && [ ! -s "$T/err" ] &&
+	[ ! -e "$T/da/HEST.dat" ] && [ ! -e "$T/da/EINJ.dat" ] && [ -f "$T/da/XSDT.dat" ] &&
+	[ "$(cat "$T/da/notes.txt")" = mine ]; then
+	ok dump-acpi-force
+else
+	ko dump-acpi-force "$(ls "$T/da" | tr '\n' ' ') $(head -2 "$T/err" | tr '\n' '|')"
+fi
+if $VMM dump-dtb "$T/fwn.dtb" 2>"$T/err" </dev/null && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+	grep -q "^microvm-ras: note: firmware boot: the initrd and UEFI table addresses in /chosen are assigned at boot" "$T/err"; then
+	ok dump-dtb-note-firmware
+else
+	ko dump-dtb-note-firmware "$(head -3 "$T/err" | tr '\n' '|')"
+fi
+if $VMM dump-dtb "$T/ini.dtb" --no-firmware --initrd "$T/nonexistent" 2>"$T/err" </dev/null &&
+	[ "$(wc -l <"$T/err")" -eq 1 ] &&
+	grep -q "^microvm-ras: note: --initrd is left out of the device tree: in direct boot the initrd is placed after the kernel, so its address needs --kernel$" "$T/err" &&
+	dtc -I dtb -O dts "$T/ini.dtb" 2>/dev/null | grep -q 'chosen' &&
+	! dtc -I dtb -O dts "$T/ini.dtb" 2>/dev/null | grep -q 'linux,initrd'; then
+	ok dump-dtb-initrd-without-kernel
+else
+	ko dump-dtb-initrd-without-kernel "$(head -3 "$T/err" | tr '\n' '|')"
+fi
+if $VMM dump-dtb "$T/fwi.dtb" --initrd "$T/nonexistent" 2>"$T/err" </dev/null &&
+	[ "$(wc -l <"$T/err")" -eq 2 ] &&
+	grep -q "^microvm-ras: note: --initrd is left out: without --kernel the firmware boots from a disk" "$T/err"; then
+	ok dump-dtb-initrd-without-kernel-firmware
+else
+	ko dump-dtb-initrd-without-kernel-firmware "$(head -3 "$T/err" | tr '\n' '|')"
+fi
+
 # --- device tree ---
 for mode in --no-firmware ""; do
 	name=dtb${mode:+-direct}
@@ -582,6 +649,46 @@ if grep -qx 'CONFIG_CONTROL_API=y' "$ROOT/build/config.mk" 2>/dev/null; then
 	else
 		ko ctl-qmp-raw "status $rc, output '$out'"
 	fi
+	# Options after the command; --pretty indents the reply (not the
+	# request: the server sees one line).
+	fake normal
+	out=$($VMM ctl query-vm --api-socket "$T/q.sock" --pretty 2>&1)
+	rc=$?
+	wait $fpid
+	if [ $rc -eq 0 ] && [ "$out" = '{
+  "return": {
+    "ok": 1
+  }
+}' ] && [ "$(sed -n 2p "$T/q.log")" = '{"execute":"query-vm"}' ]; then
+		ok ctl-options-after-command-pretty
+	else
+		ko ctl-options-after-command-pretty "status $rc, output '$out'"
+	fi
+	# The socket from $MICROVM_RAS_SOCKET; events are pretty-printed too.
+	fake events
+	out=$(MICROVM_RAS_SOCKET="$T/q.sock" $VMM ctl events --pretty 2>&1)
+	rc=$?
+	wait $fpid
+	if [ $rc -eq 0 ] && [ "$(echo "$out" | grep -c '^  "event": ')" -eq 2 ] &&
+		[ "$(echo "$out" | grep -c '^}$')" -eq 2 ]; then
+		ok ctl-socket-from-env
+	else
+		ko ctl-socket-from-env "status $rc, output '$out'"
+	fi
+	# What is wrong with the path, each in its own line.
+	unset MICROVM_RAS_SOCKET
+	expect_error ctl-no-socket "ctl: no socket given \\(use --api-socket PATH or set MICROVM_RAS_SOCKET\\)" \
+		ctl query-vm
+	expect_error ctl-missing-socket "ctl: no such file '$T/nowhere.sock'" \
+		ctl query-vm --api-socket "$T/nowhere.sock"
+	: >"$T/plain"
+	expect_error ctl-not-a-socket "ctl: '$T/plain' is not a socket\$" ctl --api-socket "$T/plain" query-vm
+	rm -f "$T/stale.sock"
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/stale.sock"
+	expect_error ctl-stale-socket "ctl: nobody is listening on '$T/stale.sock' \\(stale socket\\?\\)" \
+		ctl query-vm --api-socket "$T/stale.sock"
+	expect_error ctl-pretty-qmp "ctl: --pretty and --qmp cannot be combined" \
+		ctl --api-socket "$T/plain" --qmp --pretty
 fi
 
 # --- guest program mca-recover, built natively: the handler with queued

@@ -248,6 +248,9 @@ static void test_scope_and_conflicts(void **state)
 	char *a7[] = { "run", "--config", "/nonexistent/vm.json", NULL };
 	char *ok[] = { "dump-acpi", "--cpus", "2", "--ras", "--disk", "a.img", NULL };
 	char *chk[] = { "run", "--check", "-k", "I", NULL };
+	char *f1[] = { "dump-dtb", "--force", NULL };
+	char *f2[] = { "run", "--force", NULL };
+	char *force[] = { "dump-acpi", "--ras", "--force", NULL };
 	struct vm_config cfg;
 	struct opt_cli cli;
 
@@ -258,6 +261,8 @@ static void test_scope_and_conflicts(void **state)
 	expect_argv_error(OPT_CMD_RUN, a5, "unknown option '--bogus'");
 	expect_argv_error(OPT_CMD_RUN, a6, "needs an argument");
 	expect_argv_error(OPT_CMD_RUN, a7, "cannot read config '/nonexistent/vm.json'");
+	expect_argv_error(OPT_CMD_DUMP_DTB, f1, "--force is for 'dump-acpi' only");
+	expect_argv_error(OPT_CMD_RUN, f2, "--force is for 'dump-acpi' only");
 
 	opt_defaults(&cfg);
 	assert_int_equal(parse(&cfg, &cli, OPT_CMD_DUMP_ACPI, ok), 0);
@@ -266,6 +271,12 @@ static void test_scope_and_conflicts(void **state)
 	opt_defaults(&cfg);
 	assert_int_equal(parse(&cfg, &cli, OPT_CMD_RUN, chk), 0);
 	assert_true(cli.check);
+	assert_false(cli.force);
+	opt_free(&cfg);
+	opt_defaults(&cfg);
+	assert_int_equal(parse(&cfg, &cli, OPT_CMD_DUMP_ACPI, force), 0);
+	assert_true(cli.force);
+	assert_true(cfg.ras);
 	opt_free(&cfg);
 }
 

@@ -28,9 +28,14 @@
 #   qmp-powerdown-exit    ... and the VMM exits 0 (EXIT_GUEST_POWEROFF)
 #   qmp-powerdown-direct  direct boot (no ACPI): system_powerdown is an error
 #                         naming the reason; ctl exits 1
+#   qmp-ctl-env-pretty    ctl with the socket from $MICROVM_RAS_SOCKET, an
+#                         option after the command and --pretty: the
+#                         query-version reply indented, exit 0
 #   qmp-ctl-events-quit   'ctl events' prints SHUTDOWN (guest false,
 #                         host-qmp-quit) when 'quit' stops the VMM (status 5)
-# E2E-CHECKS: 11
+#   qmp-ctl-gone          ctl after the VMM exited (it removes its socket):
+#                         one line "no such file '...'", exit 1
+# E2E-CHECKS: 13
 . "${E2E_LIB:-/e2e/lib.sh}"
 
 T=$E2E_TMP
@@ -209,6 +214,15 @@ if wait_sock "$S" $G; then
 		e2e_pass qmp-powerdown-direct ;;
 	*) e2e_fail qmp-powerdown-direct "status $rc, output: $(echo "$out" | tr '\n' ' ' | cut -c 1-300)" ;;
 	esac
+	out=$(MICROVM_RAS_SOCKET="$S" "$VMM" ctl query-version --pretty --timeout 10 2>&1)
+	rc=$?
+	if [ $rc = 0 ] && [ "$(echo "$out" | head -1)" = '{' ] &&
+		echo "$out" | grep -q '^  "return": {$' &&
+		echo "$out" | grep -q '^    "package": "microvm-ras'; then
+		e2e_pass qmp-ctl-env-pretty
+	else
+		e2e_fail qmp-ctl-env-pretty "status $rc, output: $(echo "$out" | tr '\n' ' ' | cut -c 1-300)"
+	fi
 	"$VMM" ctl --api-socket "$S" quit >/dev/null 2>&1
 	rc=0
 	vmm_wait $G 30 >"$T/$G.why" || rc=$?
@@ -225,9 +239,19 @@ if wait_sock "$S" $G; then
 	else
 		e2e_fail qmp-ctl-events-quit "status $rc (want 5); events: $(tr '\n' ' ' <"$T/qmpd.events" | cut -c 1-300)"
 	fi
+	out=$("$VMM" ctl query-vm --api-socket "$S" 2>&1)
+	rc=$?
+	if [ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] &&
+		echo "$out" | grep -q "^microvm-ras: error: ctl: no such file '$S'"; then
+		e2e_pass qmp-ctl-gone
+	else
+		e2e_fail qmp-ctl-gone "status $rc, output: $out"
+	fi
 else
 	vmm_kill $G
 	e2e_fail qmp-powerdown-direct "no control socket at $S"
+	e2e_fail qmp-ctl-env-pretty "no control socket at $S"
 	e2e_fail qmp-ctl-events-quit "no control socket at $S"
+	e2e_fail qmp-ctl-gone "no control socket at $S"
 fi
 e2e_end
