@@ -159,7 +159,7 @@ fi
 sleep 6
 
 # --- (b) recoverable: a real poisoned page of mca-recover, AO ---
-guest 'mkfifo /tmp/f0; mca-recover --pages 2 --wait --survive <>/tmp/f0 >/tmp/m0 2>&1 & sleep 2; sed "s/^/P-/" /tmp/m0'
+guest 'mkfifo /tmp/f0; mca-recover --pages 2 --wait --survive <>/tmp/f0 >/tmp/m0 2>&1 & echo $! >/tmp/m0.pid; sleep 2; sed "s/^/P-/" /tmp/m0'
 PA0=$(page_pa 0 P-)
 r2=$(ctl inject-memory-error gpa="$PA0" mode=hwpoison kind=ao)
 mf_kernel=0
@@ -178,7 +178,9 @@ else
 	e2e_fail rasd-ao-memory-failure "${why}PA0=$PA0 reply=$r2 recorded='$mf' rc=$(lines E2 | sed -n 's/^RC=//p' | tail -n 1) $(lines E2 | grep -iE 'memory failure|pfn=|missing|error' | head -n 3 | tr '\n' '|')"
 	show_diag ao
 fi
-guest 'echo quit >/tmp/f0; wait'
+# Only mca-recover: a bare "wait" would also wait for rasdaemon, started
+# from the same shell, and the guest would answer nothing after it.
+guest 'echo quit >/tmp/f0; wait $(cat /tmp/m0.pid)'
 sleep 6
 
 # --- (c) an ARM processor error on the asynchronous source ---
