@@ -181,6 +181,16 @@ static void fzd_reg_op(struct fz *f, struct fzd *d, uint8_t op)
 		fzd_rd(d, off);
 }
 
+/* The driver's interrupt acknowledgement (what it read, or any value) when
+ * op's top bit is set, otherwise one access of fzd_reg_op(). */
+static void fzd_ack_or_reg_op(struct fz *f, struct fzd *d, uint8_t op)
+{
+	if (op & 0x80)
+		fzd_wr(d, VMIO_INT_ACK, op & 0x40 ? fz_u32(f) : fzd_rd(d, VMIO_INT_STATUS));
+	else
+		fzd_reg_op(f, d, fz_u8(f));
+}
+
 /* Linux's probe: reset, features (as offered, or masked by the input),
  * queues 0 and 1 at the usual layout (sizes from the input, sometimes one
  * ring anywhere), DRIVER_OK. */

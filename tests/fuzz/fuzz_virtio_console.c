@@ -126,11 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		case 8:
-			if (op & 0x80)
-				fzd_wr(&d, VMIO_INT_ACK, op & 0x40 ? fz_u32(&f) :
-								    fzd_rd(&d, VMIO_INT_STATUS));
-			else
-				fzd_reg_op(&f, &d, fz_u8(&f));
+			fzd_ack_or_reg_op(&f, &d, op);
 			break;
 		case 9:
 			fzd_probe(&f, &d);

@@ -209,11 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				tap.rx_fail = fails[fz_u8(&f) % ARRAY_SIZE(fails)];
 			break;
 		case 9:
-			if (op & 0x80)
-				fzd_wr(&d, VMIO_INT_ACK, op & 0x40 ? fz_u32(&f) :
-								    fzd_rd(&d, VMIO_INT_STATUS));
-			else
-				fzd_reg_op(&f, &d, fz_u8(&f));
+			fzd_ack_or_reg_op(&f, &d, op);
 			break;
 		case 10:
 			if (op & 0x80)
