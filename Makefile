@@ -8,7 +8,8 @@
 #                   (MATRIX_KERNELS), then a scenario x kernel table
 #   make soak       the soak scenario alone, long: SOAK_ERRORS (1000) memory
 #                   errors, SOAK_REBOOTS (20) reboots, L1 limit SOAK_TIMEOUT s
-#   make bench      native pagemap-scan cost, then nested benchmarks, figures printed
+#   make bench      native pagemap-scan cost, then nested benchmarks, figures printed;
+#                   RAS figures also with each guest kernel of BENCH_KERNELS (sid)
 #   make bench-scan native pagemap-scan cost only
 #   make size       size of the stripped binary (and its largest sections)
 #   make menuconfig edit .config (default: configs/defconfig)

@@ -20,6 +20,10 @@
 # /guest/<its name>; each --disk-image FILE (a disk a scenario boots, such
 # as build-esp-disk.sh's esp-disk.img) as /disk/<its name>.
 #
+# Each --extra-guest NAME=DIR (the benchmarks: another guest kernel beside
+# the default one) puts DIR's Image, guest.cpio and guest-kernel.env into
+# L1 as /guest/kernel-NAME/.
+#
 # --guest DIR takes the guest's Image and guest.cpio from DIR instead of
 # build/images (another guest kernel: build/images/kernel-<name>/, fetch.sh
 # and build-guest.sh with GUEST_KERNEL); its guest-kernel.env (kernel name,
@@ -28,6 +32,7 @@
 #
 #   guest-images/build-l1.sh [--vmm PATH] [--qemu DIR] [--guest DIR]
 #                            [--guest-image FILE]... [--disk-image FILE]...
+#                            [--extra-guest NAME=DIR]...
 #                            [--out FILE] SCRIPT...
 #
 # Needs guest-images/fetch.sh and build-guest.sh to have run.
@@ -41,6 +46,7 @@ OUT=$IMG/l1.cpio
 QEMU_DIR=
 GUEST_IMAGES=()
 DISK_IMAGES=()
+EXTRA_GUESTS=()
 GUEST_DIR=$IMG
 FW_CODE=${FW_CODE:-/usr/share/qemu-efi-aarch64/QEMU_EFI.fd}
 FW_VARS=${FW_VARS:-/usr/share/AAVMF/AAVMF_VARS.fd}
@@ -56,6 +62,7 @@ while [ $# -gt 0 ]; do
 	--guest-image) GUEST_IMAGES+=("$2"); shift 2 ;;
 	--disk-image) DISK_IMAGES+=("$2"); shift 2 ;;
 	--guest) GUEST_DIR=$2; shift 2 ;;
+	--extra-guest) EXTRA_GUESTS+=("$2"); shift 2 ;;
 	--) shift; break ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
@@ -71,6 +78,14 @@ done
 for g in ${GUEST_IMAGES[@]+"${GUEST_IMAGES[@]}"}; do
 	[ -f "$g" ] || die "missing guest image $g"
 	[ "$(basename "$g")" != guest.cpio ] || die "--guest-image $g: guest.cpio is the default image"
+done
+for e in ${EXTRA_GUESTS[@]+"${EXTRA_GUESTS[@]}"}; do
+	case ${e%%=*} in
+	'' | *[!a-z0-9-]*) die "--extra-guest $e: want NAME=DIR, NAME of [a-z0-9-]" ;;
+	esac
+	for f in Image guest.cpio; do
+		[ -f "${e#*=}/$f" ] || die "--extra-guest $e: missing ${e#*=}/$f"
+	done
 done
 for d in ${DISK_IMAGES[@]+"${DISK_IMAGES[@]}"}; do
 	[ -f "$d" ] || die "missing disk image $d"
@@ -91,6 +106,13 @@ install -D -m 0644 "$GUEST_DIR/Image" "$STAGE/guest/Image"
 install -m 0644 "$GUEST_DIR/guest.cpio" "$STAGE/guest/guest.cpio"
 for g in ${GUEST_IMAGES[@]+"${GUEST_IMAGES[@]}"}; do
 	install -m 0644 "$g" "$STAGE/guest/$(basename "$g")"
+done
+for e in ${EXTRA_GUESTS[@]+"${EXTRA_GUESTS[@]}"}; do
+	install -D -m 0644 "${e#*=}/Image" "$STAGE/guest/kernel-${e%%=*}/Image"
+	install -m 0644 "${e#*=}/guest.cpio" "$STAGE/guest/kernel-${e%%=*}/guest.cpio"
+	if [ -f "${e#*=}/guest-kernel.env" ]; then
+		install -m 0644 "${e#*=}/guest-kernel.env" "$STAGE/guest/kernel-${e%%=*}/guest-kernel.env"
+	fi
 done
 install -D -m 0644 "$FW_CODE" "$STAGE/fw/QEMU_EFI.fd"
 install -m 0644 "$FW_VARS" "$STAGE/fw/AAVMF_VARS.fd"

@@ -96,6 +96,7 @@ bench_boot() {
 	local side=$1 name=$2 mem=$3 inst="$1-$2" t0 why line
 	shift 3
 	use_side "$side"
+	[ "$side" = ours ] && set -- "$@" --trace-boot
 	t0=$(e2e_now)
 	vmm_start "$inst" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
 		--cmdline "$BENCH_CMDLINE" --memory "${mem}M" "$@"
@@ -109,18 +110,48 @@ bench_boot() {
 	bench_fig "$side" "$name-guest-kernel-to-init" \
 		"$(echo "$line" | sed -n 's/.*uptime=\([0-9.]*\).*/\1/p')" s
 	rss_figures "$side" "$name" "$inst" $((mem * 1024))
+	[ "$side" = ours ] && trace_figures "$inst" "$name"
+	return 0
+}
+
+# trace_ms INST STEP: the ms since launch of the first --trace-boot line
+# of STEP in INST's log (microvm-ras only), or nothing.
+trace_ms() {
+	grep -a "^trace-boot: .* $2\$" "$E2E_TMP/$1.log" | head -n 1 |
+		sed 's/^trace-boot: +[ ]*\([0-9.]*\) ms.*/\1/'
+}
+
+# trace_figures INST NAME: where microvm-ras's launch time goes, from its
+# --trace-boot steps (ms since the process started).
+trace_figures() {
+	local step slug
+	for step in "KVM VM created" "memory mapped" "devices created" \
+		"kernel loaded" "firmware boot prepared (fw_cfg serves the kernel)" \
+		"first KVM_RUN (vCPU 0)"; do
+		slug=$(echo "$step" | sed 's/ (.*)//; s/ /-/g' | tr 'A-Z' 'a-z')
+		[ -n "$(trace_ms "$1" "$step")" ] &&
+			bench_fig ours "$2-launch-to-$slug" "$(trace_ms "$1" "$step")" ms
+	done
 	return 0
 }
 
 # bench_off SIDE NAME: poweroff in the guest to VMM exit (status 0).
 bench_off() {
-	local inst="$1-$2" t0 rc=0
+	local inst="$1-$2" t0 rc=0 a b
 	t0=$(e2e_now)
 	vmm_send "$inst" 'poweroff -f' >/dev/null
 	# Not in $(...): vmm_wait collects the exit status of this shell's child.
 	vmm_wait "$inst" 60 >"$E2E_TMP/$inst.why" || rc=$?
 	if [ "$rc" = 0 ]; then
 		bench_fig "$1" "$2-poweroff" "$(e2e_secs "$t0")" s
+		# microvm-ras's own part of it: the guest's PSCI SYSTEM_OFF to exit.
+		if [ "$1" = ours ]; then
+			a=$(trace_ms "$inst" "PSCI SYSTEM_OFF")
+			b=$(trace_ms "$inst" exit)
+			[ -n "$a" ] && [ -n "$b" ] &&
+				bench_fig ours "$2-poweroff-psci-to-exit" \
+					"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", b - a }')" ms
+		fi
 		e2e_pass "bench-$inst"
 	else
 		e2e_fail "bench-$inst" "poweroff: exit status $rc $(cat "$E2E_TMP/$inst.why")"
@@ -135,16 +166,28 @@ bench_direct() {
 	bench_rows "$1-"
 }
 
-# bench_ras SIDE: UEFI boot with RAS, then RAS_PAGES real poisonings.
+# bench_ras SIDE [KERNEL]: UEFI boot with RAS, then RAS_PAGES real
+# poisonings, then (default kernel only) the AO bursts. With KERNEL (a
+# directory /guest/kernel-KERNEL/ that run.sh --bench adds for each of
+# BENCH_KERNELS) that guest kernel and its initramfs, figures prefixed
+# "KERNEL-".
 bench_ras() {
-	local side=$1 name=uefi-ras-1cpu inst="$1-uefi-ras-1cpu" sock='' i pa hpa t0 st q f k
-	[ "$side" = ours ] && sock=$E2E_TMP/bench.sock
+	local side=$1 kn=${2:-} pre='' name inst sock='' i pa hpa t0 st q f k
+	local GUEST_KERNEL=$GUEST_KERNEL GUEST_INITRD=$GUEST_INITRD
+	if [ -n "$kn" ]; then
+		pre=$kn-
+		GUEST_KERNEL=/guest/kernel-$kn/Image
+		GUEST_INITRD=/guest/kernel-$kn/guest.cpio
+	fi
+	name=${pre}uefi-ras-1cpu
+	inst=$side-$name
+	[ "$side" = ours ] && sock=$E2E_TMP/bench.sock && rm -f "$sock"
 	# shellcheck disable=SC2086 # no socket for QEMU
 	bench_boot "$side" "$name" 512 --cpus 1 --ras --firmware "$FW_CODE" \
 		${sock:+--api-socket "$sock"} || return 1
 	vmm_send "$inst" "mca-recover --pages $RAS_PAGES --wait --survive" >/dev/null
 	if ! vmm_expect "$inst" '^MCA-READY' 60 >/dev/null; then
-		e2e_fail "bench-$side-ras" "mca-recover did not start"
+		e2e_fail "bench-$side-${pre}ras" "mca-recover did not start"
 		bench_off "$side" "$name"
 		return 1
 	fi
@@ -154,40 +197,42 @@ bench_ras() {
 		pa=$(grep -a "MCA-PAGE $i " "$E2E_TMP/$inst.log" | tail -n 1 |
 			sed 's/.*pa=\(0x[0-9a-f]*\).*/\1/' | tr -d '\r')
 		if ! hpa=$(vmm_gpa_to_hpa "$inst" $((512 * 1024)) "$pa"); then
-			e2e_fail "bench-$side-ras-page$i" "$hpa"
+			e2e_fail "bench-$side-${pre}ras-page$i" "$hpa"
 		else
 			t0=$(e2e_now)
 			if ! st=$(l1_hard_offline "$hpa"); then
-				e2e_fail "bench-$side-ras-page$i" "$st"
+				e2e_fail "bench-$side-${pre}ras-page$i" "$st"
 			else
 				vmm_send "$inst" "touch $i" >/dev/null
 				if vmm_expect "$inst" "MCA-RECOVERED page=$i " 60 >/dev/null; then
 					echo "$(e2e_secs "$t0")" >>"$E2E_TMP/$side.ras"
 				else
-					e2e_fail "bench-$side-ras-page$i" "no MCA-RECOVERED page=$i"
+					e2e_fail "bench-$side-${pre}ras-page$i" "no MCA-RECOVERED page=$i"
 				fi
 			fi
 		fi
 		i=$((i + 1))
 	done
 	set -- $(bench_stats "$E2E_TMP/$side.ras")
-	bench_fig "$side" ras-poison-to-recovery-samples "$1" pages
-	bench_fig "$side" ras-poison-to-recovery-min "$2" s
-	bench_fig "$side" ras-poison-to-recovery-median "$3" s
-	bench_fig "$side" ras-poison-to-recovery-max "$4" s
-	[ "$1" = "$RAS_PAGES" ] && e2e_pass "bench-$side-ras"
+	bench_fig "$side" "${pre}ras-poison-to-recovery-samples" "$1" pages
+	bench_fig "$side" "${pre}ras-poison-to-recovery-min" "$2" s
+	bench_fig "$side" "${pre}ras-poison-to-recovery-median" "$3" s
+	bench_fig "$side" "${pre}ras-poison-to-recovery-max" "$4" s
+	[ "$1" = "$RAS_PAGES" ] && e2e_pass "bench-$side-${pre}ras"
 	vmm_send "$inst" 'quit' >/dev/null
 	if [ -n "$sock" ]; then
 		q=$("$OURS" ctl --api-socket "$sock" query-ras 2>/dev/null)
 		for f in lat_min_us lat_median_us lat_max_us lat_samples; do
-			bench_fig "$side" "ras-sigbus-to-resume-$f" \
+			bench_fig "$side" "${pre}ras-sigbus-to-resume-$f" \
 				"$(echo "$q" | sed -n "s/.*\"$f\": *\([0-9]*\).*/\1/p")" \
 				"$([ "$f" = lat_samples ] && echo n || echo us)"
 		done
 	fi
-	for k in $AO_BURSTS; do
-		bench_ao_burst "$side" "$inst" "$k" "$sock"
-	done
+	if [ -z "$kn" ]; then
+		for k in $AO_BURSTS; do
+			bench_ao_burst "$side" "$inst" "$k" "$sock"
+		done
+	fi
 	bench_off "$side" "$name"
 }
 
@@ -493,6 +538,18 @@ bench_rows uefi-ras-1cpu-
 bench_rows ras-
 echo "BENCH note: ao-burst-K: in the uefi-ras guest, K dirty pages of a process left untouched; L1 takes their K host pages offline at once (K parallel hard_offline_page writers); found-before-touch = pages whose guest memory-failure recovery line appeared within ${AO_WAIT} s, before any access (QEMU ignores BUS_MCEERR_AO: expect 0); recovered-after-touch = pages the process then survived reading (mismatch=0); touch-all = wall time of reading all K (L1 clock, console round trip included)"
 bench_rows ao-burst-
+# The same RAS figures with the other guest kernels in this image (issues 9
+# and 10: 6.1 beside a current unstable kernel).
+for kd in /guest/kernel-*; do
+	[ -f "$kd/Image" ] && [ -f "$kd/guest.cpio" ] || continue
+	kn=${kd#/guest/kernel-}
+	kv=$(sed -n 's/^E2E_GUEST_KVER=//p' "$kd/guest-kernel.env" 2>/dev/null)
+	echo "BENCH note: $kn-*: the uefi-ras figures with guest kernel ${kv:-$kn} ($kd), same firmware, VMMs and options; its own timing rows, poison-to-recovery and SIGBUS-to-resume"
+	for side in $SIDES; do
+		bench_ras "$side" "$kn"
+	done
+	bench_rows "$kn-"
+done
 for side in $SIDES; do
 	bench_density "$side"
 done

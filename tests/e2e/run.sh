@@ -7,7 +7,8 @@
 #   tests/e2e/run.sh [options] [NAME...]   NAME: scenario "boot" = scenarios/10-boot.sh
 #     --demo          boot tests/e2e/demo.sh and show the whole console
 #     --bench         run tests/e2e/bench.sh, print its BENCH lines; L1 also
-#                     gets the peer QEMU (guest-images/fetch-qemu.sh)
+#                     gets the peer QEMU (guest-images/fetch-qemu.sh) and
+#                     the guest kernels of BENCH_KERNELS (default: sid)
 #     --vmm PATH      put PATH in L1 as microvm-ras (stand-ins: tests/e2e/standin/)
 #     --timeout SECS  hard limit for the L1 run (default 1500, 3600 with --bench)
 #     --verbose       show the whole L1 console, not only result lines
@@ -175,7 +176,10 @@ if [ -z "$VMM" ]; then
 	make -C "$ROOT" -s build/microvm-ras >&2 || die "building the VMM failed"
 	VMM=$ROOT/build/microvm-ras
 fi
-# The benchmarks' peer: without it bench.sh prints our figures only.
+# The benchmarks' peer: without it bench.sh prints our figures only. Also
+# the RAS figures with each guest kernel of BENCH_KERNELS (default sid, the
+# current unstable kernel) beside the default one: their Image and
+# initramfs go into L1 as /guest/kernel-NAME/ (build-l1.sh --extra-guest).
 L1_QEMU=()
 if [ "$MODE" = bench ]; then
 	if "$ROOT/guest-images/fetch-qemu.sh"; then
@@ -183,6 +187,17 @@ if [ "$MODE" = bench ]; then
 	else
 		echo "e2e: warning: guest-images/fetch-qemu.sh failed: the bench runs without QEMU" >&2
 	fi
+	for k in ${BENCH_KERNELS-sid}; do
+		[ "$k" != "$KERNEL" ] || continue
+		kd=$(guest_kernel_dir "$ROOT/build/images" "$k") ||
+			die "BENCH_KERNELS: unknown guest kernel '$k' (one of: $GUEST_KERNELS)"
+		if GUEST_KERNEL=$k "$ROOT/guest-images/fetch.sh" &&
+			GUEST_KERNEL=$k "$ROOT/guest-images/build-guest.sh"; then
+			L1_QEMU+=(--extra-guest "$k=$kd")
+		else
+			echo "e2e: warning: guest kernel $k could not be prepared: the bench runs without its RAS figures" >&2
+		fi
+	done
 fi
 mkdir -p "$OUTDIR"
 "$ROOT/guest-images/build-l1.sh" --vmm "$VMM" --guest "$GUEST_DIR" --out "$OUTDIR/l1.cpio" "${L1_QEMU[@]}" \
