@@ -12,7 +12,7 @@
 # (512 MiB, 1 vCPU; --ras / -M virt,ras=on), each: launch to the guest's
 # GUEST-READY line (wall), the guest kernel's own uptime at that line,
 # poweroff to VMM exit, VmHWM, Rss of the guest-RAM mapping, and their
-# difference (VMM overhead). In the UEFI guest, five real host-side
+# difference (VMM overhead). In the UEFI guest, BENCH_RAS_PAGES (9) real host-side
 # poisonings of pages under a guest process (hard_offline_page in L1 on
 # the page backing it: the VMM gets BUS_MCEERR_AO, then AR when the guest
 # touches it) timed from the write to the process's recovery line; plus
