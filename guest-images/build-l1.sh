@@ -5,9 +5,11 @@
 # UEFI firmware and variable store under /fw/, tests/e2e/lib.sh and
 # bench-lib.sh as /e2e/lib.sh and /e2e/bench-lib.sh, and the given test
 # scripts, which L1's /init runs in order.
-# When built: the ext4 test root image as /disk/rootfs.img (build-disk.sh)
-# and arm64 e2fsck/debugfs under /opt/e2fsprogs (fetch.sh; run them as
-# /opt/e2fsprogs/bin/e2fsck and /opt/e2fsprogs/bin/debugfs); L1's own
+# When built: the ext4 test root image as /disk/rootfs.img (build-disk.sh),
+# arm64 e2fsck/debugfs under /opt/e2fsprogs (fetch.sh; run them as
+# /opt/e2fsprogs/bin/e2fsck and /opt/e2fsprogs/bin/debugfs) and arm64
+# socat under /opt/socat (fetch.sh; /opt/socat/bin/socat, the QMP client
+# of e2e 27-qmp: socat - UNIX-CONNECT:SOCKET); L1's own
 # kernel modules (fetch.sh's l1-modules/: tun) in /lib/modules with their
 # load.list, which L1's /init loads. Settings for the scenarios: every
 # E2E_SOAK_* variable of the environment goes into /e2e/env as NAME=VALUE
@@ -135,6 +137,11 @@ if [ -x "$IMG/e2fsprogs/bin/e2fsck" ]; then
 	mkdir -p "$STAGE/opt"
 	cp -a "$IMG/e2fsprogs" "$STAGE/opt/e2fsprogs"
 	rm -f "$STAGE/opt/e2fsprogs/.stamp"
+fi
+if [ -x "$IMG/socat/bin/socat" ]; then
+	mkdir -p "$STAGE/opt"
+	cp -a "$IMG/socat" "$STAGE/opt/socat"
+	rm -f "$STAGE/opt/socat/.stamp"
 fi
 if [ -n "$QEMU_DIR" ]; then
 	mkdir -p "$STAGE/opt"

@@ -9,10 +9,11 @@
 # scenarios: E2E_GUEST_KERNEL, E2E_GUEST_KVER, E2E_GUEST_PAGE) and
 # build/images/e2fsprogs/ (arm64
 # e2fsck and debugfs with their libraries, run in L1 through the bundled
-# dynamic loader by bin/e2fsck and bin/debugfs).  Idempotent; fast when cached.
+# dynamic loader by bin/e2fsck and bin/debugfs) and build/images/socat/
+# (arm64 socat, likewise: bin/socat).  Idempotent; fast when cached.
 #
-# GUEST_KERNEL selects another guest kernel besides (the L1 host, busybox
-# and e2fsprogs stay the bookworm ones above, always fetched):
+# GUEST_KERNEL selects another guest kernel besides (the L1 host, busybox,
+# e2fsprogs and socat stay the bookworm ones above, always fetched):
 #   bookworm  Debian 12, 6.1 (default: only the files above)
 #   trixie    Debian 13, 6.12          } from the suite named, through a
 #   sid       Debian unstable, 7.x     } sources list of its own under the
@@ -68,8 +69,14 @@ KPKG=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
 
 # Candidate versions of every package below, from one apt-cache call.
 E2FS_PKGS="e2fsprogs libext2fs2 libcom-err2 libss2 libblkid1 libuuid1 libc6"
-# shellcheck disable=SC2086 # word list
-DEB_CANDIDATES=$(deb_candidates "$KPKG" busybox-static $E2FS_PKGS)
+# socat's Depends, followed through its libraries' (libwrap0 needs libnsl2,
+# which needs libtirpc3 and through it Kerberos' GSSAPI).
+SOCAT_PKGS="socat libssl3 libwrap0 libnsl2 libtirpc3 libgssapi-krb5-2 libkrb5-3
+	libk5crypto3 libkrb5support0 libkeyutils1 libcom-err2 libc6"
+# shellcheck disable=SC2086 # word lists
+L1_TOOL_PKGS=$(printf '%s\n' $E2FS_PKGS $SOCAT_PKGS | sort -u | tr '\n' ' ')
+# shellcheck disable=SC2086
+DEB_CANDIDATES=$(deb_candidates "$KPKG" busybox-static $L1_TOOL_PKGS)
 download() { deb_download "$1"; }
 
 KDEB=$(download "$KPKG")
@@ -191,44 +198,79 @@ install_guest_kernel "$CACHE/x-kernel" bookworm "$(basename "$KDEB")" "$OUT"
 # shellcheck disable=SC2086
 install_modules "$OUT/l1-modules" "$(basename "$KDEB")" $L1_MODULES
 
-# --- e2fsprogs for L1 ---------------------------------------------------------
-# e2fsck -fn and debugfs judge, inside L1, the ext4 image a guest wrote.
-# Debian's arm64 build is dynamically linked: take it with its libraries and
-# glibc's loader, and start it through the loader (no /lib in L1 needed).
-E2FS_LIBS="ld-linux-aarch64.so.1 libc.so.6 libext2fs.so.2 libe2p.so.2
-	libcom_err.so.2 libss.so.2 libblkid.so.1 libuuid.so.1"
-edebs=()
-for p in $E2FS_PKGS; do
-	edebs+=("$(download "$p")")
-done
-want=$(for d in "${edebs[@]}"; do basename "$d"; done | tr '\n' ' ')
-if [ "$(cat "$OUT/e2fsprogs/.stamp" 2>/dev/null)" != "$want" ]; then
-	x=$CACHE/x-e2fsprogs
-	rm -rf "$x" "$OUT/e2fsprogs"
-	mkdir -p "$x" "$OUT/e2fsprogs/bin" "$OUT/e2fsprogs/sbin" "$OUT/e2fsprogs/lib"
-	for d in "${edebs[@]}"; do
+# --- arm64 tools for L1: e2fsprogs, socat ---------------------------------------
+# e2fsck -fn and debugfs judge, inside L1, the ext4 image a guest wrote;
+# socat talks to the VMM's control socket as QMP clients do (e2e 27-qmp).
+# Debian's arm64 builds are dynamically linked: each bundle
+# build/images/NAME/ holds
+#   sbin/TOOL   Debian's binary, unchanged
+#   bin/TOOL    launcher: runs sbin/TOOL through lib/'s glibc loader with
+#               --library-path lib/ (no /lib in L1 needed), wherever the
+#               bundle lies
+#   lib/        the loader and the binaries' NEEDED closure (readelf -d,
+#               recursively), nothing else
+# A soname none of the packages provides stops the script with its name.
+# bundle_tool NAME "PKG..." TOOL...: redone only when a .deb changed.
+bundle_tool() {
+	local name=$1 pkgs=$2 b=$OUT/$1 x=$CACHE/x-$1 debs=() want p d f src so interp
+	local queue=() libdirs
+	local -A have=()
+	shift 2
+	for p in $pkgs; do
+		debs+=("$(download "$p")")
+	done
+	want=$(for d in "${debs[@]}"; do basename "$d"; done | tr '\n' ' ')
+	[ "$(cat "$b/.stamp" 2>/dev/null)" != "$want" ] || return 0
+	rm -rf "$x" "$b"
+	mkdir -p "$x" "$b/bin" "$b/sbin" "$b/lib"
+	for d in "${debs[@]}"; do
 		dpkg-deb -x "$d" "$x"
 	done
-	for f in e2fsck debugfs; do
-		src=$(find "$x" -path "*sbin/$f" | head -n1)
-		[ -n "$src" ] || die "no sbin/$f in e2fsprogs:arm64"
-		install -m 0755 "$src" "$OUT/e2fsprogs/sbin/$f"
-		# Location-independent launcher: DIR/bin/F runs DIR/sbin/F.
-		cat >"$OUT/e2fsprogs/bin/$f" <<-EOF
+	for f in "$@"; do
+		src=$(find "$x" -path "*bin/$f" | head -n1)
+		[ -n "$src" ] || die "no bin/$f or sbin/$f in the $name:arm64 packages"
+		install -m 0755 "$src" "$b/sbin/$f"
+		queue+=("$b/sbin/$f")
+		cat >"$b/bin/$f" <<-EOF
 		#!/bin/sh
 		d=\$(cd "\$(dirname "\$0")/.." && pwd)
 		exec "\$d/lib/ld-linux-aarch64.so.1" --library-path "\$d/lib" "\$d/sbin/$f" "\$@"
 		EOF
-		chmod 0755 "$OUT/e2fsprogs/bin/$f"
+		chmod 0755 "$b/bin/$f"
 	done
-	for l in $E2FS_LIBS; do
-		src=$(find "$x" -name "$l" | head -n1)
-		[ -n "$src" ] || die "no $l in the e2fsprogs:arm64 packages"
-		cp -L "$src" "$OUT/e2fsprogs/lib/$l"
+	# Breadth first from the binaries; a soname is looked up in the
+	# multiarch library directories of the unpacked packages.
+	libdirs=("$x/lib/aarch64-linux-gnu" "$x/usr/lib/aarch64-linux-gnu" "$x/lib" "$x/usr/lib")
+	while [ ${#queue[@]} -gt 0 ]; do
+		f=${queue[0]}
+		queue=("${queue[@]:1}")
+		for so in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+			[ -z "${have[$so]:-}" ] || continue
+			src=
+			for d in "${libdirs[@]}"; do
+				[ -e "$d/$so" ] && { src=$d/$so; break; }
+			done
+			[ -n "$src" ] || die "no package of $name provides $so (NEEDED by $(basename "$f"))"
+			cp -L "$src" "$b/lib/$so"
+			have[$so]=1
+			queue+=("$b/lib/$so")
+		done
 	done
+	# The loader the binaries name in PT_INTERP (always this one on arm64).
+	interp=$(readelf -l "$b/sbin/$1" | sed -n 's/.*interpreter: \(.*\)\]$/\1/p')
+	[ "$(basename "$interp")" = ld-linux-aarch64.so.1 ] ||
+		die "$name: unexpected interpreter '$interp'"
+	if [ -z "${have[ld-linux-aarch64.so.1]:-}" ]; then
+		src=$(find "$x" -name ld-linux-aarch64.so.1 | head -n1)
+		[ -n "$src" ] || die "no ld-linux-aarch64.so.1 in libc6:arm64"
+		cp -L "$src" "$b/lib/ld-linux-aarch64.so.1"
+	fi
+	chmod 0755 "$b/lib/ld-linux-aarch64.so.1"
 	rm -rf "$x"
-	echo "$want" >"$OUT/e2fsprogs/.stamp"
-fi
+	echo "$want" >"$b/.stamp"
+}
+bundle_tool e2fsprogs "$E2FS_PKGS" e2fsck debugfs
+bundle_tool socat "$SOCAT_PKGS" socat
 
 # --- another guest kernel (GUEST_KERNEL) ----------------------------------------
 # Its suite through a sources list and package lists of its own (apt's
@@ -309,4 +351,4 @@ fi
 
 log "ok: $OUT/Image ($(cat "$OUT/Image.version")), $OUT/busybox," \
 	"$(wc -l <"$OUT/modules/load.list") modules," \
-	"$(wc -l <"$OUT/l1-modules/load.list") L1 modules, e2fsprogs"
+	"$(wc -l <"$OUT/l1-modules/load.list") L1 modules, e2fsprogs, socat"

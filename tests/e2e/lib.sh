@@ -41,9 +41,13 @@
 # sid-16k); guest_pfn PA prints the page frame number as Linux prints it
 # ("Memory failure: %#lx"); e2e_skip CHECK WHY marks a check that cannot
 # run with this kernel ("E2E-SKIP <check>: <why>"; counted as delivered,
-# neither passed nor failed).
+# neither passed nor failed); e2e_skip_l1 CHECK WHY one that needs a tool
+# this L1 image lacks (the same line, without the kernel).
 # Paths in L1: $VMM, $GUEST_KERNEL, $GUEST_INITRD, $GUEST_CMDLINE, $FW_CODE,
 # $FW_VARS (copy it before passing it as --vars), scratch dir $E2E_TMP.
+# Tools in L1 (fetch.sh's arm64 bundles, when built; build-l1.sh): $SOCAT
+# (/opt/socat/bin/socat: "$SOCAT - UNIX-CONNECT:SOCKET" is a QMP session),
+# /opt/e2fsprogs/bin/e2fsck and /opt/e2fsprogs/bin/debugfs.
 #
 # Each scenario file declares its number of checks in a header line
 # "# E2E-CHECKS: N"; tests/e2e/run.sh fails when fewer results arrive.
@@ -61,6 +65,7 @@ GUEST_INITRD=${GUEST_INITRD:-/guest/guest.cpio}
 GUEST_CMDLINE=${GUEST_CMDLINE:-console=ttyAMA0 quiet rdinit=/init}
 FW_CODE=${FW_CODE:-/fw/QEMU_EFI.fd}
 FW_VARS=${FW_VARS:-/fw/AAVMF_VARS.fd}
+SOCAT=${SOCAT:-/opt/socat/bin/socat}
 E2E_TAIL_LINES=${E2E_TAIL_LINES:-15}
 E2E_GUEST_KERNEL=${E2E_GUEST_KERNEL:-bookworm}
 E2E_GUEST_KVER=${E2E_GUEST_KVER:-}
@@ -99,6 +104,13 @@ e2e_skip() {
 	local name=$1
 	shift
 	echo "E2E-SKIP $name: $* (guest kernel $E2E_GUEST_KERNEL${E2E_GUEST_KVER:+ $E2E_GUEST_KVER})"
+}
+
+# e2e_skip_l1 CHECK WHY: the check needs something this L1 image lacks.
+e2e_skip_l1() {
+	local name=$1
+	shift
+	echo "E2E-SKIP $name: $*"
 }
 
 # guest_pfn PA: the guest page frame number of physical address PA (0x...),

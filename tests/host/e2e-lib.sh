@@ -90,6 +90,8 @@ printf '1.50\n0.20\n3.00\n1.10\n' >"$TT/s"
 echo "stats=$(bench_stats "$TT/s")"
 : >"$TT/e"
 echo "stats_empty=$(bench_stats "$TT/e")"
+echo "socat=$SOCAT"
+e2e_skip_l1 qmp-socat-greeting "no $SOCAT in L1" | sed 's/^/skip=/'
 EOF
 
 want="map=10000000 77312
@@ -111,7 +113,9 @@ row=BENCH direct-1cpu-vmm-hwm 40000 80000 0.50 kB
 row=BENCH direct-1cpu-qemu-only - 0 - kB
 row=BENCH ras-sigbus-to-resume-lat_median_us 7000 - - us
 stats=4 0.20 1.10 3.00
-stats_empty=0 - - -"
+stats_empty=0 - - -
+socat=/opt/socat/bin/socat
+skip=E2E-SKIP qmp-socat-greeting: no /opt/socat/bin/socat in L1"
 
 # check_shell NAME CMD...: run t.sh under CMD (a shell taking -c).
 check_shell() {

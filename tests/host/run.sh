@@ -6,8 +6,10 @@
 # helpers (e2e-lib.sh) and the benchmarks' peer QEMU bundle when it is built
 # (qemu-bundle.sh), the optional rasdaemon guest image when it is built
 # (rasdaemon-image.sh), the firmware-boot disk when it is built
-# (esp-disk.sh), and the guest-kernel module helper and matrix table
-# (kmod-order.sh).
+# (esp-disk.sh), the guest-kernel module helper and matrix table
+# (kmod-order.sh), and L1's arm64 e2fsprogs and socat when fetch.sh has
+# bundled them (l1-tools.sh: socat relays over a UNIX socket and holds a
+# QMP session with qmp_fake.py).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 VMM="qemu-aarch64-static $ROOT/build/microvm-ras"
@@ -777,9 +779,10 @@ if [ "$grc" -ne 0 ] && [ "$gfail" -eq 0 ]; then
 fi
 
 # --- the nested tests' shell helpers (e2e-lib.sh), the benchmarks' peer
-# QEMU (qemu-bundle.sh, when guest-images/fetch-qemu.sh has built it), and
+# QEMU (qemu-bundle.sh, when guest-images/fetch-qemu.sh has built it), L1's
+# e2fsprogs and socat (l1-tools.sh, when fetch.sh has bundled them), and
 # the man page and bash completion against --help (docs.sh) ---
-for c in e2e-lib qemu-bundle rasdaemon-image kmod-order esp-disk docs; do
+for c in e2e-lib qemu-bundle l1-tools rasdaemon-image kmod-order esp-disk docs; do
 	"$ROOT/tests/host/$c.sh" >"$T/$c" 2>&1
 	crc=$?
 	cat "$T/$c"
