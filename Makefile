@@ -85,7 +85,7 @@ TEST_OFF  += $(if $(CONFIG_CONTROL_API),,test_control_proto test_control_cmds te
 TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtio_blk test_virtio_rng test_virtio_devices test_virtio_console test_virtio_net)
 TEST_OFF  += $(if $(CONFIG_ACPI),,test_acpi test_acpi_iasl test_einj)
 TEST_OFF  += $(if $(CONFIG_FWCFG),,test_fwcfg test_loader test_acpi test_acpi_iasl test_einj test_flash_map test_varstore)
-TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtqueue test_virtio_mmio)
+TEST_OFF  += $(if $(CONFIG_VIRTIO),,test_virtqueue test_virtqueue_packed test_virtio_mmio)
 TEST_OFF  += $(if $(CONFIG_SECCOMP),,test_seccomp test_seccomp_filter)
 TEST_SRCS := $(filter-out $(TEST_OFF:%=tests/unit/%.c),$(wildcard tests/unit/test_*.c))
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(B)/test/%)
@@ -273,7 +273,7 @@ FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := $(COMMON) -Itests/fuzz -O1 -g $(FUZZ_SAN)
 FUZZ_OFF     := $(if $(CONFIG_FWCFG),,fwcfg) $(if $(CONFIG_RAS),,ghes)
-FUZZ_OFF     += $(if $(CONFIG_CONTROL_API),,control) $(if $(CONFIG_VIRTIO),,virtio_mmio virtqueue virtio_net virtio_console)
+FUZZ_OFF     += $(if $(CONFIG_CONTROL_API),,control) $(if $(CONFIG_VIRTIO),,virtio_mmio virtqueue virtqueue_packed virtio_net virtio_console)
 FUZZ_NAMES   := $(filter-out $(FUZZ_OFF),$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZERS      := $(FUZZ_NAMES:%=$(B)/fuzz/%)
 FUZZ_OBJS    := $(PURE_SRCS:%.c=$(B)/fuzz-obj/%.o)

@@ -191,9 +191,9 @@ static void fzd_ack_or_reg_op(struct fz *f, struct fzd *d, uint8_t op)
 		fzd_reg_op(f, d, fz_u8(f));
 }
 
-/* Linux's probe: reset, features (as offered, or masked by the input),
- * queues 0 and 1 at the usual layout (sizes from the input, sometimes one
- * ring anywhere), DRIVER_OK. */
+/* Linux's probe: reset, features (as offered but split rings, or masked
+ * by the input), queues 0 and 1 at the usual layout (sizes from the input,
+ * sometimes one ring anywhere), DRIVER_OK. */
 static void fzd_probe(struct fz *f, struct fzd *d)
 {
 	uint8_t sel = fz_u8(f);
@@ -209,6 +209,10 @@ static void fzd_probe(struct fz *f, struct fzd *d)
 	feat |= fzd_rd(d, VMIO_DEV_FEATURES);
 	if (sel & 0x80)
 		feat &= fz_u64(f) | VIRTIO_BIT(VIRTIO_F_VERSION_1);
+	/* This driver writes split rings (fuzz_virtqueue_packed covers the
+	 * packed layout): the inputs mean what they meant before RING_PACKED
+	 * was offered. */
+	feat &= ~VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	fzd_wr(d, VMIO_DRV_FEATURES_SEL, 0);
 	fzd_wr(d, VMIO_DRV_FEATURES, (uint32_t)feat);
 	fzd_wr(d, VMIO_DRV_FEATURES_SEL, 1);

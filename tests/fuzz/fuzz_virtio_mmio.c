@@ -163,6 +163,10 @@ static void linux_probe(struct fz *f, struct fz_ram *ram, struct bus *b)
 	feat |= rd(b, VMIO_DEV_FEATURES);
 	if (sel & 0x80)
 		feat &= fz_u64(f) | VIRTIO_BIT(VIRTIO_F_VERSION_1);
+	/* This driver writes split rings (fuzz_virtqueue_packed covers the
+	 * packed layout): the inputs mean what they meant before RING_PACKED
+	 * was offered. */
+	feat &= ~VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	wr(b, VMIO_DRV_FEATURES_SEL, 0);
 	wr(b, VMIO_DRV_FEATURES, (uint32_t)feat);
 	wr(b, VMIO_DRV_FEATURES_SEL, 1);

@@ -199,6 +199,43 @@ put("virtqueue", "rng-indirect",
     vq_desc(0, 0, 0x100, 32, 4, 0) + u8(3) + publish(0) + u8(6))
 
 
+# virtqueue_packed: disk, kind byte, enable (sel, size = 1 + u8); ops 0 a
+# proper chain (n-1, id sel, id, then per buffer: sel (WRITE 2, INDIRECT 4),
+# u16 data offset, u16 len), 2 indirect entry, 4 driver event (u32), 5 poke,
+# 6 pop (bit 6: keep in flight, else push at once: u8 which), 8 push a kept
+# one (u8 which), 9 notify?, 10 set notify (bit 7 on)
+def pk_chain(id, bufs):
+    out = u8(0) + u8(len(bufs) - 1) + u8(0) + u8(id)
+    for sel, off, length in bufs:
+        out += u8(sel) + u16(off) + u16(length)
+    return out
+
+
+flush_hdr = u32(4) + u32(0) + u64(0)
+put("virtqueue_packed", "blk-read-getid-out-of-order",
+    blk_disk + u8(0) + u8(0) + u8(7) +
+    vq_poke(5, BUFS, blk_hdr) + vq_poke(5, BUFS + 0x40, getid_hdr) +
+    pk_chain(5, [(0, 0, 16), (WR, 0x100, 512), (WR, 0x400, 1)]) +
+    pk_chain(9, [(0, 0x40, 16), (WR, 0x600, 21)]) +
+    u8(0x46) + u8(0x46) + u8(8) + u8(1) + u8(8) + u8(0) + u8(9) + u8(0x8a))
+put("virtqueue_packed", "rng-indirect-wrap",
+    blk_disk + u8(0x10) + u8(2) + u8(2) +
+    u8(2) + u8(0x10) + u8(0) + u8(0) + u16(0x800) + u16(64) + u8(WR) + u8(0) +
+    u8(2) + u8(0x10) + u8(1) + u8(0) + u16(0x900) + u16(32) + u8(WR) + u8(0) +
+    pk_chain(1, [(4, 0x100, 32)]) + u8(6) + u8(0) +
+    pk_chain(2, [(WR, 0xa00, 8), (WR, 0xb00, 8)]) + u8(6) + u8(0) +
+    pk_chain(3, [(WR, 0xc00, 8), (WR, 0xd00, 8)]) + u8(6) + u8(0) +
+    pk_chain(4, [(WR, 0xe00, 8)]) + u8(6) + u8(0) + u8(9))
+put("virtqueue_packed", "blk-flush-event-idx",
+    blk_disk + u8(0) + u8(1) + u8(3) +
+    vq_poke(5, BUFS, flush_hdr) +
+    u8(4) + u32(0x8002 | (2 << 16)) + u8(10) +
+    pk_chain(1, [(0, 0, 16), (WR, 0x10, 1)]) + u8(6) + u8(0) + u8(9) +
+    pk_chain(2, [(0, 0, 16), (WR, 0x11, 1)]) + u8(6) + u8(0) + u8(9) +
+    pk_chain(3, [(0, 0, 16), (WR, 0x12, 1)]) + u8(6) + u8(0) + u8(9) +
+    u8(0x8a) + u8(9))
+
+
 # virtio_mmio: kind, (blk: disk), ops 3 probe, 4 desc, 6 publish, 7 notify,
 # 8 process, 9 ack
 def mmio_seed(is_rng, body):

@@ -175,8 +175,8 @@ static void wr64(struct tctx *t, uint64_t off, uint64_t v)
 	wr(t, off + 4, (uint32_t)(v >> 32));
 }
 
-/* 3.1.1 without EVENT_IDX or indirect descriptors; both queues of QSIZE.
- * Returns the device features. */
+/* 3.1.1 with split rings, without EVENT_IDX or indirect descriptors; both
+ * queues of QSIZE. Returns the device features. */
 static uint64_t driver_init(struct tctx *t)
 {
 	uint64_t f;
@@ -191,7 +191,8 @@ static uint64_t driver_init(struct tctx *t)
 	f = rd(t, VMIO_DEV_FEATURES);
 	wr(t, VMIO_DEV_FEATURES_SEL, 1);
 	f |= (uint64_t)rd(t, VMIO_DEV_FEATURES) << 32;
-	f &= ~(VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC));
+	f &= ~(VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
+	       VIRTIO_BIT(VIRTIO_F_RING_PACKED));
 	wr(t, VMIO_DRV_FEATURES_SEL, 0);
 	wr(t, VMIO_DRV_FEATURES, (uint32_t)f);
 	wr(t, VMIO_DRV_FEATURES_SEL, 1);

@@ -1,7 +1,7 @@
 /* The virtio-blk and virtio-rng device classes end to end through the
  * virtio-mmio transport (vmm/virtio/blk.c, rng.c, vdev.c over mmio.c and
- * virtqueue.c): a driver written here negotiates, sets up a split queue in
- * a fake guest RAM, makes chains available and notifies; a fake event loop
+ * virtqueue.c): a driver written here negotiates, sets up a split queue (or
+ * a packed one: same devices, same checks) in a fake guest RAM, makes chains available and notifies; a fake event loop
  * runs the device's watched callback. Checks used elements, status bytes,
  * data on the image file, the interrupt, config space, a malformed chain
  * (DEVICE_NEEDS_RESET), a reset with I/O in flight (nothing written to
@@ -203,8 +203,11 @@ static void wr(struct tctx *t, uint64_t off, uint32_t v)
 }
 
 /* The driver's side of 3.1.1 without EVENT_IDX or indirect descriptors:
- * one queue of QSIZE at DESC/AVAIL/USED. Returns the device features. */
-static uint64_t driver_init(struct tctx *t)
+ * one queue of QSIZE, split rings at DESC/AVAIL/USED, or with 'packed'
+ * (VIRTIO_F_RING_PACKED) the descriptor ring at DESC and the driver and
+ * device event suppression structures at AVAIL and USED. Returns the
+ * device features. */
+static uint64_t driver_init_layout(struct tctx *t, bool packed)
 {
 	uint64_t f;
 
@@ -217,7 +220,10 @@ static uint64_t driver_init(struct tctx *t)
 	f = rd(t, VMIO_DEV_FEATURES);
 	wr(t, VMIO_DEV_FEATURES_SEL, 1);
 	f |= (uint64_t)rd(t, VMIO_DEV_FEATURES) << 32;
+	assert_true(f & VIRTIO_BIT(VIRTIO_F_RING_PACKED));
 	f &= ~(VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC));
+	if (!packed)
+		f &= ~VIRTIO_BIT(VIRTIO_F_RING_PACKED);
 	wr(t, VMIO_DRV_FEATURES_SEL, 0);
 	wr(t, VMIO_DRV_FEATURES, (uint32_t)f);
 	wr(t, VMIO_DRV_FEATURES_SEL, 1);
@@ -236,6 +242,11 @@ static uint64_t driver_init(struct tctx *t)
 	wr(t, VMIO_STATUS, 15);
 	assert_int_equal(rd(t, VMIO_STATUS), 15);
 	return f;
+}
+
+static uint64_t driver_init(struct tctx *t)
+{
+	return driver_init_layout(t, false);
 }
 
 static void desc(struct tctx *t, unsigned i, uint64_t addr, uint32_t len, bool write, int next)
@@ -553,6 +564,229 @@ static void test_rng(void **state)
 	assert_int_equal(*P(t, DATA + 48), 0xaa);
 }
 
+/* ---- the same devices over packed rings (VIRTIO_F_RING_PACKED) ---- */
+
+#define PF_NEXT  1
+#define PF_WRITE 2
+#define PF_AVAIL (1 << 7)
+#define PF_USED  (1 << 15)
+
+/* The driver side of a packed ring of QSIZE at DESC (2.8.21.1). */
+struct pring {
+	uint16_t next;
+	bool wrap;
+};
+
+/* Make a chain of n buffers available with Buffer ID 'id': flags of the
+ * first descriptor written last. */
+static void pchain(struct tctx *t, struct pring *r, const uint64_t *addr, const uint32_t *len,
+		   const bool *write, unsigned n, uint16_t id)
+{
+	uint16_t first = r->next, first_flags = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t *p = P(t, DESC + 16ull * r->next);
+		uint16_t f = (r->wrap ? PF_AVAIL : PF_USED) | (write[i] ? PF_WRITE : 0) |
+			     (i + 1 < n ? PF_NEXT : 0);
+
+		put_le64(p, addr[i]);
+		put_le32(p + 8, len[i]);
+		put_le16(p + 12, id);
+		if (i)
+			put_le16(p + 14, f);
+		else
+			first_flags = f;
+		if (++r->next == QSIZE) {
+			r->next = 0;
+			r->wrap = !r->wrap;
+		}
+	}
+	put_le16(P(t, DESC + 16ull * first + 14), first_flags);
+}
+
+/* A blk request header + status chain (FLUSH, GET_ID) or with data. */
+static void pblk(struct tctx *t, struct pring *r, uint64_t hdr, uint64_t data, uint32_t dlen,
+		 bool dwrite, uint64_t stat, uint16_t id)
+{
+	uint64_t a[3] = { hdr, data, stat };
+	uint32_t l[3] = { 16, dlen, 1 };
+	bool w[3] = { false, dwrite, true };
+
+	if (dlen) {
+		pchain(t, r, a, l, w, 3, id);
+	} else {
+		a[1] = stat;
+		l[1] = 1;
+		w[1] = true;
+		pchain(t, r, a, l, w, 2, id);
+	}
+}
+
+/* Whether position pos holds a used descriptor of lap 'wrap'. */
+static bool pused(struct tctx *t, uint16_t pos, bool wrap)
+{
+	uint16_t f = get_le16(P(t, DESC + 16ull * pos + 14));
+
+	return !!(f & PF_AVAIL) == wrap && !!(f & PF_USED) == wrap;
+}
+
+static void prun_until(struct tctx *t, uint16_t pos, bool wrap)
+{
+	int i;
+
+	for (i = 0; i < 5000 && !pused(t, pos, wrap); i++) {
+		assert_int_equal(t->wcb(t->wopaque, t->wfd), 0);
+		if (!pused(t, pos, wrap))
+			usleep(1000);
+	}
+	assert_true(pused(t, pos, wrap));
+}
+
+static void pused_desc(struct tctx *t, uint16_t pos, uint16_t *id, uint32_t *len)
+{
+	*id = get_le16(P(t, DESC + 16ull * pos + 12));
+	*len = get_le32(P(t, DESC + 16ull * pos + 8));
+}
+
+/* virtio-blk does not care which layout its queue has: writes, reads,
+ * out-of-order completion, a chain across the ring's end; then a reset
+ * and a driver that wants split rings again. */
+static void test_blk_packed(void **state)
+{
+	struct tctx *t = *state;
+	struct pring r = { 0, true };
+	uint8_t back[4096];
+	unsigned i, seen;
+	uint16_t id;
+	uint32_t len;
+
+	create(t, &virtio_blk_class, &t->dc);
+	assert_true(driver_init_layout(t, true) & VIRTIO_BIT(VIRTIO_F_RING_PACKED));
+	for (i = 0; i < 4096; i++)
+		*P(t, DATA + i) = (uint8_t)(i * 7 + 3);
+	blk_hdr(t, HDR, VIRTIO_BLK_T_OUT, 16);
+	*P(t, STAT) = 0xaa;
+	pblk(t, &r, HDR, DATA, 4096, false, STAT, 9);		/* positions 0-2 */
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
+	prun_until(t, 0, true);
+	pused_desc(t, 0, &id, &len);
+	assert_int_equal(id, 9);
+	assert_int_equal(len, 1);
+	assert_int_equal(*P(t, STAT), VIRTIO_BLK_S_OK);
+	assert_int_equal(pread(t->fd, back, 4096, 16 * 512), 4096);
+	assert_memory_equal(back, P(t, DATA), 4096);
+	assert_true(rd(t, VMIO_INT_STATUS) & 1);
+	wr(t, VMIO_INT_ACK, 1);
+
+	/* IN at 3-5, GET_ID at 6-8: GET_ID is answered at once, so its used
+	 * descriptor comes first (position 3) and the read's follows at 3 +
+	 * GET_ID's three descriptors. */
+	memset(P(t, DATA + 0x8000), 0, 4096);
+	blk_hdr(t, HDR + 0x100, VIRTIO_BLK_T_IN, 16);
+	blk_hdr(t, HDR + 0x200, VIRTIO_BLK_T_GET_ID, 0);
+	pblk(t, &r, HDR + 0x100, DATA + 0x8000, 4096, true, STAT + 1, 4);
+	pblk(t, &r, HDR + 0x200, DATA + 0xc000, 20, true, STAT + 2, 5);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
+	prun_until(t, 6, true);
+	pused_desc(t, 3, &id, &len);
+	assert_int_equal(id, 5);
+	assert_int_equal(len, 21);
+	pused_desc(t, 6, &id, &len);
+	assert_int_equal(id, 4);
+	assert_int_equal(len, 4097);
+	assert_memory_equal(P(t, DATA + 0x8000), back, 4096);
+	assert_memory_equal(P(t, DATA + 0xc000), "vdev-serial\0\0\0\0\0\0\0\0", 20);
+
+	/* FLUSHes of two descriptors at 9, 11, 13 and 15+0: the last one
+	 * crosses the ring's end. They complete in any order (io_uring), so
+	 * the used descriptors at 9, 11, 13 and 15 (lap 1's bits) carry the
+	 * four ids in some order; the next chain (position 1, lap 2) is
+	 * served too. */
+	for (i = 0; i < 4; i++) {
+		blk_hdr(t, HDR + 0x300 + 16 * i, VIRTIO_BLK_T_FLUSH, 0);
+		pblk(t, &r, HDR + 0x300 + 16 * i, 0, 0, false, STAT + 3 + i, (uint16_t)(20 + i));
+	}
+	assert_int_equal(r.next, 1);
+	assert_false(r.wrap);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
+	prun_until(t, 15, true);
+	for (i = 0, seen = 0; i < 4; i++) {
+		assert_true(pused(t, (uint16_t)(9 + 2 * i), true));
+		pused_desc(t, (uint16_t)(9 + 2 * i), &id, &len);
+		assert_true(id >= 20 && id < 24);
+		seen |= 1u << (id - 20);
+		assert_int_equal(*P(t, STAT + 3 + i), VIRTIO_BLK_S_OK);
+	}
+	assert_int_equal(seen, 0xf);
+	blk_hdr(t, HDR + 0x400, VIRTIO_BLK_T_FLUSH, 0);
+	pblk(t, &r, HDR + 0x400, 0, 0, false, STAT + 8, 30);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
+	prun_until(t, 1, false);
+	pused_desc(t, 1, &id, &len);
+	assert_int_equal(id, 30);
+	assert_int_equal(*P(t, STAT + 8), VIRTIO_BLK_S_OK);
+
+	/* Reset (a reboot): the next driver uses split rings and finds the
+	 * queue in its initial state. */
+	driver_init(t);
+	blk_hdr(t, HDR, VIRTIO_BLK_T_FLUSH, 0);
+	desc(t, 0, HDR, 16, false, 1);
+	desc(t, 1, STAT, 1, true, -1);
+	publish(t, 0);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
+	run_until(t, 1);
+	/* ...and a packed driver after it starts at position 0, lap 1. */
+	driver_init_layout(t, true);
+	r = (struct pring){ 0, true };
+	pblk(t, &r, HDR, 0, 0, false, STAT, 77);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
+	prun_until(t, 0, true);
+	pused_desc(t, 0, &id, &len);
+	assert_int_equal(id, 77);
+}
+
+/* A packed chain with a buffer outside RAM: DEVICE_NEEDS_RESET, nothing
+ * used. */
+static void test_blk_packed_malformed(void **state)
+{
+	struct tctx *t = *state;
+	struct pring r = { 0, true };
+
+	create(t, &virtio_blk_class, &t->dc);
+	driver_init_layout(t, true);
+	blk_hdr(t, HDR, VIRTIO_BLK_T_IN, 0);
+	pblk(t, &r, HDR, RAM_BASE + RAM_SIZE - 512, 4096, true, STAT, 1);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);
+	assert_int_equal(t->wcb(t->wopaque, t->wfd), 0);
+	assert_true(rd(t, VMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	assert_false(pused(t, 0, true));
+}
+
+static void test_rng_packed(void **state)
+{
+	struct tctx *t = *state;
+	struct pring r = { 0, true };
+	uint64_t a[2] = { DATA, DATA + 32 };
+	uint32_t l[2] = { 32, 16 };
+	bool w[2] = { true, true };
+	uint16_t id;
+	uint32_t len;
+
+	create(t, &virtio_rng_class, NULL);
+	driver_init_layout(t, true);
+	memset(P(t, DATA), 0xaa, 64);
+	pchain(t, &r, a, l, w, 2, 3);
+	wr(t, VMIO_QUEUE_NOTIFY, 0);	/* served on the notifying thread */
+	assert_true(pused(t, 0, true));
+	pused_desc(t, 0, &id, &len);
+	assert_int_equal(id, 3);
+	assert_int_equal(len, 48);
+	assert_true(get_le16(P(t, DESC + 14)) & PF_WRITE);
+	assert_true(rd(t, VMIO_INT_STATUS) & 1);
+	assert_int_equal(*P(t, DATA + 48), 0xaa);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,6 +799,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blk_poisoned_buffer_without_ras, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rng, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blk_packed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blk_packed_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rng_packed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

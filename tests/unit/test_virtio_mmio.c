@@ -215,10 +215,10 @@ static void test_probe(void **state)
 	uint64_t want = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
 			DEV_FEATURE_HI;
 
-	/* Offered: the device's own plus the transport's three. */
+	/* Offered: the device's own plus the transport's four. */
 	assert_int_equal(offered, DEV_FEATURE_LO | DEV_FEATURE_HI |
 			 VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |
-			 VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+			 VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_PACKED));
 	wr(c, VMIO_DEV_FEATURES_SEL, 2);
 	assert_int_equal(rd(c, VMIO_DEV_FEATURES), 0);
 	probe(c, want);

@@ -369,7 +369,8 @@ static void test_config(void **state)
 			    i == VIRTIO_NET_F_HOST_TSO4 || i == VIRTIO_NET_F_HOST_TSO6 ||
 			    i == VIRTIO_NET_F_HOST_ECN || i == VIRTIO_NET_F_MRG_RXBUF ||
 			    i == VIRTIO_NET_F_STATUS || i == VIRTIO_F_VERSION_1 ||
-			    i == VIRTIO_F_INDIRECT_DESC || i == VIRTIO_F_EVENT_IDX;
+			    i == VIRTIO_F_INDIRECT_DESC || i == VIRTIO_F_EVENT_IDX ||
+			    i == VIRTIO_F_RING_PACKED;
 
 		assert_int_equal(!!(f & VIRTIO_BIT(i)), want);
 	}

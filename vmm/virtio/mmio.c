@@ -23,10 +23,11 @@
  * match on DeviceID only. */
 #define VIRTIO_MMIO_VENDOR	0x5252564d
 
-/* Features every device gets from the transport. */
+/* Features every device gets from the transport: the driver picks the
+ * split or the packed ring layout (RING_PACKED, section 2.8). */
 #define VIRTIO_MMIO_TRANSPORT_FEATURES \
 	(VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | \
-	 VIRTIO_BIT(VIRTIO_F_EVENT_IDX))
+	 VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_F_RING_PACKED))
 
 /* What the driver wrote for one queue before QueueReady. */
 struct vmio_queue {
@@ -323,12 +324,20 @@ static void vmio_write_status(struct virtio_mmio *t, uint32_t val)
 static void vmio_queue_enable(struct virtio_mmio *t, struct vmio_queue *q)
 {
 	struct virtqueue *vq = &t->vq[q - t->q];
+	bool event_idx = t->features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
+	bool indirect = t->features & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
 	int r = -EINVAL;
 
-	if ((t->status & VIRTIO_STATUS_FEATURES_OK) && q->num <= VQ_MAX_SIZE)
+	/* QueueDriver/QueueDevice hold the available/used rings, or with
+	 * RING_PACKED the driver/device event suppression areas (4.2.2). */
+	if (!(t->status & VIRTIO_STATUS_FEATURES_OK) || q->num > VQ_MAX_SIZE)
+		r = -EINVAL;
+	else if (t->features & VIRTIO_BIT(VIRTIO_F_RING_PACKED))
+		r = vq_enable_packed(vq, (uint16_t)q->num, q->desc, q->driver, q->device,
+				     event_idx, indirect);
+	else
 		r = vq_enable(vq, (uint16_t)q->num, q->desc, q->driver, q->device,
-			      t->features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX),
-			      t->features & VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC));
+			      event_idx, indirect);
 	if (r) {
 		pr_warn_rl("%s: queue %u: bad size or ring address", t->ops->name,
 			   (unsigned)(q - t->q));

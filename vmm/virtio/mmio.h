@@ -72,8 +72,9 @@ struct virtio_dev_ops {
 	const char *name;		/* for messages ("virtio-blk") */
 	uint32_t device_id;		/* VIRTIO_ID_* */
 	uint64_t features;		/* device features offered (VERSION_1,
-					 * INDIRECT_DESC, EVENT_IDX are added
-					 * by the transport) */
+					 * INDIRECT_DESC, EVENT_IDX and
+					 * RING_PACKED are added by the
+					 * transport) */
 	unsigned num_queues;		/* 1 .. VIRTIO_MMIO_MAX_QUEUES */
 	uint32_t config_len;		/* bytes of device config space */
 	/* Copy config space bytes [off, off+len) (in range) into buf,

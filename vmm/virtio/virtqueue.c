@@ -1,7 +1,9 @@
 /* Split virtqueue, device side (VIRTIO 1.2 section 2.7): descriptor chains
  * (2.7.5), indirect tables (2.7.5.3), used ring (2.7.8) and notification
- * suppression with or without the event index (2.7.7, 2.7.10). Every value
- * the guest wrote is checked before use; a malformed ring breaks the queue.
+ * suppression with or without the event index (2.7.7, 2.7.10); the chain
+ * builder both layouts share, and the vq_* entry points, which hand a
+ * packed queue to virtqueue_packed.c. Every value the guest wrote is
+ * checked before use; a malformed ring breaks the queue.
  * Zero-length descriptors are accepted (they still count towards the chain
  * bounds and the readable-before-writable rule) but left out of buf[]. */
 #include <errno.h>
@@ -10,12 +12,7 @@
 #include "log.h"
 #include "util.h"
 #include "virtio/virtqueue.h"
-
-/* Descriptor (2.7.5): le64 addr, le32 len, le16 flags, le16 next. */
-#define VQ_DESC_SIZE 16
-#define VIRTQ_DESC_F_NEXT     1u
-#define VIRTQ_DESC_F_WRITE    2u
-#define VIRTQ_DESC_F_INDIRECT 4u
+#include "virtio/virtqueue_impl.h"
 
 /* Available ring (2.7.6): le16 flags, le16 idx, le16 ring[size], le16
  * used_event. */
@@ -30,6 +27,7 @@
 #define VQ_USED_RING 4
 #define VQ_USED_ELEM 8
 
+/* Descriptor (2.7.5): le64 addr, le32 len, le16 flags, le16 next. */
 struct vq_desc {
 	uint64_t addr;
 	uint32_t len;
@@ -44,7 +42,7 @@ static uint64_t vq_avail_bytes(uint16_t size) { return 6 + 2 * (uint64_t)size; }
 static uint64_t vq_used_bytes(uint16_t size) { return 6 + (uint64_t)VQ_USED_ELEM * size; }
 
 /* Mark the queue broken and say why (once per rate-limit window). */
-static int vq_malformed(struct virtqueue *vq, const char *why)
+int vq_malformed(struct virtqueue *vq, const char *why)
 {
 	vq->broken = true;
 	vq->st.malformed++;
@@ -54,7 +52,7 @@ static int vq_malformed(struct virtqueue *vq, const char *why)
 
 /* 16-bit ring fields through an aligned host variable, so that guest_mem
  * makes one access (guest_mem.h): indexes must not tear. */
-static int vq_read16(const struct virtqueue *vq, uint64_t gpa, uint16_t *v)
+int vq_read16(const struct virtqueue *vq, uint64_t gpa, uint16_t *v)
 {
 	uint16_t raw;
 	int r = guest_mem_read(vq->gm, gpa, &raw, sizeof(raw));
@@ -65,7 +63,7 @@ static int vq_read16(const struct virtqueue *vq, uint64_t gpa, uint16_t *v)
 	return 0;
 }
 
-static int vq_write16(const struct virtqueue *vq, uint64_t gpa, uint16_t v)
+int vq_write16(const struct virtqueue *vq, uint64_t gpa, uint16_t v)
 {
 	uint16_t raw;
 
@@ -135,16 +133,6 @@ int vq_enable(struct virtqueue *vq, uint16_t size, uint64_t desc, uint64_t avail
 	return 0;
 }
 
-/* Where the chain walk is: the table being read and its entry count. */
-struct vq_walk {
-	uint64_t table;
-	uint32_t entries;
-	uint32_t visited;	/* descriptors read from this table */
-	bool in_indirect;
-	bool seen_write;	/* a device-writable descriptor came before */
-	unsigned total;		/* descriptors (not tables) in the chain */
-};
-
 /* Switch the walk to the indirect table that descriptor 'd' points to
  * (2.7.5.3.1: only with the feature, never nested, never with NEXT, a
  * whole number of descriptors, wholly in RAM). */
@@ -167,11 +155,16 @@ static int vq_enter_indirect(struct virtqueue *vq, struct vq_walk *w, const stru
 	return 0;
 }
 
-/* Add the buffer of (non-indirect) descriptor 'd' to the chain. */
-static int vq_add_buf(struct virtqueue *vq, struct vq_walk *w, const struct vq_desc *d,
-		      struct vq_chain *c)
+void vq_chain_start(struct vq_chain *c, uint16_t head)
 {
-	bool writes = d->flags & VIRTQ_DESC_F_WRITE;
+	c->head = head;
+	c->n = c->nread = 0;
+	c->read_len = c->write_len = 0;
+}
+
+int vq_add_buf(struct virtqueue *vq, struct vq_walk *w, uint64_t addr, uint32_t len,
+	       bool writes, struct vq_chain *c)
+{
 	struct vq_buf *b;
 	void *hva;
 
@@ -180,22 +173,22 @@ static int vq_add_buf(struct virtqueue *vq, struct vq_walk *w, const struct vq_d
 	if (!writes && w->seen_write)
 		return vq_malformed(vq, "readable descriptor after a writable one");
 	w->seen_write |= writes;
-	if (!d->len)
+	if (!len)
 		return 0;
-	/* map() checks gpa + len for overflow and RAM bounds. */
-	hva = guest_mem_map(vq->gm, d->addr, d->len);
+	/* map() checks addr + len for overflow and RAM bounds. */
+	hva = guest_mem_map(vq->gm, addr, len);
 	if (!hva)
 		return vq_malformed(vq, "buffer outside guest RAM");
 	b = &c->buf[c->n++];
-	b->gpa = d->addr;
-	b->len = d->len;
+	b->gpa = addr;
+	b->len = len;
 	b->device_writes = writes;
 	b->hva = hva;
 	if (writes) {
-		c->write_len += d->len;
+		c->write_len += len;
 	} else {
 		c->nread++;
-		c->read_len += d->len;
+		c->read_len += len;
 	}
 	return 0;
 }
@@ -208,9 +201,7 @@ static int vq_walk_chain(struct virtqueue *vq, uint16_t head, struct vq_chain *c
 	uint32_t i = head;
 	int r;
 
-	c->head = head;
-	c->n = c->nread = 0;
-	c->read_len = c->write_len = 0;
+	vq_chain_start(c, head);
 	for (;;) {
 		/* More reads than entries in this table: a loop. */
 		if (++w.visited > w.entries)
@@ -224,7 +215,7 @@ static int vq_walk_chain(struct virtqueue *vq, uint16_t head, struct vq_chain *c
 			i = 0;
 			continue;
 		}
-		r = vq_add_buf(vq, &w, &d, c);
+		r = vq_add_buf(vq, &w, d.addr, d.len, d.flags & VIRTQ_DESC_F_WRITE, c);
 		if (r)
 			return r;
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
@@ -241,6 +232,8 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *c)
 	uint64_t slot;
 	int r;
 
+	if (vq->packed)
+		return vq_packed_pop(vq, c);
 	if (!vq->enabled || vq->broken)
 		return 0;
 	if (vq_read16(vq, vq->avail_gpa + VQ_AVAIL_IDX, &avail_idx))
@@ -278,6 +271,8 @@ int vq_push(struct virtqueue *vq, uint16_t head, uint32_t written)
 	uint8_t elem[VQ_USED_ELEM];
 	uint64_t slot;
 
+	if (vq->packed)
+		return vq_packed_push(vq, head, written);
 	if (!vq->enabled || vq->broken || head >= vq->size)
 		return -EINVAL;
 	slot = vq->used_gpa + VQ_USED_RING + (uint64_t)VQ_USED_ELEM * (vq->used_idx & (vq->size - 1));
@@ -299,6 +294,8 @@ bool vq_should_notify(struct virtqueue *vq)
 	uint16_t old, v;
 	bool valid, need;
 
+	if (vq->packed)
+		return vq_packed_should_notify(vq);
 	if (!vq->enabled || vq->broken)
 		return false;
 	/* used->idx must be visible before we read the driver's wish, which
@@ -332,6 +329,10 @@ void vq_set_notify(struct virtqueue *vq, bool enable)
 {
 	int r = 0;
 
+	if (vq->packed) {
+		vq_packed_set_notify(vq, enable);
+		return;
+	}
 	vq->notify_off = !enable;
 	if (!vq->enabled || vq->broken)
 		return;

@@ -4,13 +4,14 @@
 # (guest-images/build-disk.sh) through the initramfs, which loads the virtio
 # and ext4 modules and switch_roots; a second VMM cannot open that writable
 # image; two disks show their sizes, windows (0xa000000 + n*0x200) and serial;
-# virtio-rng feeds /dev/hwrng; a file written and synced survives a guest
-# reboot, after which the devices work again; back in L1 the file is in the
-# image (debugfs) and e2fsck -fn finds it clean; a read-only disk refuses
+# virtio-rng feeds /dev/hwrng; the guest's drivers negotiated packed rings
+# (VIRTIO_F_RING_PACKED) on every device; a file written and synced survives
+# a guest reboot, after which the devices work again; back in L1 the file is
+# in the image (debugfs) and e2fsck -fn finds it clean; a read-only disk refuses
 # writes and its image stays unchanged; a firmware (ACPI) boot with --ras finds
 # the disk through LNRO0005, and a write the guest flushed (fsync) survives a
 # kill -9 of the VMM right after the guest saw the flush complete. The guest runs e2e-step (guest-images/rootfs).
-# E2E-CHECKS: 11
+# E2E-CHECKS: 12
 . "${E2E_LIB:-/e2e/lib.sh}"
 
 DISK=${E2E_DISK:-/disk/rootfs.img}
@@ -24,8 +25,8 @@ DATA_SECTORS=16384
 FILE=/root/e2e-file.txt
 TOKEN=e2e-token-$(e2e_now)-$$
 CHECKS="virtio-root-boot virtio-disk-locked virtio-two-disks virtio-rng
-	virtio-reboot virtio-poweroff virtio-file-in-image virtio-fsck-clean
-	virtio-ro-disk virtio-fw-acpi-disk virtio-flush-kill9"
+	virtio-packed-ring virtio-reboot virtio-poweroff virtio-file-in-image
+	virtio-fsck-clean virtio-ro-disk virtio-fw-acpi-disk virtio-flush-kill9"
 
 e2e_begin virtio
 
@@ -40,7 +41,7 @@ step() {
 	vmm_send "$g" "e2e-step $*" >"$T/$g.why" || return 1
 	vmm_expect "$g" "^STEP-DONE $1" 60 >"$T/$g.why" || return 1
 	tail -c +$((off + 1)) "$T/$g.log" | tr -d '\r' |
-		sed -nE 's/^.*((BLK|RNG|WRITE|READ|RO) )/\1/p'
+		sed -nE 's/^.*((BLK|RNG|VFEAT|WRITE|READ|RO) )/\1/p'
 }
 
 # has TEXT ERE: some line of TEXT matches ERE.
@@ -125,6 +126,19 @@ $out")"
 		e2e_fail virtio-rng "$(why_step $G "want current=virtio_rng and 32 bytes, got: $out")"
 	fi
 
+	# Linux (>= 5.0) takes VIRTIO_F_RING_PACKED when offered: both disks
+	# (id 0x0002) and the rng (0x0004) run packed rings, with the event
+	# index and indirect descriptors.
+	out=$(step $G vfeat)
+	nblk=$(printf '%s\n' "$out" | grep -cE '^VFEAT virtio[0-9]+ id=0x0002 packed=1 event_idx=1 indirect=1$')
+	nrng=$(printf '%s\n' "$out" | grep -cE '^VFEAT virtio[0-9]+ id=0x0004 packed=1 ')
+	if [ "$nblk" = 2 ] && [ "$nrng" = 1 ] && ! has "$out" '^VFEAT .* packed=0'; then
+		e2e_pass virtio-packed-ring
+	else
+		e2e_fail virtio-packed-ring "$(why_step $G "want 2 disks and 1 rng with packed=1 (disks also event_idx=1 indirect=1), got:
+$out")"
+	fi
+
 	out=$(step $G write "$FILE" "$TOKEN")
 	has "$out" "^WRITE $FILE ok" && wrote=1
 
@@ -155,8 +169,8 @@ $o3")"
 else
 	vmm_kill $G
 	e2e_fail virtio-root-boot "$why"
-	for c in virtio-disk-locked virtio-two-disks virtio-rng virtio-reboot \
-		virtio-poweroff; do
+	for c in virtio-disk-locked virtio-two-disks virtio-rng virtio-packed-ring \
+		virtio-reboot virtio-poweroff; do
 		e2e_fail $c "no boot from /dev/vda"
 	done
 fi
