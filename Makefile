@@ -37,8 +37,19 @@ KCONFIG_CONFIG ?= $(if $(wildcard .config),.config,configs/defconfig)
 # musl 1.2.3 and libfdt, liburing, json-c built against it from Debian 12's
 # packages and sources into MUSL_SYSROOT (scripts/musl-sysroot.sh, once,
 # shared by every B=); LIBC=glibc: Debian's glibc and :arm64 -dev packages.
-LIBC        ?= musl
+# Without LIBC=, musl when its sysroot is (or can now be) built here, else
+# glibc with a warning: a missing download never breaks the build.
 MUSL_SYSROOT ?= build/musl
+ifeq ($(origin LIBC),undefined)
+ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),all)),)
+LIBC := $(shell CC='$(CC_ARM)' scripts/musl-sysroot.sh $(MUSL_SYSROOT) >&2 && echo musl || echo glibc)
+ifeq ($(LIBC),glibc)
+$(warning musl sysroot unavailable (see above): building the arm64 binary with glibc, which is larger)
+endif
+else
+LIBC := musl
+endif
+endif
 ifeq ($(LIBC),musl)
 ARM_CC   := $(CC_ARM) -specs $(abspath $(MUSL_SYSROOT))/musl-gcc.specs
 ARM_LIBS := -lfdt -luring -ljson-c

@@ -6,10 +6,14 @@
 #
 # Into DIR: usr/include and usr/lib (musl 1.2.3 from Debian 12's
 # musl-dev:arm64, apt-get download + dpkg-deb -x, never installed; the
-# kernel's uapi headers linked from the cross toolchain), then libfdt,
-# liburing and json-c built from the sources of Debian 12's packages
+# kernel's uapi headers linked from the cross toolchain); libfdt and
+# liburing as Debian 12's own arm64 static libraries and headers
+# (libfdt-dev:arm64, liburing-dev:arm64, which scripts/setup.sh installs:
+# they call only the C standard's string and memory functions and
+# __stack_chk_*, which musl has); json-c, whose Debian build calls glibc's
+# fortified __*_chk functions, built from the source of Debian 12's package
 # (apt-get source through a deb-src list of its own under the cache; the
-# host's apt is untouched) as static libraries against that musl, and
+# host's apt is untouched) as a static library against that musl; and
 # musl-gcc.specs, a gcc specs file pointing the cross gcc at all of it
 # (what musl-dev's own specs does for /usr). Downloads are cached in
 # MVR_CACHE (default /var/cache/microvm-ras): musl-dev's .deb beside
@@ -34,7 +38,9 @@ JOBS=${JOBS:-$(nproc)}
 # packages of the -dev packages the glibc build links (libfdt-dev:arm64,
 # liburing-dev:arm64, libjson-c-dev:arm64).
 MUSL_VER=1.2.3-1
-PKGS="device-tree-compiler=1.6.1-4 liburing=2.3-3 json-c=0.16-2"
+PKGS="json-c=0.16-2"
+# Debian's arm64 static libraries taken as they are (multiarch libdir).
+DEB_LIBDIR=/usr/lib/aarch64-linux-gnu
 
 SUDO=
 SANDBOX=
@@ -43,11 +49,23 @@ SANDBOX=
 log() { echo "musl-sysroot: $*" >&2; }
 die() { echo "musl-sysroot: error: $*" >&2; exit 1; }
 
-STAMP="musl-dev $MUSL_VER; $PKGS; $("$CC" -dumpfullversion) $(cksum <"$0")"
+STAMP="musl-dev $MUSL_VER; $PKGS; $(cksum <"$DEB_LIBDIR/libfdt.a" 2>/dev/null) $(cksum <"$DEB_LIBDIR/liburing.a" 2>/dev/null); $("$CC" -dumpfullversion) $(cksum <"$0")"
 if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$STAMP" ]; then
-	touch "$OUT/stamp"	# for make: checked against this script
+	# Current. Newer than this script for make's rule, touched only then
+	# (the Makefile runs this at every invocation).
+	[ ! "$0" -nt "$OUT/stamp" ] || touch "$OUT/stamp"
 	exit 0
 fi
+
+# A failed build is remembered (DIR/failed, with the stamp it was for):
+# the Makefile asks at every run, and a missing download is not retried
+# each time. Remove DIR/failed to try again.
+if [ -f "$OUT/failed" ] && [ "$(cat "$OUT/failed")" = "$STAMP" ]; then
+	log "an earlier build of $OUT failed; rm $OUT/failed to try again"
+	exit 1
+fi
+rm -f "$OUT/failed"
+trap 'rc=$?; [ "$rc" = 0 ] || echo "$STAMP" >"$OUT/failed"' EXIT
 
 mkdir -p "$SRC" 2>/dev/null || {
 	$SUDO mkdir -p "$SRC" && $SUDO chown "$(id -u):$(id -g)" "$CACHE" "$SRC"
@@ -96,9 +114,11 @@ unpack() {
 	fi
 	echo "$dir"
 }
-DTC=$(unpack "${PKGS%% *}")
-URING=$(unpack "$(echo "$PKGS" | cut -d' ' -f2)")
-JSONC=$(unpack "${PKGS##* }")
+for f in "$DEB_LIBDIR/libfdt.a" "$DEB_LIBDIR/liburing.a" /usr/include/libfdt.h \
+	/usr/include/libfdt_env.h /usr/include/fdt.h /usr/include/liburing.h /usr/include/liburing; do
+	[ -e "$f" ] || die "no $f (libfdt-dev:arm64, liburing-dev:arm64: scripts/setup.sh)"
+done
+JSONC=$(unpack "$PKGS")
 
 log "building into $OUT"
 rm -rf "${OUT:?}/usr" "$OUT/work" "$OUT/stamp"
@@ -153,23 +173,11 @@ printf '#!/bin/sh\nexec %s "$@" -specs %s\n' "$CC" "$OUT/musl-gcc.specs" >"$MCC"
 chmod +x "$MCC"
 LIBCFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
 
-# libfdt: only libfdt/*.c of dtc's source (its Makefile builds dtc too).
-mkdir -p "$W/libfdt"
-for c in "$DTC"/libfdt/*.c; do
-	o=$W/libfdt/$(basename "${c%.c}").o
-	# shellcheck disable=SC2086 # flag words
-	"$MCC" $LIBCFLAGS -I"$DTC/libfdt" -c "$c" -o "$o" || die "libfdt: $c failed"
-done
-ar rcs "$LIB/libfdt.a" "$W"/libfdt/*.o
-cp "$DTC"/libfdt/{fdt.h,libfdt.h,libfdt_env.h} "$INC/"
-
-# liburing: its configure (with libc: musl's syscall()), then src/ only.
-cp -a "$URING" "$W/liburing"
-(cd "$W/liburing" && ./configure --cc="$MCC" --prefix="$OUT/usr" >/dev/null &&
-	make -s -C src -j"$JOBS" CFLAGS="$LIBCFLAGS" liburing.a) >"$W/liburing.log" 2>&1 ||
-	die "liburing build failed (see $W/liburing.log)"
-cp "$W/liburing/src/liburing.a" "$LIB/"
-cp -a "$W/liburing/src/include/liburing.h" "$W/liburing/src/include/liburing" "$INC/"
+# libfdt and liburing: Debian's static libraries and headers as they are.
+cp "$DEB_LIBDIR/libfdt.a" "$DEB_LIBDIR/liburing.a" "$LIB/"
+cp /usr/include/libfdt.h /usr/include/libfdt_env.h /usr/include/fdt.h \
+	/usr/include/liburing.h "$INC/"
+cp -a /usr/include/liburing "$INC/"
 
 # json-c: cmake, static only, installed into the sysroot.
 cmake -S "$JSONC" -B "$W/json-c" -DCMAKE_BUILD_TYPE=MinSizeRel \
