@@ -1,6 +1,7 @@
 # microvm-ras: cross-builds a static arm64 VMM and runs unit tests natively.
 #
-#   make            build/microvm-ras (static aarch64 ELF)
+#   make            build/microvm-ras (static aarch64 ELF, musl; LIBC=glibc:
+#                   on glibc; the musl sysroot is built once in build/musl)
 #   make test       cmocka unit tests, native and with ASan+UBSan
 #   make e2e        nested end-to-end tests (qemu-system-aarch64 -> KVM);
 #                   GUEST_KERNEL=trixie|sid|sid-16k: with that guest kernel
@@ -33,9 +34,36 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 KCONFIG_CONFIG ?= $(if $(wildcard .config),.config,configs/defconfig)
 
+# The C library of the arm64 binary (issue 10: size). LIBC=musl (default):
+# musl 1.2.3 and libfdt, liburing, json-c built against it from Debian 12's
+# packages and sources into MUSL_SYSROOT (scripts/musl-sysroot.sh, once,
+# shared by every B=); LIBC=glibc: Debian's glibc and :arm64 -dev packages.
+# Without LIBC=, musl when its sysroot is (or can now be) built here, else
+# glibc with a warning: a missing download never breaks the build.
+MUSL_SYSROOT ?= build/musl
+ifeq ($(origin LIBC),undefined)
+ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),all)),)
+LIBC := $(shell CC='$(CC_ARM)' scripts/musl-sysroot.sh $(MUSL_SYSROOT) >&2 && echo musl || echo glibc)
+ifeq ($(LIBC),glibc)
+$(warning musl sysroot unavailable (see above): building the arm64 binary with glibc, which is larger)
+endif
+else
+LIBC := musl
+endif
+endif
+ifeq ($(LIBC),musl)
+ARM_CC   := $(CC_ARM) -specs $(abspath $(MUSL_SYSROOT))/musl-gcc.specs
+ARM_LIBS := -lfdt -luring -ljson-c
+ARM_DEPS := $(MUSL_SYSROOT)/stamp
+else ifeq ($(LIBC),glibc)
+ARM_CC   := $(CC_ARM)
 ARM_PKG  := PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config
 # Debian's libfdt ships no .pc file; it is found in the multiarch libdir.
 ARM_LIBS := -lfdt $(shell $(ARM_PKG) --static --libs liburing json-c 2>/dev/null || echo -luring -ljson-c)
+ARM_DEPS :=
+else
+$(error LIBC must be musl or glibc, not '$(LIBC)')
+endif
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter \
             -Wmissing-prototypes -Wvla
@@ -77,7 +105,8 @@ PURE_SRCS := $(filter-out $(SRCS_OFF),$(PURE_SRCS))
 
 VMM_SRCS := $(filter-out $(SRCS_OFF),$(sort $(wildcard vmm/*.c vmm/*/*.c vmm/arch/arm64/*.c)))
 
-ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64/%.o)
+# Objects of each C library apart: switching LIBC never mixes them.
+ARM_OBJS := $(VMM_SRCS:%.c=$(B)/arm64$(if $(filter glibc,$(LIBC)),-glibc)/%.o)
 
 # Tests of modules a configuration leaves out are left out with them.
 TEST_OFF  := $(if $(CONFIG_RAS),,test_cper test_ghes test_poison test_sigbus test_ras test_pagemap)
@@ -104,6 +133,8 @@ all: $(B)/microvm-ras
 GENCONFIG := $(PYTHON) scripts/genconfig.py Kconfig $(KCONFIG_CONFIG) $(B)/config.h $(B)/config.mk
 $(shell mkdir -p $(B) && echo '$(KCONFIG_CONFIG)' | cmp -s - $(B)/config.src || \
 	echo '$(KCONFIG_CONFIG)' >$(B)/config.src)
+# libc.src names the C library the binary was last linked with.
+$(shell echo '$(LIBC)' | cmp -s - $(B)/libc.src || echo '$(LIBC)' >$(B)/libc.src)
 
 $(B)/config.stamp: Kconfig $(KCONFIG_CONFIG) $(B)/config.src scripts/genconfig.py
 	$(GENCONFIG)
@@ -132,12 +163,17 @@ $(B)/version.h: FORCE
 .PHONY: FORCE
 FORCE:
 
-$(B)/arm64/%.o: %.c $(B)/config.h | $(B)/version.h
+$(B)/arm64/%.o $(B)/arm64-glibc/%.o: %.c $(B)/config.h $(ARM_DEPS) | $(B)/version.h
 	@mkdir -p $(dir $@)
-	$(CC_ARM) $(COMMON) $(ARM_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(ARM_CC) $(COMMON) $(ARM_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/microvm-ras: $(ARM_OBJS)
-	$(CC_ARM) -static $(ARM_CFLAGS) $(CFLAGS) $(ARM_LDFLAGS) -o $@ $^ $(ARM_LIBS) -lpthread
+$(B)/microvm-ras: $(ARM_OBJS) $(B)/libc.src
+	$(ARM_CC) -static $(ARM_CFLAGS) $(CFLAGS) $(ARM_LDFLAGS) -o $@ $(ARM_OBJS) $(ARM_LIBS) -lpthread
+
+# The musl sysroot: the script checks its own stamp (versions, compiler,
+# script) and rebuilds only when that changes.
+$(MUSL_SYSROOT)/stamp: scripts/musl-sysroot.sh
+	CC='$(CC_ARM)' scripts/musl-sysroot.sh $(MUSL_SYSROOT)
 
 # Size of the stripped static binary, the figure the README quotes (never a
 # test: it depends on the toolchain and C library).

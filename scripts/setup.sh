@@ -7,15 +7,18 @@ set -euo pipefail
 HOST_PKGS=(
 	make gcc pkg-config python3 python3-kconfiglib
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	cmake dpkg-dev
 	libcmocka-dev libjson-c-dev liburing-dev
 	qemu-system-arm qemu-efi-aarch64 qemu-user-static
 	acpica-tools device-tree-compiler cpio xz-utils zstd
 	e2fsprogs kmod mtools fdisk
 	clang libclang-rt-14-dev
 )
+# The glibc build (make LIBC=glibc). The default musl build gets musl-dev:arm64
+# and the sources of these three itself (scripts/musl-sysroot.sh, run by
+# make; cmake and dpkg-dev above are for it), installing nothing.
 ARM64_PKGS=(
 	libfdt-dev:arm64 liburing-dev:arm64 libjson-c-dev:arm64
-
 )
 
 SUDO=

@@ -23,6 +23,10 @@
 #include "seccomp.h"
 #include "term.h"
 
+/* musl's <unistd.h> makes pread64 a macro for pread (_GNU_SOURCE): the
+ * rule names the system call. */
+#undef pread64
+
 #define SC_NR(name) __NR_##name
 #include "seccomp_rules.h"
 
@@ -46,6 +50,7 @@ _Static_assert(SC_KVM_GET_ONE_REG == KVM_GET_ONE_REG, "KVM_GET_ONE_REG");
 _Static_assert(SC_KVM_SET_ONE_REG == KVM_SET_ONE_REG, "KVM_SET_ONE_REG");
 _Static_assert(SC_TUNSETOFFLOAD == TUNSETOFFLOAD, "TUNSETOFFLOAD");
 _Static_assert(SC_TCGETS == TCGETS && SC_TCSETS == TCSETS, "TCGETS/TCSETS");
+_Static_assert(SC_TIOCGWINSZ == TIOCGWINSZ, "TIOCGWINSZ");
 #if defined(__aarch64__)
 _Static_assert(SC_KVM_SET_VCPU_EVENTS == KVM_SET_VCPU_EVENTS, "KVM_SET_VCPU_EVENTS");
 _Static_assert(SC_KVM_ARM_VCPU_INIT == KVM_ARM_VCPU_INIT, "KVM_ARM_VCPU_INIT");
@@ -119,11 +124,14 @@ int seccomp_install(void)
 	}
 	prog.len = (unsigned short)n;
 
+#ifdef __GLIBC__
 	/* glibc sizes its arena limit from the CPU count the first time a
 	 * thread needs a 9th arena (8 x 1 CPU), reading it with a system call
 	 * the filter refuses: the 9th vCPU thread to malloc would end the VMM.
-	 * Fix the limit now, at glibc's own default of 8 per CPU. */
+	 * Fix the limit now, at glibc's own default of 8 per CPU. musl's
+	 * malloc has no arenas (one heap, brk and mmap). */
 	mallopt(M_ARENA_MAX, 8 * (get_nprocs() > 0 ? get_nprocs() : 1));
+#endif
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sigsys_handler;

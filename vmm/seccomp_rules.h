@@ -36,12 +36,16 @@
 				      * driver start: tap offloads */
 #define SC_TCGETS                  0x5401 /* isatty() of stdio buffers */
 #define SC_TCSETS                  0x5402 /* terminal mode restored at exit */
+#define SC_TIOCGWINSZ              0x5413 /* musl: isatty(), and whether stdout
+				      * is line buffered (its first write) */
 
-/* glibc's pthread_create clone flags (nptl create_thread). A process
+/* glibc's pthread_create clone flags (nptl create_thread); musl's add
+ * CLONE_DETACHED (pthread_create.c), which the kernel ignores. A process
  * (fork, vfork, a clone without CLONE_THREAD) is refused. */
 #define SC_THREAD_CLONE_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |   \
 			       CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |           \
 			       CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
+#define SC_THREAD_CLONE_FLAGS_MUSL (SC_THREAD_CLONE_FLAGS | CLONE_DETACHED)
 
 #define SC_ALTS(...)                                                                   \
 	.alts = (const struct seccomp_alt[]){ __VA_ARGS__ },                           \
@@ -64,7 +68,7 @@
 		SC_EQ(SC_KVM_SET_ONE_REG), SC_EQ(SC_KVM_SET_USER_MEMORY_REGION),        \
 		SC_EQ(SC_KVM_SET_VCPU_EVENTS), SC_EQ(SC_KVM_ARM_VCPU_INIT),             \
 		SC_EQ(SC_KVM_CHECK_EXTENSION), SC_EQ(SC_TUNSETOFFLOAD),                 \
-		SC_EQ(SC_TCGETS), SC_EQ(SC_TCSETS)),                                    \
+		SC_EQ(SC_TCGETS), SC_EQ(SC_TCSETS), SC_EQ(SC_TIOCGWINSZ)),              \
 	SC_ALLOW(read),            /* console stdin, eventfd, signalfd, timerfd */     \
 	SC_ALLOW(write),           /* console stdout, log, eventfd (QueueNotify) */    \
 	SC_ALLOW(futex),           /* mutexes, condition variables, join */            \
@@ -82,12 +86,12 @@
 	SC_ALLOW(mremap),          /* realloc of large buffers (keeps protection) */   \
 	SC_ALLOW(madvise),         /* MADV_HWPOISON injection, malloc trimming */      \
 	SC_ALLOW(fdatasync),       /* --vars store: write bursts, reset, exit */       \
-	SC_ALLOW(brk),             /* malloc */                                        \
+	SC_ALLOW(brk),             /* malloc (musl: its metadata area) */              \
 	SC_ALLOW(set_robust_list), /* new threads (reboot restarts vCPU threads) */    \
 	SC_ALLOW(rseq),            /* new threads */                                   \
 	SC_ARGS(clone, 0, SECCOMP_ARG32, /* vCPU threads only; the kernel reads        \
 					  * the low 32 bits of the flags */    \
-		SC_EQ(SC_THREAD_CLONE_FLAGS)),                                          \
+		SC_EQ(SC_THREAD_CLONE_FLAGS), SC_EQ(SC_THREAD_CLONE_FLAGS_MUSL)),       \
 	SC_ERRNO(clone3, ENOSYS),  /* flags in memory, out of the filter's reach:      \
 				    * ENOSYS makes glibc fall back to clone */         \
 	SC_ALLOW(exit),            /* vCPU threads end */                              \
@@ -95,7 +99,8 @@
 	SC_ALLOW(rt_sigaction),    /* glibc installs its thread signals lazily */      \
 	SC_ALLOW(rt_sigprocmask),  /* vCPU threads unblock the kick signal */          \
 	SC_ALLOW(rt_sigreturn),    /* return from SIGBUS / kick handlers */            \
-	SC_ALLOW(tgkill),          /* vCPU kicks */                                    \
+	SC_ALLOW(tgkill),          /* vCPU kicks (glibc pthread_kill) */               \
+	SC_ALLOW(tkill),           /* vCPU kicks (musl pthread_kill), raise() */       \
 	SC_ALLOW(getpid),          /* tgkill */                                        \
 	SC_ALLOW(gettid),          /* tgkill, logging */                               \
 	SC_ALLOW(sched_yield),     /* locks */                                         \

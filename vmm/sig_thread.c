@@ -28,19 +28,29 @@ static void *trampoline(void *arg)
 
 int sig_thread_start(struct sig_thread *t, void *(*fn)(void *arg), void *arg)
 {
+	pthread_attr_t attr;
 	int ret;
 
 	if (t->joinable)
 		return -EBUSY;
 	t->fn = fn;
 	t->arg = arg;
+	ret = pthread_attr_init(&attr);
+	if (ret)
+		return -ret;
+	ret = pthread_attr_setstacksize(&attr, SIG_THREAD_STACK);
+	if (ret) {
+		pthread_attr_destroy(&attr);
+		return -ret;
+	}
 	/* Held across pthread_create: a signal waits for the handle, and the
 	 * new thread cannot clear 'running' before it is set. */
 	pthread_mutex_lock(&t->lock);
-	ret = pthread_create(&t->tid, NULL, trampoline, t);
+	ret = pthread_create(&t->tid, &attr, trampoline, t);
 	if (!ret)
 		t->running = t->joinable = true;
 	pthread_mutex_unlock(&t->lock);
+	pthread_attr_destroy(&attr);
 	return -ret;
 }
 

@@ -17,6 +17,12 @@ struct sig_thread {
 	void *arg;
 };
 
+/* The stack of each thread, not left to the C library: glibc's default is
+ * RLIMIT_STACK (8 MiB), musl's 128 KiB. The deepest vCPU-thread paths
+ * (MMIO, fw_cfg DMA, RAS records, with a SIGBUS or kick handler on top)
+ * use some tens of KiB; untouched stack pages cost no memory. */
+#define SIG_THREAD_STACK (512u << 10)
+
 /* Before any other call. */
 void sig_thread_init(struct sig_thread *t);
 

@@ -114,6 +114,7 @@ static void test_ioctl_requests(void **state)
 		SC_KVM_RUN, SC_KVM_IRQ_LINE, SC_KVM_GET_ONE_REG, SC_KVM_SET_ONE_REG,
 		SC_KVM_SET_USER_MEMORY_REGION, SC_KVM_SET_VCPU_EVENTS, SC_KVM_ARM_VCPU_INIT,
 		SC_KVM_CHECK_EXTENSION, SC_TUNSETOFFLOAD, SC_TCGETS, SC_TCSETS,
+		0x5413 /* TIOCGWINSZ: musl's isatty() */,
 	};
 	unsigned i;
 
@@ -136,6 +137,36 @@ static void test_ioctl_requests(void **state)
 	assert_int_equal(call(ARM64, __NR_ioctl, 3, 0x400454ca, 0), SECCOMP_RET_TRAP);
 	assert_int_equal(call(ARM64, __NR_ioctl, 0, 0x5412, 0), SECCOMP_RET_TRAP);
 	assert_int_equal(call(ARM64, __NR_ioctl, 0, 0, 0), SECCOMP_RET_TRAP);
+}
+
+/* What musl 1.2.3 itself calls once the VM runs (read from its source):
+ * pthread_kill and raise use tkill, mallocng grows its metadata with brk
+ * and gives memory back with munmap, madvise and mremap, pthread_create
+ * unblocks signals and maps a stack with a PROT_NONE guard, stdio's
+ * writev/readv, fstat (SYS_fstat, fcntl F_GETFD on EBADF), sleeps
+ * (nanosleep for CLOCK_REALTIME), exit and exit_group. */
+static void test_musl_runtime_calls(void **state)
+{
+	static const int nr[] = {
+		__NR_tkill, __NR_brk, __NR_munmap, __NR_madvise, __NR_mremap,
+		__NR_rt_sigprocmask, __NR_rt_sigaction, __NR_rt_sigreturn, __NR_futex,
+		__NR_writev, __NR_readv, __NR_fstat, __NR_fcntl, __NR_nanosleep,
+		__NR_clock_nanosleep, __NR_clock_gettime, __NR_exit, __NR_exit_group,
+		__NR_getrandom, __NR_gettid,
+	};
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(__NR_tkill, 130);
+	for (i = 0; i < sizeof(nr) / sizeof(nr[0]); i++)
+		assert_int_equal(call(ARM64, nr[i], 0, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(call(ARM64, __NR_mprotect, 0, 4096, PROT_READ | PROT_WRITE),
+			 SECCOMP_RET_ALLOW);
+	/* Not needed by the running VMM: membarrier (musl's
+	 * __membarrier_init is a stub unless membarrier() is linked), lseek
+	 * (stdio seeks only read streams with buffered input at exit). */
+	assert_int_equal(call(ARM64, __NR_membarrier, 0, 0, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(call(ARM64, __NR_lseek, 0, 0, 0), SECCOMP_RET_TRAP);
 }
 
 static void test_no_exec_mappings(void **state)
@@ -168,6 +199,13 @@ static void test_clone_threads_only(void **state)
 	assert_int_equal(call(ARM64, __NR_clone, 0xabcd000000000000ull | SC_THREAD_CLONE_FLAGS,
 			      0, 0), SECCOMP_RET_ALLOW);
 	/* fork (SIGCHLD), vfork, a shared-memory process, a new namespace. */
+	/* musl's pthread_create: the same plus CLONE_DETACHED (ignored). */
+	assert_int_equal(call(ARM64, __NR_clone, SC_THREAD_CLONE_FLAGS | 0x00400000, 0, 0),
+			 SECCOMP_RET_ALLOW);
+	assert_int_equal(call(ARM64, __NR_clone, 0x00400000 | 17, 0, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(call(ARM64, __NR_clone,
+			      (SC_THREAD_CLONE_FLAGS | 0x00400000) & ~CLONE_THREAD, 0, 0),
+			 SECCOMP_RET_TRAP);
 	assert_int_equal(call(ARM64, __NR_clone, 17 /* SIGCHLD */, 0, 0), SECCOMP_RET_TRAP);
 	assert_int_equal(call(ARM64, __NR_clone, CLONE_VM | CLONE_VFORK | 17 /* SIGCHLD */, 0, 0),
 			 SECCOMP_RET_TRAP);
@@ -256,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_ioctl_requests),
 		cmocka_unit_test(test_no_exec_mappings),
 		cmocka_unit_test(test_clone_threads_only),
+		cmocka_unit_test(test_musl_runtime_calls),
 		cmocka_unit_test(test_64bit_compare_both_words),
 		cmocka_unit_test(test_bad_tables),
 		cmocka_unit_test(test_find_names),

@@ -117,11 +117,45 @@ static void test_signal_lifecycle(void **state)
 	assert_int_equal(sig_thread_signal(&t, SIGUSR2), -ESRCH);
 }
 
+/* The thread's stack is SIG_THREAD_STACK whatever the C library's
+ * default (musl: 128 KiB), and all of it is usable. */
+static size_t stack_size;
+
+static void *stack_body(void *arg)
+{
+	volatile uint8_t buf[SIG_THREAD_STACK / 2];
+	pthread_attr_t attr;
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < sizeof(buf); i += 4096)
+		buf[i] = (uint8_t)i;
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		pthread_attr_getstacksize(&attr, &stack_size);
+		pthread_attr_destroy(&attr);
+	}
+	return (void *)(uintptr_t)buf[4096];
+}
+
+static void test_stack_size(void **state)
+{
+	struct sig_thread t;
+
+	(void)state;
+	sig_thread_init(&t);
+	assert_int_equal(sig_thread_start(&t, stack_body, &t), 0);
+	sig_thread_join(&t);
+	/* The C library may count the guard page in or out. */
+	assert_true(stack_size >= SIG_THREAD_STACK - 65536);
+	assert_true(stack_size <= SIG_THREAD_STACK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signal_lifecycle),
 		cmocka_unit_test(test_signal_during_start_and_join),
+		cmocka_unit_test(test_stack_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
