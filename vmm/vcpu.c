@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -232,11 +233,28 @@ static void *vcpu_thread(void *arg)
 				vcpu_serve_request(v);
 				continue;
 			}
+			/* A stage-2 fault that raced with the host kernel's
+			 * memory-failure handling of the page (seen with L1's
+			 * 6.1 during bursts of offlined pages: GUP fails with
+			 * neither success nor -EHWPOISON) comes back as
+			 * EFAULT; the guest's access is not completed, so it
+			 * is retried. A persistent EFAULT still stops the VM. */
+			if (err == EFAULT && v->efault_streak < VCPU_EFAULT_RETRIES) {
+				struct timespec ts = { 0, 1000000 };
+
+				if (!v->efault_streak)
+					pr_warn_rl("vCPU %u: KVM_RUN failed with EFAULT; retrying",
+						   v->index);
+				v->efault_streak++;
+				nanosleep(&ts, NULL);
+				continue;
+			}
 			pr_err("vCPU %u: KVM_RUN failed: %s", v->index, strerror(err));
 			vm_request_stop(v->vm, VM_STOP_ERROR);
 			break;
 		}
 		v->exits++;
+		v->efault_streak = 0;
 		if (v->run->exit_reason == KVM_EXIT_MMIO) {
 			v->mmio_exits++;
 			v->io_pending = 1;

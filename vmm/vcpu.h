@@ -27,6 +27,8 @@ struct vcpu_hooks {
 };
 
 #define VCPU_MAX_HOOKS 4
+/* KVM_RUN EFAULTs retried in a row (1 ms apart) before the VM stops. */
+#define VCPU_EFAULT_RETRIES 100
 
 struct vcpu {
 	struct vm *vm;
@@ -38,6 +40,7 @@ struct vcpu {
 	uint64_t mmio_exits;
 	volatile int in_run;          /* inside KVM_RUN (for the SIGBUS handler) */
 	int io_pending;               /* an MMIO exit KVM completes on the next KVM_RUN */
+	unsigned int efault_streak;   /* KVM_RUN EFAULTs in a row (retried) */
 
 	/* One synchronous request at a time, run on the vCPU thread between
 	 * two KVM_RUNs (vCPU ioctls from other threads would block on KVM's
