@@ -33,26 +33,7 @@ struct ctx {
 	struct vq_chain c;
 };
 
-static int setup(void **state)
-{
-	struct ctx *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	fake_ram_init(&t->ram);
-	vq_init(&t->vq, &t->ram.gm);
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *t = *state;
-
-	fake_ram_fini(&t->ram);
-	free(t);
-	return 0;
-}
+#include "vq_fixture.h"
 
 /* A packed queue of 'size' entries at RING, enabled with the features. */
 static void start(struct ctx *t, uint16_t size, bool event_idx, bool indirect)
@@ -60,19 +41,6 @@ static void start(struct ctx *t, uint16_t size, bool event_idx, bool indirect)
 	pdrv_init(&t->drv, &t->ram, RING, size);
 	assert_int_equal(vq_enable_packed(&t->vq, size, t->drv.desc, t->drv.driver, t->drv.device,
 					  event_idx, indirect), 0);
-}
-
-/* Pop must fail as malformed, break the queue, and stay quiet after. */
-static void expect_malformed(struct ctx *t)
-{
-	uint64_t before = t->vq.st.malformed;
-
-	assert_int_equal(vq_pop(&t->vq, &t->c), -EINVAL);
-	assert_true(t->vq.broken);
-	assert_int_equal(t->vq.st.malformed, before + 1);
-	assert_int_equal(vq_pop(&t->vq, &t->c), 0);
-	assert_int_equal(t->vq.st.malformed, before + 1);
-	assert_int_equal(vq_push(&t->vq, 0, 0), -EINVAL);
 }
 
 /* Pop one single-buffer chain, push it back with 'written', read the used

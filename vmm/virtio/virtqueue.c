@@ -100,8 +100,9 @@ void vq_reset(struct virtqueue *vq)
 	vq->st = st;
 }
 
-/* True when a ring of 'len' bytes at 'gpa' is aligned and wholly in RAM. */
-static bool vq_ring_ok(const struct virtqueue *vq, uint64_t gpa, uint64_t len, uint64_t align)
+/* True when a ring of 'len' bytes at 'gpa' is aligned and wholly in RAM
+ * (split: 2.7, table "Virtqueue Part Alignment"; packed: 2.8.10.1). */
+bool vq_ring_ok(const struct virtqueue *vq, uint64_t gpa, uint64_t len, uint64_t align)
 {
 	return IS_ALIGNED(gpa, align) && guest_mem_map(vq->gm, gpa, len);
 }

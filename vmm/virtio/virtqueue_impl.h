@@ -31,6 +31,10 @@ struct vq_walk {
 	unsigned total;		/* descriptors (not tables) in the chain */
 };
 
+/* True when a ring part of 'len' bytes at 'gpa' is 'align'-aligned and
+ * wholly in guest RAM. */
+bool vq_ring_ok(const struct virtqueue *vq, uint64_t gpa, uint64_t len, uint64_t align);
+
 /* Mark the queue broken, count it, warn (rate-limited); returns -EINVAL. */
 int vq_malformed(struct virtqueue *vq, const char *why);
 

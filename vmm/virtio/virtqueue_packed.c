@@ -73,12 +73,6 @@ static bool vqp_is_avail(uint16_t flags, bool wrap)
 	return !!(flags & VIRTQ_DESC_F_AVAIL) == wrap && !!(flags & VIRTQ_DESC_F_USED) != wrap;
 }
 
-/* Ring alignment and RAM check (2.8.10.1, table "Virtqueue Part Alignment"). */
-static bool vqp_part_ok(const struct virtqueue *vq, uint64_t gpa, uint64_t len, uint64_t align)
-{
-	return IS_ALIGNED(gpa, align) && guest_mem_map(vq->gm, gpa, len);
-}
-
 int vq_enable_packed(struct virtqueue *vq, uint16_t size, uint64_t desc, uint64_t driver,
 		     uint64_t device, bool event_idx, bool indirect)
 {
@@ -89,9 +83,9 @@ int vq_enable_packed(struct virtqueue *vq, uint16_t size, uint64_t desc, uint64_
 	/* The queue size need not be a power of two (2.8.10.1). */
 	if (!size || size > VQ_MAX_SIZE)
 		return -EINVAL;
-	if (!vqp_part_ok(vq, desc, (uint64_t)VQ_DESC_SIZE * size, 16) ||
-	    !vqp_part_ok(vq, driver, VQP_EVENT_SIZE, 4) ||
-	    !vqp_part_ok(vq, device, VQP_EVENT_SIZE, 4))
+	if (!vq_ring_ok(vq, desc, (uint64_t)VQ_DESC_SIZE * size, 16) ||
+	    !vq_ring_ok(vq, driver, VQP_EVENT_SIZE, 4) ||
+	    !vq_ring_ok(vq, device, VQP_EVENT_SIZE, 4))
 		return -EINVAL;
 	vq_init(vq, gm);
 	vq->st = st;
