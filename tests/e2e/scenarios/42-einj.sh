@@ -9,7 +9,7 @@
 #    source, the page stays good;
 #  - types not offered and addresses outside RAM are refused, the VMM lives;
 #  - memory uncorrectable fatal (0x20): a fatal record, the guest panics.
-# E2E-CHECKS: 7
+# E2E-CHECKS: 8
 . "${E2E_LIB:-/e2e/lib.sh}"
 
 N=einj

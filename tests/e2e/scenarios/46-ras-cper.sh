@@ -12,7 +12,7 @@
 # nothing is lost. Linux prints at most 2 corrected records per 5 s and at
 # KERN_WARNING (hidden from the console by "quiet"): the checks read the
 # guest's dmesg and wait 6 s between records.
-# E2E-CHECKS: 6
+# E2E-CHECKS: 7
 . "${E2E_LIB:-/e2e/lib.sh}"
 
 N=cper
