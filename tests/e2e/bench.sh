@@ -23,9 +23,9 @@
 # Density: 8 guests of 128 MiB (direct boot, 1 vCPU) at once: launch to all
 # at init, total RSS and VmHWM, per-guest overhead, poweroff of all.
 # Devices (issue 8; direct boot, 1 vCPU, 256 MiB, virtio modules loaded):
-# virtio-blk sequential read/write MB/s and 4 KiB random-read IOPS at queue
-# depth 1 (bench_blk, guest-images/src/blk-bench.c), virtio-net TCP
-# guest->L1 MB/s over a tap (bench_net). Settings: BENCH_AO_BURSTS,
+# virtio-blk sequential read/write MB/s and 4 KiB random read and write
+# IOPS at queue depth 1 and 32 (bench_blk, guest-images/src/blk-bench.c),
+# virtio-net TCP guest->L1 and L1->guest MB/s over a tap (bench_net). Settings: BENCH_AO_BURSTS,
 # BENCH_AO_WAIT, BENCH_BLK_MIB, BENCH_BLK_RAND_SECS, BENCH_NET_MIB.
 # Times on L1's clock; compare only figures from the same run
 # (ENVIRONMENT.md). Figures are never asserted; a check per VMM and scenario
@@ -428,12 +428,14 @@ bench_dev_off() {
 
 # bench_blk SIDE (issue 8): one virtio-blk disk, a raw image of BLK_MIB MiB
 # in L1's RAM (its rootfs, see the note), sparse before each VMM; in the
-# guest blk-bench (guest-images/src/blk-bench.c), O_DIRECT, queue depth 1:
-# sequential write of the whole disk in 1 MiB requests ending with fsync,
-# sequential read of it, random 4 KiB reads for BLK_RAND_SECS s.
+# guest blk-bench (guest-images/src/blk-bench.c), O_DIRECT: at queue depth
+# 1 sequential write of the whole disk in 1 MiB requests ending with fsync,
+# sequential read of it, random 4 KiB reads, then random 4 KiB writes
+# ending with fsync, BLK_RAND_SECS s each; then the random reads and writes
+# at queue depth 32 (native AIO).
 bench_blk() {
-	local side=$1 inst="$1-blk" img=$E2E_TMP/bench-disk.img why job arg line
-	local wr=- rd=- rr=- ok=0
+	local side=$1 inst="$1-blk" img=$E2E_TMP/bench-disk.img why spec job qd opt arg line
+	local wr=- rd=- rr=- rw=- rr32=- rw32=- ok=0 mbps iops
 	rm -f "$img"
 	truncate -s "${BLK_MIB}M" "$img"
 	if ! bench_dev_boot "$side" "$inst" --disk "$img"; then
@@ -444,10 +446,14 @@ bench_blk() {
 		return 1
 	fi
 	bench_guest "$inst" 'i=0; while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done' 60
-	for job in seqwrite seqread randread; do
+	for spec in seqwrite:1 seqread:1 randread:1 randwrite:1 randread:32 randwrite:32; do
+		job=${spec%:*}
+		qd=${spec#*:}
 		arg=$BLK_MIB
-		[ "$job" = randread ] && arg=$BLK_RAND_SECS
-		vmm_send "$inst" "blk-bench $job /dev/vda $arg" >/dev/null
+		opt=
+		case $job in rand*) arg=$BLK_RAND_SECS ;; esac
+		[ "$qd" = 1 ] || opt="--qd $qd "
+		vmm_send "$inst" "blk-bench $opt$job /dev/vda $arg" >/dev/null
 		if vmm_expect "$inst" "BLK-BENCH(-ERROR)? job=$job" 600 >"$E2E_TMP/$inst.why"; then
 			line=$(vmm_match "$inst" | sed 's/.*\(BLK-BENCH\)/\1/')
 		else
@@ -456,27 +462,74 @@ bench_blk() {
 		case $line in
 		"BLK-BENCH job=$job "*)
 			ok=$((ok + 1))
-			case $job in
-			seqwrite) wr=$(echo "$line" | sed -n 's/.* mbps=\([0-9.]*\).*/\1/p') ;;
-			seqread) rd=$(echo "$line" | sed -n 's/.* mbps=\([0-9.]*\).*/\1/p') ;;
-			randread) rr=$(echo "$line" | sed -n 's/.* iops=\([0-9.]*\).*/\1/p') ;;
+			mbps=$(echo "$line" | sed -n 's/.* mbps=\([0-9.]*\).*/\1/p')
+			iops=$(echo "$line" | sed -n 's/.* iops=\([0-9.]*\).*/\1/p')
+			case $spec in
+			seqwrite:1) wr=$mbps ;;
+			seqread:1) rd=$mbps ;;
+			randread:1) rr=$iops ;;
+			randwrite:1) rw=$iops ;;
+			randread:32) rr32=$iops ;;
+			randwrite:32) rw32=$iops ;;
 			esac ;;
 		*)
-			echo "BENCH note: blk $job on $side not measured: $line" ;;
+			echo "BENCH note: blk $job at queue depth $qd on $side not measured: $line" ;;
 		esac
 	done
 	bench_fig "$side" blk-seq-read "$rd" MB/s
 	bench_fig "$side" blk-seq-write "$wr" MB/s
 	bench_fig "$side" blk-randread-4k "$rr" IOPS
-	[ "$ok" = 3 ] || e2e_fail "bench-$side-blk-jobs" "$ok of 3 blk-bench jobs gave a figure"
+	bench_fig "$side" blk-randwrite-qd1-iops "$rw" IOPS
+	bench_fig "$side" blk-randread-qd32-iops "$rr32" IOPS
+	bench_fig "$side" blk-randwrite-qd32-iops "$rw32" IOPS
+	[ "$ok" = 6 ] || e2e_fail "bench-$side-blk-jobs" "$ok of 6 blk-bench jobs gave a figure"
 	bench_dev_off "$side" "$inst" "bench-$side-blk"
 	rm -f "$img"
+}
+
+# bench_net_rx SIDE INST (issue 8), in bench_net's guest: NET_MIB MiB of
+# zeros from L1 (busybox dd | nc, retried until the guest listens) to a
+# busybox nc listener in the guest, timed in the guest from the first byte
+# (read alone by dd) to end of data (L1's nc half-closes at the end of its
+# input); the byte count checked in the guest (wc -c). Sets NET_RX to the
+# MB/s, or to "-" after a BENCH note saying why not.
+bench_net_rx() {
+	local side=$1 inst=$2 port=5011 bytes=$((NET_MIB * 1048576)) spid line t got
+	NET_RX=-
+	(
+		n=0
+		while [ "$n" -lt 150 ]; do
+			dd if=/dev/zero bs=65536 count=$((NET_MIB * 16)) 2>/dev/null |
+				timeout 600 nc 10.0.3.2 "$port" >/dev/null 2>&1 && exit 0
+			sleep 0.2
+			n=$((n + 1))
+		done
+		exit 1
+	) &
+	spid=$!
+	# stdin held open read-write: this nc does not half-close, it ends when
+	# L1 closes.
+	bench_guest "$inst" "rm -f /tmp/bn.fifo; mkfifo /tmp/bn.fifo; timeout 600 nc -l -p $port <>/tmp/bn.fifo 2>/dev/null | { dd bs=1 count=1 2>/dev/null >/tmp/bn.first; t0=\$(cut -d' ' -f1 /proc/uptime); n=\$(wc -c); t1=\$(cut -d' ' -f1 /proc/uptime); echo NET-RX bytes=\$((\$(wc -c </tmp/bn.first) + n)) t0=\$t0 t1=\$t1; }" 700
+	if ! wait "$spid"; then
+		echo "BENCH note: net L1->guest on $side not measured: L1's nc never completed a transfer to 10.0.3.2:$port"
+		return 1
+	fi
+	line=$(tr -d '\r' <"$E2E_TMP/$inst.log" | grep -a '^NET-RX bytes=[0-9]' | tail -n 1)
+	got=$(echo "$line" | sed -n 's/^NET-RX bytes=\([0-9]*\) .*/\1/p')
+	t=$(echo "$line" | awk '{ sub("t0=", "", $3); sub("t1=", "", $4); if ($4 + 0 > $3 + 0) printf "%.3f", $4 - $3 }')
+	if [ "$got" = "$bytes" ] && [ -n "$t" ]; then
+		NET_RX=$(awk -v b="$bytes" -v t="$t" 'BEGIN { printf "%.2f", b / 1e6 / t }')
+	else
+		echo "BENCH note: net L1->guest on $side not measured: guest got ${got:-no} bytes of $bytes, time '${t}' (${line:-no NET-RX line})"
+		return 1
+	fi
 }
 
 # bench_net SIDE (issue 8): one virtio-net device on an L1 tap; NET_MIB MiB
 # of zeros from the guest (busybox dd | nc) to an nc listener in L1, timed
 # in the guest from the start to nc's exit (after L1 closed the connection,
-# so every byte has arrived); the byte count checked in L1.
+# so every byte has arrived); the byte count checked in L1. Then the other
+# way, L1 -> guest (bench_net_rx).
 bench_net() {
 	local side=$1 inst="$1-net" tap=benchtap port=5010 why t n line fifo
 	local bytes=$((NET_MIB * 1048576)) lpid got mbps=-
@@ -484,6 +537,7 @@ bench_net() {
 	if [ ! -c /dev/net/tun ]; then
 		echo "BENCH note: net on $side not measured: no /dev/net/tun in L1"
 		bench_fig "$side" net-tcp-guest-to-host - MB/s
+		bench_fig "$side" net-tcp-host-to-guest - MB/s
 		return 1
 	fi
 	ip link delete "$tap" 2>/dev/null
@@ -492,6 +546,7 @@ bench_net() {
 		echo "BENCH note: net on $side not measured: no boot: $(echo "$why" | head -n 1)"
 		e2e_fail "bench-$side-net" "$why"
 		bench_fig "$side" net-tcp-guest-to-host - MB/s
+		bench_fig "$side" net-tcp-host-to-guest - MB/s
 		return 1
 	fi
 	# QEMU creates the tap but leaves it down; microvm-ras brings it up.
@@ -525,6 +580,9 @@ bench_net() {
 	esac
 	bench_fig "$side" net-tcp-guest-to-host "$mbps" MB/s
 	[ "$mbps" = - ] && e2e_fail "bench-$side-net-tcp" "no throughput figure"
+	bench_net_rx "$side" "$inst"
+	bench_fig "$side" net-tcp-host-to-guest "$NET_RX" MB/s
+	[ "$NET_RX" = - ] && e2e_fail "bench-$side-net-tcp-rx" "no L1->guest throughput figure"
 	bench_dev_off "$side" "$inst" "bench-$side-net"
 	rm -f "$fifo" "$E2E_TMP/bench-net.count"
 }
@@ -554,12 +612,12 @@ for side in $SIDES; do
 	bench_density "$side"
 done
 bench_rows density-
-echo "BENCH note: blk: one raw image of $BLK_MIB MiB, the same file for both, in L1's RAM ($E2E_TMP on L1's $(stat -f -c %T "$E2E_TMP" 2>/dev/null || echo ?) root, sparse before each VMM): L1's page cache on both (O_DIRECT there is not supported by L1's 6.1 kernel, so no microvm-ras ',direct' and no QEMU cache=none): microvm-ras --disk PATH, QEMU -drive if=none,format=raw,cache=writeback,aio=io_uring -device virtio-blk-device with modern virtio-mmio; guest: direct boot, 1 vCPU, 256 MiB, blk-bench with O_DIRECT at queue depth 1 (sequential in 1 MiB requests, the write ends with fsync; random 4 KiB reads for ${BLK_RAND_SECS} s); MB/s = 10^6 bytes/s"
+echo "BENCH note: blk: one raw image of $BLK_MIB MiB, the same file for both, in L1's RAM ($E2E_TMP on L1's $(stat -f -c %T "$E2E_TMP" 2>/dev/null || echo ?) root, sparse before each VMM): L1's page cache on both (O_DIRECT there is not supported by L1's 6.1 kernel, so no microvm-ras ',direct' and no QEMU cache=none): microvm-ras --disk PATH, QEMU -drive if=none,format=raw,cache=writeback,aio=io_uring -device virtio-blk-device with modern virtio-mmio; guest: direct boot, 1 vCPU, 256 MiB, blk-bench with O_DIRECT, at queue depth 1 (sequential in 1 MiB requests, the write ends with fsync; then random 4 KiB reads and random 4 KiB writes ending with fsync, ${BLK_RAND_SECS} s each, at 4 KiB-aligned pseudo-random offsets (the same sequence for both); then the random reads and writes again at queue depth 32 with Linux native AIO (blk-bench --qd 32: 32 requests in flight, each completion replaced at once, those in flight at the end waited for and counted)); MB/s = 10^6 bytes/s; blk-randread-4k is the QD1 random-read IOPS"
 for side in $SIDES; do
 	bench_blk "$side"
 done
 bench_rows blk-
-echo "BENCH note: net: one virtio-net device on an L1 tap (microvm-ras --net tap=, QEMU -netdev tap,vhost off -device virtio-net-device, modern virtio-mmio), guest 10.0.3.2 -> L1 10.0.3.1: $NET_MIB MiB of zeros, busybox dd | nc to an nc listener, timed in the guest until the connection is closed, byte count checked in L1; MB/s = 10^6 bytes/s"
+echo "BENCH note: net: one virtio-net device on an L1 tap (microvm-ras --net tap=, QEMU -netdev tap,vhost off -device virtio-net-device, modern virtio-mmio), guest 10.0.3.2 -> L1 10.0.3.1: $NET_MIB MiB of zeros each way with busybox dd | nc to an nc listener: net-tcp-guest-to-host timed in the guest from the start until the connection is closed, byte count checked in L1; net-tcp-host-to-guest (L1 10.0.3.1 -> guest 10.0.3.2, listener in the guest) timed in the guest from the first byte to the end of data, byte count checked in the guest; MB/s = 10^6 bytes/s"
 for side in $SIDES; do
 	bench_net "$side"
 done
