@@ -638,29 +638,37 @@ void vm_destroy(struct vm *vm)
 
 	if (!vm)
 		return;
+	/* --trace-boot: where the time between the guest's power-off and
+	 * our exit goes. */
 	if (vm->vcpus) {
 		for (i = 0; i < vm->ncpus; i++)
 			if (vm->vcpus[i].vm)
 				vcpu_destroy(&vm->vcpus[i]);
 		free(vm->vcpus);
 	}
+	trace_boot("vCPUs closed");
 	control_destroy(vm->control);
 	vm->control = NULL;
+	trace_boot("control socket closed");
 	ras_destroy(vm->ras);
 	vm_firmware_destroy(vm);
+	trace_boot("RAS and firmware closed");
 	devlist_destroy(&vm->devs);	/* devices may unwatch their fds */
 	chardev_close(vm->serial);	/* after the UART that wrote to it */
 	loop_destroy(vm->loop);
 	bus_destroy(vm->bus);
 	gic_destroy(vm->gic);
+	trace_boot("devices and event loop closed");
 	mem_destroy(vm->mem);
 	vm_close_payload(vm);
+	trace_boot("guest memory unmapped");
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	trace_boot("KVM VM closed");
 	free(vm);
 }
 
@@ -769,6 +777,7 @@ int vm_run(struct vm *vm)
 		if (power_on)
 			vm_start_vcpus(vm);
 		ret = loop_run(vm->loop);
+		trace_boot("event loop stopped");
 		if (ret) {
 			pr_err("event loop failed: %s", strerror(-ret));
 			vm_request_stop(vm, VM_STOP_ERROR);

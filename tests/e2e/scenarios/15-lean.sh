@@ -79,7 +79,7 @@ fi
 
 vmm_start leanfw run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
 	--cmdline "$GUEST_CMDLINE" --memory 512M --cpus 1 --ras --firmware "$FW_CODE" \
-	--trace-boot
+	--trace-boot --api-socket "$E2E_TMP/leanfw.sock"
 if why=$(vmm_expect_boot leanfw 300); then
 	o=$(overhead leanfw $((512 * 1024)))
 	echo "LEAN firmware vmm-overhead ${o} kB (Image ${IMG_KB} kB)"
@@ -90,6 +90,10 @@ if why=$(vmm_expect_boot leanfw 300); then
 	fi
 	vmm_send leanfw 'poweroff -f'
 	vmm_wait leanfw 60 >/dev/null
+	# Where the firmware guest's power-off time goes on our side.
+	off=$(trace_ms leanfw 'PSCI SYSTEM_OFF')
+	sed -n 's/^trace-boot: +[ ]*\([0-9.]*\) ms mono [0-9.]* \(.*\)/\1 \2/p' "$E2E_TMP/leanfw.log" |
+		awk -v off="${off:-0}" '$1 + 0 >= off + 0 { print "LEAN firmware poweroff " $0 }'
 else
 	vmm_kill leanfw
 	e2e_fail lean-firmware-no-copy "no boot: $why"
