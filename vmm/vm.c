@@ -651,24 +651,29 @@ void vm_destroy(struct vm *vm)
 	vm->control = NULL;
 	trace_boot("control socket closed");
 	ras_destroy(vm->ras);
-	vm_firmware_destroy(vm);
-	trace_boot("RAS and firmware closed");
 	devlist_destroy(&vm->devs);	/* devices may unwatch their fds */
 	chardev_close(vm->serial);	/* after the UART that wrote to it */
 	loop_destroy(vm->loop);
 	bus_destroy(vm->bus);
 	gic_destroy(vm->gic);
-	trace_boot("devices and event loop closed");
-	mem_destroy(vm->mem);
-	vm_close_payload(vm);
-	trace_boot("guest memory unmapped");
-	if (vm->stop_efd >= 0)
-		close(vm->stop_efd);
+	trace_boot("RAS, devices and event loop closed");
+	/* The KVM VM goes before the memory it maps (its last reference:
+	 * the vCPU and vGIC fds are closed): its stage-2 tables are freed in
+	 * one go, where unmapping RAM and flash under a live VM has KVM
+	 * invalidate them page by page (the unmap took 1.1 s of a firmware
+	 * guest's 1.4 s exit on the nested L1, --trace-boot). */
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
+	vm->vm_fd = -1;
+	trace_boot("KVM VM closed");
+	vm_firmware_destroy(vm);
+	mem_destroy(vm->mem);
+	vm_close_payload(vm);
+	trace_boot("firmware and guest memory unmapped");
+	if (vm->stop_efd >= 0)
+		close(vm->stop_efd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
-	trace_boot("KVM VM closed");
 	free(vm);
 }
 
