@@ -205,7 +205,7 @@ static void *vcpu_thread(void *arg)
 	enum vcpu_exit_action act;
 	bool first = v->index == 0;
 	sigset_t set;
-	int ret, err;
+	int ret, err, hook_ret;
 
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
@@ -223,7 +223,10 @@ static void *vcpu_thread(void *arg)
 		v->in_run = 0;
 		v->io_pending = 0;      /* any KVM_RUN completed the last one */
 		/* A memory error (SIGBUS AR) interrupts KVM_RUN with EINTR. */
-		if (vcpu_after_run(v) < 0) {
+		hook_ret = vcpu_after_run(v);
+		if (hook_ret < 0) {
+			pr_err("vCPU %u: handling its memory error failed (%s); stopping the VM",
+			       v->index, strerror(-hook_ret));
 			vm_request_stop(v->vm, VM_STOP_ERROR);
 			break;
 		}

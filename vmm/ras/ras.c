@@ -220,8 +220,11 @@ static int inject_sea(struct ras *r, unsigned vcpu)
 		ret = r->d.get_reg(o, vcpu, RAS_REG_VBAR_EL1, &cpu.vbar_el1);
 	if (!ret)
 		ret = r->d.get_reg(o, vcpu, RAS_REG_SCTLR_EL1, &cpu.sctlr_el1);
-	if (ret)
+	if (ret) {
+		pr_err("vCPU %u: cannot read registers for the external abort: %s", vcpu,
+		       strerror(-ret));
 		return ret;
+	}
 	ret = sea_compute_entry(&cpu, &fault, &e);
 	if (ret) {
 		pr_err("vCPU %u: cannot deliver an external abort in PSTATE 0x%" PRIx64,
