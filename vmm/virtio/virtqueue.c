@@ -107,12 +107,22 @@ bool vq_ring_ok(const struct virtqueue *vq, uint64_t gpa, uint64_t len, uint64_t
 	return IS_ALIGNED(gpa, align) && guest_mem_map(vq->gm, gpa, len);
 }
 
+void vq_start(struct virtqueue *vq, uint16_t size, uint64_t desc, uint64_t driver,
+	      uint64_t device, bool event_idx, bool indirect)
+{
+	vq_reset(vq);
+	vq->size = size;
+	vq->desc_gpa = desc;
+	vq->avail_gpa = driver;
+	vq->used_gpa = device;
+	vq->event_idx = event_idx;
+	vq->indirect = indirect;
+	vq->enabled = true;
+}
+
 int vq_enable(struct virtqueue *vq, uint16_t size, uint64_t desc, uint64_t avail,
 	      uint64_t used, bool event_idx, bool indirect)
 {
-	const struct guest_mem *gm = vq->gm;
-	struct vq_stats st = vq->st;
-
 	if (!size || size > VQ_MAX_SIZE || (size & (size - 1)))
 		return -EINVAL;
 	/* Alignment: section 2.7, table "Virtqueue Part Alignment". */
@@ -120,17 +130,9 @@ int vq_enable(struct virtqueue *vq, uint16_t size, uint64_t desc, uint64_t avail
 	    !vq_ring_ok(vq, avail, vq_avail_bytes(size), 2) ||
 	    !vq_ring_ok(vq, used, vq_used_bytes(size), 4))
 		return -EINVAL;
-	vq_init(vq, gm);
-	vq->st = st;
-	vq->size = size;
-	vq->desc_gpa = desc;
-	vq->avail_gpa = avail;
-	vq->used_gpa = used;
-	vq->event_idx = event_idx;
-	vq->indirect = indirect;
+	vq_start(vq, size, desc, avail, used, event_idx, indirect);
 	/* The driver has seen used index 0: the event test starts there. */
 	vq->signalled_valid = true;
-	vq->enabled = true;
 	return 0;
 }
 

@@ -35,6 +35,12 @@ struct vq_walk {
  * wholly in guest RAM. */
 bool vq_ring_ok(const struct virtqueue *vq, uint64_t gpa, uint64_t len, uint64_t align);
 
+/* Reset the queue (its counters kept) and enable it on the checked ring
+ * parts: descriptors, then the driver and device areas (split: available
+ * and used rings; packed: the event suppression structures). */
+void vq_start(struct virtqueue *vq, uint16_t size, uint64_t desc, uint64_t driver,
+	      uint64_t device, bool event_idx, bool indirect);
+
 /* Mark the queue broken, count it, warn (rate-limited); returns -EINVAL. */
 int vq_malformed(struct virtqueue *vq, const char *why);
 

@@ -76,8 +76,6 @@ static bool vqp_is_avail(uint16_t flags, bool wrap)
 int vq_enable_packed(struct virtqueue *vq, uint16_t size, uint64_t desc, uint64_t driver,
 		     uint64_t device, bool event_idx, bool indirect)
 {
-	const struct guest_mem *gm = vq->gm;
-	struct vq_stats st = vq->st;
 	unsigned i;
 
 	/* The queue size need not be a power of two (2.8.10.1). */
@@ -87,22 +85,14 @@ int vq_enable_packed(struct virtqueue *vq, uint16_t size, uint64_t desc, uint64_
 	    !vq_ring_ok(vq, driver, VQP_EVENT_SIZE, 4) ||
 	    !vq_ring_ok(vq, device, VQP_EVENT_SIZE, 4))
 		return -EINVAL;
-	vq_init(vq, gm);
-	vq->st = st;
+	vq_start(vq, size, desc, driver, device, event_idx, indirect);
 	vq->packed = true;
-	vq->size = size;
-	vq->desc_gpa = desc;
-	vq->avail_gpa = driver;
-	vq->used_gpa = device;
-	vq->event_idx = event_idx;
-	vq->indirect = indirect;
 	/* Both wrap counters start at 1 (2.8.1). */
 	vq->pk.avail_wrap = vq->pk.used_wrap = true;
 	/* Slots handed out lowest first. */
 	for (i = 0; i < size; i++)
 		vq->pk.free[i] = (uint16_t)(size - 1 - i);
 	vq->pk.nfree = size;
-	vq->enabled = true;
 	return 0;
 }
 
