@@ -106,8 +106,7 @@ resolve_debs() {
 
 # bundle STAMP: build $OUT from DEBS.
 bundle() {
-	local x=$CACHE/x-qemu d f so src interp queue libdirs
-	local -A have=()
+	local x=$CACHE/x-qemu d
 	rm -rf "$x" "$OUT"
 	mkdir -p "$x" "$OUT/bin" "$OUT/sbin" "$OUT/lib"
 	for d in "${DEBS[@]}"; do
@@ -116,33 +115,7 @@ bundle() {
 	[ -f "$x/usr/bin/$BIN" ] || die "no usr/bin/$BIN in $ROOTPKG:arm64"
 	install -m 0755 "$x/usr/bin/$BIN" "$OUT/sbin/$BIN"
 
-	# The NEEDED closure, breadth first, from the binary. A soname is looked
-	# up in the multiarch library directories of the extracted packages.
-	libdirs=("$x/lib/aarch64-linux-gnu" "$x/usr/lib/aarch64-linux-gnu" "$x/lib" "$x/usr/lib")
-	queue=("$OUT/sbin/$BIN")
-	while [ ${#queue[@]} -gt 0 ]; do
-		f=${queue[0]}
-		queue=("${queue[@]:1}")
-		for so in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
-			[ -n "${have[$so]:-}" ] && continue
-			src=
-			for d in "${libdirs[@]}"; do
-				[ -e "$d/$so" ] && { src=$d/$so; break; }
-			done
-			[ -n "$src" ] || die "no package provides $so (NEEDED by $(basename "$f"))"
-			cp -L "$src" "$OUT/lib/$so"
-			have[$so]=1
-			queue+=("$OUT/lib/$so")
-		done
-	done
-	# The loader the binary names in PT_INTERP (always this one on arm64).
-	interp=$(readelf -l "$OUT/sbin/$BIN" | sed -n 's/.*interpreter: \(.*\)\]$/\1/p')
-	[ "$(basename "$interp")" = ld-linux-aarch64.so.1 ] ||
-		die "unexpected interpreter '$interp'"
-	src=$(find "$x" -name ld-linux-aarch64.so.1 | head -n1)
-	[ -n "$src" ] || die "no ld-linux-aarch64.so.1 in libc6:arm64"
-	cp -L "$src" "$OUT/lib/ld-linux-aarch64.so.1"
-	chmod 0755 "$OUT/lib/ld-linux-aarch64.so.1"
+	deb_lib_closure "$x" "$OUT/lib" "$ROOTPKG" "$OUT/sbin/$BIN"
 	rm -rf "$x"
 
 	# Location-independent launcher: DIR/bin/qemu-system-aarch64 runs

@@ -212,9 +212,7 @@ install_modules "$OUT/l1-modules" "$(basename "$KDEB")" $L1_MODULES
 # A soname none of the packages provides stops the script with its name.
 # bundle_tool NAME "PKG..." TOOL...: redone only when a .deb changed.
 bundle_tool() {
-	local name=$1 pkgs=$2 b=$OUT/$1 x=$CACHE/x-$1 debs=() want p d f src so interp
-	local queue=() libdirs
-	local -A have=()
+	local name=$1 pkgs=$2 b=$OUT/$1 x=$CACHE/x-$1 debs=() bins=() want p d f src
 	shift 2
 	for p in $pkgs; do
 		debs+=("$(download "$p")")
@@ -230,7 +228,7 @@ bundle_tool() {
 		src=$(find "$x" -path "*bin/$f" | head -n1)
 		[ -n "$src" ] || die "no bin/$f or sbin/$f in the $name:arm64 packages"
 		install -m 0755 "$src" "$b/sbin/$f"
-		queue+=("$b/sbin/$f")
+		bins+=("$b/sbin/$f")
 		cat >"$b/bin/$f" <<-EOF
 		#!/bin/sh
 		d=\$(cd "\$(dirname "\$0")/.." && pwd)
@@ -238,34 +236,7 @@ bundle_tool() {
 		EOF
 		chmod 0755 "$b/bin/$f"
 	done
-	# Breadth first from the binaries; a soname is looked up in the
-	# multiarch library directories of the unpacked packages.
-	libdirs=("$x/lib/aarch64-linux-gnu" "$x/usr/lib/aarch64-linux-gnu" "$x/lib" "$x/usr/lib")
-	while [ ${#queue[@]} -gt 0 ]; do
-		f=${queue[0]}
-		queue=("${queue[@]:1}")
-		for so in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
-			[ -z "${have[$so]:-}" ] || continue
-			src=
-			for d in "${libdirs[@]}"; do
-				[ -e "$d/$so" ] && { src=$d/$so; break; }
-			done
-			[ -n "$src" ] || die "no package of $name provides $so (NEEDED by $(basename "$f"))"
-			cp -L "$src" "$b/lib/$so"
-			have[$so]=1
-			queue+=("$b/lib/$so")
-		done
-	done
-	# The loader the binaries name in PT_INTERP (always this one on arm64).
-	interp=$(readelf -l "$b/sbin/$1" | sed -n 's/.*interpreter: \(.*\)\]$/\1/p')
-	[ "$(basename "$interp")" = ld-linux-aarch64.so.1 ] ||
-		die "$name: unexpected interpreter '$interp'"
-	if [ -z "${have[ld-linux-aarch64.so.1]:-}" ]; then
-		src=$(find "$x" -name ld-linux-aarch64.so.1 | head -n1)
-		[ -n "$src" ] || die "no ld-linux-aarch64.so.1 in libc6:arm64"
-		cp -L "$src" "$b/lib/ld-linux-aarch64.so.1"
-	fi
-	chmod 0755 "$b/lib/ld-linux-aarch64.so.1"
+	deb_lib_closure "$x" "$b/lib" "$name" "${bins[@]}"
 	rm -rf "$x"
 	echo "$want" >"$b/.stamp"
 }

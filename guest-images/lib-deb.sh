@@ -111,3 +111,43 @@ deb_suite() {
 		apt-get $DEB_APT_OPTS $SANDBOX update -qq || die "apt-get update for $suite failed"
 	fi
 }
+
+# deb_lib_closure X LIB WHAT BIN...: copy into LIB the NEEDED closure of
+# the binaries BIN... (readelf -d, breadth first), each soname taken from
+# the multiarch library directories of the packages unpacked in X, and the
+# glibc loader the binaries name in PT_INTERP (always ld-linux-aarch64.so.1
+# on arm64). A soname no package provides, or another loader, stops the
+# script naming WHAT.
+deb_lib_closure() {
+	local x=$1 lib=$2 what=$3 f so src d interp libdirs queue
+	local -A have=()
+	shift 3
+	queue=("$@")
+	libdirs=("$x/lib/aarch64-linux-gnu" "$x/usr/lib/aarch64-linux-gnu" "$x/lib" "$x/usr/lib")
+	while [ ${#queue[@]} -gt 0 ]; do
+		f=${queue[0]}
+		queue=("${queue[@]:1}")
+		for so in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+			[ -z "${have[$so]:-}" ] || continue
+			src=
+			for d in "${libdirs[@]}"; do
+				[ -e "$d/$so" ] && { src=$d/$so; break; }
+			done
+			[ -n "$src" ] || die "no package of $what provides $so (NEEDED by $(basename "$f"))"
+			cp -L "$src" "$lib/$so"
+			have[$so]=1
+			queue+=("$lib/$so")
+		done
+	done
+	for f in "$@"; do
+		interp=$(readelf -l "$f" | sed -n 's/.*interpreter: \(.*\)\]$/\1/p')
+		[ "$(basename "$interp")" = ld-linux-aarch64.so.1 ] ||
+			die "$what: unexpected interpreter '$interp'"
+	done
+	if [ -z "${have[ld-linux-aarch64.so.1]:-}" ]; then
+		src=$(find "$x" -name ld-linux-aarch64.so.1 | head -n1)
+		[ -n "$src" ] || die "no ld-linux-aarch64.so.1 in libc6:arm64"
+		cp -L "$src" "$lib/ld-linux-aarch64.so.1"
+	fi
+	chmod 0755 "$lib/ld-linux-aarch64.so.1"
+}
